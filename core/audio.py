@@ -1,0 +1,261 @@
+"""`Audio`: samples and a sample rate, loaded and saved through soundfile."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import atomic_path
+from .errors import (
+    AudioNotFoundError,
+    EmptyAudioError,
+    NonFiniteAudioError,
+    NotAudioError,
+    ParameterError,
+    TruncatedAudioError,
+)
+
+__all__ = ["Audio", "AudioInfo"]
+
+_TRUNCATION_MARKS = ("should be", "ended unexpectedly", "truncated")
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What :meth:`Audio.info` reads from a file's header without decoding it."""
+
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.sample_rate
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """A clip of audio.
+
+    Attributes:
+        samples: float32 array ``[channels, frames]``, nominally in ``[-1, 1]``.
+            A 1-D array is taken as one channel.
+        sample_rate: samples per second per channel (Hz).
+
+    >>> import numpy as np
+    >>> a = Audio(np.zeros((2, 8000), np.float32), 16000)
+    >>> a.channels, a.duration
+    (2, 0.5)
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+
+    def __post_init__(self) -> None:
+        samples = np.asarray(self.samples)
+        if samples.ndim == 1:
+            samples = samples[np.newaxis, :]
+        if samples.ndim != 2:
+            raise ParameterError(
+                f"Audio samples must be shaped [channels, frames]; got an array of shape "
+                f"{samples.shape}.")
+        if samples.dtype != np.float32:
+            samples = samples.astype(np.float32)
+        if not np.isfinite(samples).all():
+            bad = int(np.size(samples) - np.isfinite(samples).sum())
+            raise NonFiniteAudioError(
+                f"The audio contains {bad} NaN or infinite sample(s); clean or regenerate the "
+                f"signal (e.g. np.nan_to_num) before using it.")
+        if int(self.sample_rate) <= 0:
+            raise ParameterError(f"sample_rate must be a positive number of Hz, not {self.sample_rate}.")
+        samples.flags.writeable = False
+        object.__setattr__(self, "samples", samples)
+        object.__setattr__(self, "sample_rate", int(self.sample_rate))
+
+    # -- shape -------------------------------------------------------------------------
+    @property
+    def channels(self) -> int:
+        """Number of channels."""
+        return int(self.samples.shape[0])
+
+    @property
+    def frames(self) -> int:
+        """Number of samples per channel."""
+        return int(self.samples.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.sample_rate
+
+    @property
+    def mono(self) -> np.ndarray:
+        """The channel average as a 1-D float32 array (a view for mono audio)."""
+        return self.samples[0] if self.channels == 1 else self.samples.mean(axis=0)
+
+    def __repr__(self) -> str:
+        return (f"Audio(channels={self.channels}, frames={self.frames}, "
+                f"sample_rate={self.sample_rate}, duration={self.duration:.3f}s)")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Audio):
+            return NotImplemented
+        return (self.sample_rate == other.sample_rate
+                and self.samples.shape == other.samples.shape
+                and bool(np.array_equal(self.samples, other.samples)))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- transforms --------------------------------------------------------------------
+    def to_mono(self) -> Audio:
+        """Average the channels into one."""
+        if self.channels == 1:
+            return self
+        return Audio(self.mono[np.newaxis, :], self.sample_rate)
+
+    def resample(self, sample_rate: int, *, quality: str = "HQ") -> Audio:
+        """Resample to ``sample_rate`` Hz with soxr (``quality``: QQ, LQ, MQ, HQ, VHQ)."""
+        import soxr
+
+        sample_rate = int(sample_rate)
+        if sample_rate <= 0:
+            raise ParameterError(f"resample needs a positive sample rate, not {sample_rate}.")
+        if sample_rate == self.sample_rate:
+            return self
+        out = soxr.resample(self.samples.T, self.sample_rate, sample_rate, quality=quality)
+        return Audio(np.ascontiguousarray(np.asarray(out, np.float32).reshape(-1, self.channels).T),
+                     sample_rate)
+
+    def with_samples(self, samples: Any) -> Audio:
+        """A new clip with other samples and the same sample rate."""
+        return Audio(np.asarray(samples, np.float32), self.sample_rate)
+
+    # -- measures ----------------------------------------------------------------------
+    def peak_dbfs(self) -> float:
+        """Peak level in dB relative to full scale (``-inf`` for silence)."""
+        peak = float(np.max(np.abs(self.samples))) if self.frames else 0.0
+        return 20.0 * np.log10(peak) if peak > 0 else float("-inf")
+
+    def rms_dbfs(self) -> float:
+        """RMS level over all channels in dB relative to full scale (``-inf`` for silence)."""
+        rms = float(np.sqrt(np.mean(np.square(self.samples, dtype=np.float64)))) if self.frames else 0.0
+        return 20.0 * np.log10(rms) if rms > 0 else float("-inf")
+
+    # -- I/O ---------------------------------------------------------------------------
+    @staticmethod
+    def info(path: str | os.PathLike[str]) -> AudioInfo:
+        """Read a file's header (rate, channels, frames, format) without decoding it."""
+        import soundfile as sf
+
+        path = _existing_audio_path(path)
+        try:
+            info = sf.info(str(path))
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise NotAudioError(
+                f"{path} is not an audio file sonitus can read ({_libsndfile_reason(exc)}); use "
+                f"WAV, FLAC, OGG or another format libsndfile supports.") from exc
+        return AudioInfo(path, int(info.samplerate), int(info.channels), int(info.frames),
+                         info.format, info.subtype)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, sample_rate: int | None = None,
+             mono: bool = False) -> Audio:
+        """Read an audio file (WAV, FLAC, OGG, ... any channel count, bit depth and rate).
+
+        Args:
+            path: the file to read.
+            sample_rate: resample to this rate (Hz) after reading; ``None`` keeps the file's.
+            mono: average the channels into one.
+
+        Raises:
+            AudioNotFoundError, EmptyAudioError, NotAudioError, TruncatedAudioError,
+            NonFiniteAudioError: with a sentence saying what to do.
+        """
+        import soundfile as sf
+
+        info = cls.info(path)
+        extra = sf.info(str(info.path)).extra_info
+        if any(mark in extra for mark in _TRUNCATION_MARKS):
+            raise TruncatedAudioError(
+                f"{info.path} is truncated: the file ends before its header says it should. "
+                f"Re-export or re-copy it.")
+        try:
+            data, rate = sf.read(str(info.path), dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise TruncatedAudioError(
+                f"{info.path} is damaged and could not be decoded ({_libsndfile_reason(exc)}); "
+                f"re-export or re-copy it.") from exc
+        if data.shape[0] == 0:
+            raise EmptyAudioError(f"{info.path} holds no audio samples; record or export it again.")
+        if info.frames and data.shape[0] < info.frames:
+            raise TruncatedAudioError(
+                f"{info.path} is truncated: its header promises {info.frames} frames but only "
+                f"{data.shape[0]} could be read. Re-export or re-copy it.")
+        try:
+            audio = cls(np.ascontiguousarray(data.T), rate)
+        except NonFiniteAudioError as exc:
+            raise NonFiniteAudioError(f"{info.path}: {exc}") from None
+        if mono:
+            audio = audio.to_mono()
+        if sample_rate is not None:
+            audio = audio.resample(sample_rate)
+        return audio
+
+    def save(self, path: str | os.PathLike[str], *, subtype: str | None = None,
+             format: str | None = None) -> Path:
+        """Write the clip atomically; the format follows the suffix unless given.
+
+        ``subtype`` is soundfile's (``PCM_16``, ``PCM_24``, ``FLOAT``, ...); the default is the
+        format's own (16-bit PCM for WAV and FLAC).
+        """
+        import soundfile as sf
+
+        target = Path(path)
+        if format is None and not target.suffix:
+            raise ParameterError(f"Cannot tell the audio format of {target}: give it a suffix "
+                                 f"such as .wav or .flac, or pass format=.")
+        with atomic_path(target) as tmp:
+            try:
+                sf.write(str(tmp), self.samples.T, self.sample_rate, subtype=subtype,
+                         format=format or target.suffix.lstrip(".").upper())
+            except (sf.LibsndfileError, ValueError, TypeError) as exc:
+                raise ParameterError(f"Cannot write {target}: {exc}. Use a suffix such as .wav, "
+                                     f".flac or .ogg.") from exc
+        return target
+
+    def _repr_html_(self) -> str:
+        """An inline player for Jupyter."""
+        import base64
+        import io
+
+        import soundfile as sf
+
+        buf = io.BytesIO()
+        sf.write(buf, self.samples.T, self.sample_rate, format="WAV", subtype="PCM_16")
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        return (f'<div>{self!r}<br><audio controls src="data:audio/wav;base64,{data}">'
+                f"</audio></div>")
+
+
+def _existing_audio_path(path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise AudioNotFoundError(f"{path} does not exist; check the path and the working directory.")
+    if path.is_dir():
+        raise NotAudioError(f"{path} is a directory, not an audio file.")
+    if path.stat().st_size == 0:
+        raise EmptyAudioError(f"{path} is empty (0 bytes); record or export it again.")
+    return path
+
+
+def _libsndfile_reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.split(": ", 1)[-1] if ": " in text else text

@@ -1,0 +1,101 @@
+"""The ``sonitus`` command line.
+
+Built-in commands live in this package; plugins add more through the
+``register_commands(cli)`` hook. Errors print one line and exit with status 1
+(2 for usage errors); ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from sonitus import __version__
+from sonitus.errors import SonitusError
+
+__all__ = ["cli", "main"]
+
+
+class SonitusGroup(click.Group):
+    """A click group that turns errors into one line and loads plugin commands lazily."""
+
+    _plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if not self._plugins_loaded:
+            self._plugins_loaded = True
+            from sonitus.registry import get_registry
+
+            get_registry().add_commands(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._load_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv
+        try:
+            return super().main(argv, prog_name or "sonitus", complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            if debug:
+                raise
+            exc.show()
+            sys.exit(exc.exit_code)
+        except SonitusError as exc:
+            if debug:
+                raise
+            click.echo(f"Error: {_one_line(exc)}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if debug:
+                raise
+            click.echo(f"Error: unexpected {type(exc).__name__}: {_one_line(exc)} "
+                       f"(rerun with --debug for the traceback)", err=True)
+            sys.exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) if "\n  " not in str(exc) else str(exc)
+
+
+@click.group(cls=SonitusGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="sonitus")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+def cli(debug: bool) -> None:
+    """sonitus: speech to text and music, every stage a plugin.
+
+    \b
+    Examples:
+      sonitus info talk.wav            duration, rate, channels, levels
+      sonitus stages                   every stage you can use in a pipeline
+      sonitus plugins --all            installed plugins, built-ins included
+    """
+
+
+def main() -> None:
+    """Entry point of the ``sonitus`` console script."""
+    cli.main()
+
+
+from . import info as _info  # noqa: E402,F401  (registers the command)
+from . import groups as _groups  # noqa: E402,F401
+from . import plugins as _plugins  # noqa: E402,F401

@@ -1,0 +1,62 @@
+"""The hooks a sonitus plugin implements: one per kind of stage, plus CLI commands.
+
+Each stage hook receives a ``register`` callable::
+
+    from sonitus import hookimpl
+
+    @hookimpl
+    def register_preprocessors(register):
+        register("louder", make_louder, description="Raise the level by 6 dB.")
+
+``register(name, factory, **metadata)`` records a factory; the registry calls
+``factory(**options)`` when the stage is asked for. The factory returns a callable stage
+(see :class:`sonitus.Stage`), or a plain function that the registry wraps. Metadata may
+set ``consumes`` / ``produces`` (types) where they differ from the hook's defaults below,
+and ``description`` (one line shown by ``sonitus stages``).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("sonitus")
+hookimpl = pluggy.HookimplMarker("sonitus")
+
+
+@hookspec
+def register_preprocessors(register):
+    """Register Audio -> Audio stages (mono, resample, filters, denoise, trim, ...)."""
+
+
+@hookspec
+def register_feature_extractors(register):
+    """Register Audio -> Features stages (STFT, log-mel, MFCC, ...)."""
+
+
+@hookspec
+def register_recognizers(register):
+    """Register Audio|Features -> Transcript stages (acoustic models with their decoders)."""
+
+
+@hookspec
+def register_generators(register):
+    """Register None|Score -> Score|Spectrogram stages (GANs and other generators)."""
+
+
+@hookspec
+def register_renderers(register):
+    """Register Score|Spectrogram -> Audio stages (FluidSynth, Griffin-Lim, ...)."""
+
+
+@hookspec
+def register_datasets(register):
+    """Register corpora for training and evaluation; the factory returns the dataset."""
+
+
+@hookspec
+def register_commands(cli):
+    """Add sub-commands to the ``sonitus`` click group ``cli``.
+
+    Import heavy libraries inside the command functions, not at module level, so that
+    ``sonitus --help`` stays fast.
+    """

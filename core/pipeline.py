@@ -1,0 +1,139 @@
+"""Pipelines: stages composed with ``>>``, type-checked when they are built."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import PipelineError, SonitusError, StageTypeMismatchError
+from .stages import StageBase, type_name, types_fit
+
+__all__ = ["Pipeline", "Source"]
+
+
+class Source(StageBase):
+    """A stage that ignores its input and produces a fixed value (the start of a pipeline)."""
+
+    consumes = None
+
+    def __init__(self, value: Any, *, name: str | None = None) -> None:
+        self.value = value
+        self.produces = type(value)
+        self.name = name or f"value:{type(value).__name__}"
+
+    def __call__(self, value: Any = None) -> Any:
+        return self.value
+
+
+def _as_stage(obj: Any) -> StageBase:
+    if isinstance(obj, StageBase):
+        return obj
+    to_stage = getattr(obj, "as_stage", None)
+    if callable(to_stage):
+        return to_stage()
+    if all(hasattr(obj, a) for a in ("name", "consumes", "produces")) and callable(obj):
+        return _Adapter(obj)
+    return Source(obj)
+
+
+class _Adapter(StageBase):
+    """Lets any object that follows the `Stage` protocol take part in a pipeline."""
+
+    def __init__(self, stage: Any) -> None:
+        self.inner = stage
+        self.name, self.consumes, self.produces = stage.name, stage.consumes, stage.produces
+
+    def __call__(self, value: Any) -> Any:
+        return self.inner(value)
+
+    def map(self, values: Sequence[Any]) -> list[Any]:
+        batch = getattr(self.inner, "map", None)
+        return list(batch(values)) if callable(batch) else [self.inner(v) for v in values]
+
+
+class Pipeline(StageBase):
+    """Stages run one after another; itself a stage, so pipelines compose.
+
+    >>> from sonitus.dsl import stage
+    >>> p = stage("to-mono") >> stage("gain", db=-6)
+    >>> p.consumes.__name__, p.produces.__name__
+    ('Audio', 'Audio')
+    """
+
+    def __init__(self, stages: Sequence[Any]) -> None:
+        flat: list[StageBase] = []
+        for obj in stages:
+            stage = _as_stage(obj)
+            flat.extend(stage.stages if isinstance(stage, Pipeline) else (stage,))
+        if not flat:
+            raise PipelineError("A pipeline needs at least one stage.")
+        for left, right in zip(flat, flat[1:]):
+            _check_fit(left, right)
+        self.stages: tuple[StageBase, ...] = tuple(flat)
+        self.name = " >> ".join(s.name for s in flat)
+        self.consumes = flat[0].consumes
+        self.produces = flat[-1].produces
+
+    @classmethod
+    def of(cls, obj: Any) -> Pipeline:
+        """A pipeline from a stage, a pipeline, or a value (which becomes its source)."""
+        return obj if isinstance(obj, Pipeline) else cls([obj])
+
+    def __rshift__(self, other: Any) -> Pipeline:
+        return Pipeline([*self.stages, other])
+
+    def __rrshift__(self, other: Any) -> Pipeline:
+        return Pipeline([other, *self.stages])
+
+    def __len__(self) -> int:
+        return len(self.stages)
+
+    def __repr__(self) -> str:
+        return f"<Pipeline {self.name}: {type_name(self.consumes)} -> {type_name(self.produces)}>"
+
+    def run(self, value: Any = None) -> Any:
+        """Feed ``value`` (nothing, for a pipeline that starts with a source) through every stage."""
+        for stage in self.stages:
+            value = _call(stage, stage, value)
+        return value
+
+    __call__ = run
+
+    def map(self, values: Iterable[Any], *, batch_size: int = 16, progress: bool = False) -> list[Any]:
+        """Run many inputs, ``batch_size`` at a time; stages with a ``map`` method get whole batches.
+
+        Args:
+            values: the inputs.
+            batch_size: how many inputs each stage receives at once.
+            progress: show a progress bar.
+        """
+        if batch_size < 1:
+            raise PipelineError(f"batch_size must be at least 1, not {batch_size}.")
+        items = list(values)
+        results: list[Any] = []
+        batches = [items[i:i + batch_size] for i in range(len(items))[::batch_size]]
+        if progress:
+            from .progress import track
+
+            batches = track(batches, description=self.name, total=len(batches))
+        for batch in batches:
+            for stage in self.stages:
+                batch = _call(stage, stage.map, batch)
+            results.extend(batch)
+        return results
+
+
+def _call(stage: StageBase, function: Any, value: Any) -> Any:
+    try:
+        return function(value)
+    except SonitusError:
+        raise
+    except Exception as exc:
+        raise PipelineError(f"Stage '{stage.name}' failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _check_fit(left: StageBase, right: StageBase) -> None:
+    if not types_fit(left.produces, right.consumes):
+        raise StageTypeMismatchError(
+            f"Cannot connect '{left.name}' to '{right.name}': '{left.name}' produces "
+            f"{type_name(left.produces)} but '{right.name}' consumes {type_name(right.consumes)}.")

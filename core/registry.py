@@ -1,0 +1,393 @@
+"""The plugin registry: loads built-in and third-party plugins and builds their stages.
+
+Plugins are loaded in this order: the built-in plugins listed in
+``sonitus.plugins.BUILTIN_PLUGINS``, then the entry points of the group ``sonitus``.
+One broken plugin never breaks the others: its error is kept, listed by
+``sonitus plugins``, and raised as :class:`~sonitus.errors.PluginError` only when one of
+its stages is asked for.
+
+Environment variables:
+
+``SONITUS_LOAD_PLUGINS``
+    Unset: load every installed plugin. Empty: built-ins only. ``a,b``: built-ins plus
+    the named third-party plugins.
+``SONITUS_DISABLE_PLUGINS``
+    ``a,b``: skip these plugins (built-in ones may be named by module or short name).
+``SONITUS_TRACE``
+    Set to ``1`` to print every hook call and registration to stderr.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .audio import Audio
+from .errors import ParameterError, PluginError, SonitusError, UnknownStageError
+from .score import Score
+from .stages import FunctionStage, StageBase, type_name
+from .values import Features, Spectrogram, Transcript
+
+__all__ = ["Registry", "StageSpec", "PluginRecord", "STAGE_HOOKS", "get_registry", "set_registry",
+           "reset_registry"]
+
+ENTRY_POINT_GROUP = "sonitus"
+
+
+@dataclass(frozen=True)
+class HookKind:
+    """What a stage hook registers: its kind label and default input/output types."""
+
+    hook: str
+    kind: str
+    consumes: Any
+    produces: Any
+
+
+STAGE_HOOKS: tuple[HookKind, ...] = (
+    HookKind("register_preprocessors", "preprocessor", Audio, Audio),
+    HookKind("register_feature_extractors", "feature-extractor", Audio, Features),
+    HookKind("register_recognizers", "recognizer", (Audio, Features), Transcript),
+    HookKind("register_generators", "generator", None, (Score, Spectrogram)),
+    HookKind("register_renderers", "renderer", (Score, Spectrogram), Audio),
+    HookKind("register_datasets", "dataset", None, object),
+)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """A registered stage: how to build it and what it fits."""
+
+    name: str
+    kind: str
+    plugin: str
+    factory: Callable[..., Any]
+    consumes: Any
+    produces: Any
+    description: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        """``Audio -> Features`` style summary."""
+        return f"{type_name(self.consumes)} -> {type_name(self.produces)}"
+
+    def options(self) -> dict[str, Any]:
+        """The factory's keyword options and their defaults (``inspect.Parameter.empty``: required)."""
+        try:
+            params = inspect.signature(self.factory).parameters.values()
+        except (TypeError, ValueError):
+            return {}
+        return {p.name: p.default for p in params
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+@dataclass
+class PluginRecord:
+    """One plugin as ``sonitus plugins`` shows it."""
+
+    name: str
+    version: str | None
+    source: str  # "builtin", "entrypoint" or "registered"
+    hooks: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "source": self.source,
+                "hooks": list(self.hooks), "stages": list(self.stages), "error": self.error}
+
+
+def _normal(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def _env_list(value: str | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {v.strip() for v in value.split(",") if v.strip()}
+
+
+def _short(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+class Registry:
+    """Loads plugins and builds stages by name.
+
+    Args:
+        plugins: extra plugin objects or modules to register (for tests and embedding),
+            given as objects or ``(name, object)`` pairs.
+        builtins: load the built-in plugins.
+        entry_points: load installed third-party plugins (entry-point group ``sonitus``).
+        environ: where to read ``SONITUS_*`` variables (default ``os.environ``).
+    """
+
+    def __init__(self, plugins: Iterable[Any] = (), *, builtins: bool = True,
+                 entry_points: bool = True, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self._trace = env.get("SONITUS_TRACE", "") not in ("", "0")
+        self._disabled = _env_list(env.get("SONITUS_DISABLE_PLUGINS")) or set()
+        self._only = _env_list(env.get("SONITUS_LOAD_PLUGINS"))
+        self.pm = pluggy.PluginManager("sonitus")
+        self.pm.add_hookspecs(hookspecs)
+        self._records: dict[str, PluginRecord] = {}
+        self._specs: dict[str, StageSpec] = {}
+        self._broken_stages: dict[str, str] = {}
+        if builtins:
+            self._load_builtins()
+        if entry_points:
+            self._load_entry_points()
+        for item in plugins:
+            name, obj = item if isinstance(item, tuple) else (None, item)
+            self.register_plugin(obj, name=name, source="registered", collect=False)
+        self._collect()
+
+    # -- loading -----------------------------------------------------------------------
+    def _is_disabled(self, name: str) -> bool:
+        return name in self._disabled or _short(name) in self._disabled
+
+    def _load_builtins(self) -> None:
+        from sonitus.plugins import BUILTIN_PLUGINS
+
+        from . import __version__
+
+        for module_name in BUILTIN_PLUGINS:
+            if self._is_disabled(module_name):
+                continue
+            record = PluginRecord(module_name, __version__, "builtin")
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as exc:
+                record.error = f"failed to import: {type(exc).__name__}: {exc}"
+                self._records[module_name] = record
+                continue
+            self._register(module, record)
+
+    def _load_entry_points(self) -> None:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if self._is_disabled(ep.name) or (self._only is not None and ep.name not in self._only):
+                continue
+            if ep.name in self._records:
+                continue
+            version = getattr(getattr(ep, "dist", None), "version", None)
+            record = PluginRecord(ep.name, version, "entrypoint")
+            try:
+                obj = ep.load()
+            except Exception as exc:
+                record.error = f"failed to import: {type(exc).__name__}: {exc}"
+                self._records[ep.name] = record
+                continue
+            self._register(obj, record)
+
+    def register_plugin(self, plugin: Any, *, name: str | None = None, source: str = "registered",
+                        collect: bool = True) -> PluginRecord:
+        """Register one plugin object or module and collect its stages.
+
+        This is how tests and embedding applications add a plugin without installing it.
+        """
+        if name is None:
+            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        version = getattr(plugin, "__version__", None)
+        record = PluginRecord(name, version, source)
+        self._register(plugin, record)
+        if collect and record.error is None:
+            self._collect(only=name)
+        return self._records[name]
+
+    def _register(self, plugin: Any, record: PluginRecord) -> None:
+        self._records[record.name] = record
+        try:
+            self.pm.register(plugin, name=record.name)
+        except Exception as exc:  # pluggy validation errors, duplicate names
+            record.error = f"failed to register: {type(exc).__name__}: {exc}"
+            return
+        record.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or ())
+
+    def _collect(self, only: str | None = None) -> None:
+        for hook_kind in STAGE_HOOKS:
+            caller = getattr(self.pm.hook, hook_kind.hook)
+            for impl in caller.get_hookimpls():
+                if only is not None and impl.plugin_name != only:
+                    continue
+                self._call_register_hook(impl, hook_kind)
+
+    def _call_register_hook(self, impl: Any, hook_kind: HookKind) -> None:
+        plugin = impl.plugin_name
+        record = self._records[plugin]
+        added: list[str] = []
+
+        def register(name: str, factory: Callable[..., Any], **metadata: Any) -> None:
+            key = _normal(name)
+            if key in self._specs and self._specs[key].plugin != plugin:
+                raise PluginError(
+                    f"stage '{key}' is already provided by plugin '{self._specs[key].plugin}'; "
+                    f"rename it or disable one of the plugins with SONITUS_DISABLE_PLUGINS.",
+                    plugin=plugin)
+            if not callable(factory):
+                raise PluginError(f"the factory registered for '{key}' is not callable.", plugin=plugin)
+            consumes = metadata.pop("consumes", hook_kind.consumes)
+            produces = metadata.pop("produces", hook_kind.produces)
+            description = metadata.pop("description", None) or _first_line(factory.__doc__)
+            self._specs[key] = StageSpec(key, hook_kind.kind, plugin, factory, consumes, produces,
+                                         description, MappingProxyType(dict(metadata)))
+            added.append(key)
+            if self._trace:
+                print(f"sonitus: {plugin}.{hook_kind.hook} registered {key}", file=sys.stderr)
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:
+            message = f"{hook_kind.hook} raised {type(exc).__name__}: {exc}"
+            record.error = message if record.error is None else f"{record.error}; {message}"
+            for key in added:
+                self._broken_stages[key] = plugin
+        record.stages.extend(added)
+
+    # -- queries -----------------------------------------------------------------------
+    def plugins(self) -> list[PluginRecord]:
+        """Every plugin that was tried, loaded or not, built-ins first."""
+        return list(self._records.values())
+
+    def broken_plugins(self) -> list[PluginRecord]:
+        """Plugins that failed to import, register or run a hook."""
+        return [r for r in self._records.values() if r.error]
+
+    def specs(self, kind: str | None = None) -> list[StageSpec]:
+        """Every registered stage (of one ``kind``), sorted by name."""
+        return sorted((s for s in self._specs.values() if kind is None or s.kind == kind),
+                      key=lambda s: (s.kind, s.name))
+
+    def names(self) -> list[str]:
+        """Every stage name, sorted."""
+        return sorted(self._specs)
+
+    def __contains__(self, name: str) -> bool:
+        return _normal(name) in self._specs
+
+    def spec(self, name: str) -> StageSpec:
+        """The registration of the stage called ``name``.
+
+        Raises:
+            PluginError: the plugin that provides it is broken.
+            UnknownStageError: no plugin provides it; the message lists close matches.
+        """
+        key = _normal(name)
+        if key in self._broken_stages:
+            plugin = self._broken_stages[key]
+            raise PluginError(f"stage '{key}' is unavailable because plugin '{plugin}' failed: "
+                              f"{self._records[plugin].error}", plugin=plugin)
+        if key in self._specs:
+            return self._specs[key]
+        suggestions = tuple(difflib.get_close_matches(key, list(self._specs), n=4, cutoff=0.6))
+        broken = self.broken_plugins()
+        if broken and not suggestions:
+            names = ", ".join(f"'{r.name}'" for r in broken)
+            raise PluginError(
+                f"No stage named '{name}'; plugin(s) {names} failed to load and may provide it "
+                f"(run `sonitus plugins` to see why).", plugin=broken[0].name)
+        hint = (f" Did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions
+                else " Run `sonitus stages` to list them.")
+        raise UnknownStageError(f"No stage named '{name}'.{hint}", name=name, suggestions=suggestions)
+
+    def stage(self, name: str, **options: Any) -> StageBase:
+        """Build the stage called ``name`` with keyword ``options``."""
+        spec = self.spec(name)
+        accepted = spec.options()
+        takes_any = _takes_var_keyword(spec.factory)
+        unknown = [k for k in options if k not in accepted] if not takes_any else []
+        if unknown:
+            listing = ", ".join(accepted) or "no options"
+            raise ParameterError(f"Stage '{spec.name}' has no option {', '.join(map(repr, unknown))}; "
+                                 f"it takes: {listing}.")
+        missing = [k for k, v in accepted.items() if v is inspect.Parameter.empty and k not in options]
+        if missing:
+            raise ParameterError(f"Stage '{spec.name}' needs the option(s) {', '.join(missing)}.")
+        try:
+            built = spec.factory(**options)
+        except SonitusError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin '{spec.plugin}' failed to build stage '{spec.name}': "
+                              f"{type(exc).__name__}: {exc}", plugin=spec.plugin) from exc
+        return _as_stage(built, spec, options)
+
+    def add_commands(self, cli: Any) -> None:
+        """Let every plugin add its CLI sub-commands to ``cli`` (failures are recorded)."""
+        for impl in self.pm.hook.register_commands.get_hookimpls():
+            try:
+                impl.function(cli=cli)
+            except Exception as exc:
+                record = self._records[impl.plugin_name]
+                message = f"register_commands raised {type(exc).__name__}: {exc}"
+                record.error = message if record.error is None else f"{record.error}; {message}"
+
+
+def _first_line(doc: str | None) -> str:
+    return doc.strip().splitlines()[0].strip() if doc and doc.strip() else ""
+
+
+def _takes_var_keyword(factory: Callable[..., Any]) -> bool:
+    try:
+        return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(factory).parameters.values())
+    except (TypeError, ValueError):
+        return True
+
+
+def _as_stage(built: Any, spec: StageSpec, options: Mapping[str, Any]) -> StageBase:
+    if isinstance(built, StageBase):
+        if getattr(built, "name", StageBase.name) == StageBase.name:
+            built.name = spec.name
+        if getattr(built, "consumes", object) is object and type(built).consumes is object:
+            built.consumes = spec.consumes
+        if getattr(built, "produces", object) is object and type(built).produces is object:
+            built.produces = spec.produces
+        return built
+    if not callable(built):
+        raise PluginError(f"plugin '{spec.plugin}': the factory of stage '{spec.name}' returned "
+                          f"{type(built).__name__}, which is not callable.", plugin=spec.plugin)
+    return FunctionStage(spec.name, built, consumes=getattr(built, "consumes", spec.consumes),
+                         produces=getattr(built, "produces", spec.produces),
+                         batch=getattr(built, "map", None), options=dict(options))
+
+
+# -- the default registry ----------------------------------------------------------------
+_default: Registry | None = None
+_lock = threading.Lock()
+
+
+def get_registry() -> Registry:
+    """The process-wide registry, built on first use."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = Registry()
+        return _default
+
+
+def set_registry(registry: Registry | None) -> Registry | None:
+    """Replace the process-wide registry (``None``: rebuild on next use); returns the old one."""
+    global _default
+    with _lock:
+        old, _default = _default, registry
+        return old
+
+
+def reset_registry() -> None:
+    """Forget the process-wide registry, e.g. after changing ``SONITUS_*`` variables."""
+    set_registry(None)
+
+

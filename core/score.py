@@ -1,0 +1,78 @@
+"""`Score`: a piece of music as a `pretty_midi.PrettyMIDI`, with tempo and meter."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .atomic import atomic_path
+from .errors import ScoreError
+
+if TYPE_CHECKING:
+    import pretty_midi
+
+__all__ = ["Score"]
+
+
+@dataclass(frozen=True, eq=False)
+class Score:
+    """A score: notes, instruments, tempo and meter, held by a ``pretty_midi.PrettyMIDI``.
+
+    Treat ``midi`` as read-only; transformations build new scores.
+    """
+
+    midi: pretty_midi.PrettyMIDI
+
+    @property
+    def tempo(self) -> float:
+        """The first tempo in beats per minute (120 when the file sets none)."""
+        _, tempi = self.midi.get_tempo_changes()
+        return float(tempi[0]) if len(tempi) else 120.0
+
+    @property
+    def meter(self) -> str:
+        """The first time signature as ``"n/d"`` (``"4/4"`` when the file sets none)."""
+        ts = self.midi.time_signature_changes
+        return f"{ts[0].numerator}/{ts[0].denominator}" if ts else "4/4"
+
+    @property
+    def duration(self) -> float:
+        """End time of the last note or event, in seconds."""
+        return float(self.midi.get_end_time())
+
+    @property
+    def notes(self) -> int:
+        """Number of notes over all instruments."""
+        return sum(len(i.notes) for i in self.midi.instruments)
+
+    def __repr__(self) -> str:
+        return (f"Score(instruments={len(self.midi.instruments)}, notes={self.notes}, "
+                f"tempo={self.tempo:g}, meter={self.meter!r}, duration={self.duration:.2f}s)")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Score:
+        """Read a standard MIDI file."""
+        import pretty_midi
+
+        path = Path(path)
+        if not path.exists():
+            raise ScoreError(f"{path} does not exist; check the path.")
+        try:
+            return cls(pretty_midi.PrettyMIDI(str(path)))
+        except Exception as exc:  # mido and pretty_midi raise many kinds of errors
+            raise ScoreError(f"{path} is not a MIDI file sonitus can read ({exc}).") from exc
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write a standard MIDI file atomically."""
+        target = Path(path)
+        with atomic_path(target) as tmp:
+            self.midi.write(str(tmp))
+        return target
+
+    def piano_roll(self, fs: float = 100.0) -> np.ndarray:
+        """Velocities ``[128, frames]`` sampled ``fs`` times a second over all instruments."""
+        return self.midi.get_piano_roll(fs=fs)

@@ -1,0 +1,119 @@
+"""The pipeline DSL: compose stages with ``>>`` and run them.
+
+>>> from sonitus.dsl import load, stage, save
+>>> pipeline = load("talk.wav") >> stage("to-mono") >> stage("resample", sample_rate=16000) >> save("out.wav")
+>>> pipeline  # doctest: +ELLIPSIS
+<Pipeline load >> to-mono >> resample >> save: None -> Path>
+
+Every registered stage, third-party ones included, is reachable by name with
+:func:`stage` or as an attribute with dashes written as underscores
+(``sonitus.dsl.to_mono()``). The music-composition DSL lives in :mod:`sonitus.dsl.music`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sonitus.audio import Audio
+from sonitus.errors import ParameterError, UnknownStageError
+from sonitus.pipeline import Pipeline
+from sonitus.registry import get_registry
+from sonitus.score import Score
+from sonitus.stages import StageBase
+from sonitus.values import Transcript
+
+__all__ = ["Pipeline", "load", "save", "stage", "text", "stages"]
+
+
+def stage(name: str, **options: Any) -> StageBase:
+    """Build the registered stage called ``name`` with keyword ``options``."""
+    return get_registry().stage(name, **options)
+
+
+def stages() -> list[str]:
+    """The names of every registered stage."""
+    return get_registry().names()
+
+
+class _Load(StageBase):
+    name = "load"
+    produces = Audio
+
+    def __init__(self, path: str | os.PathLike[str] | None, sample_rate: int | None, mono: bool) -> None:
+        self.path = path
+        self.sample_rate = sample_rate
+        self.mono = mono
+        self.consumes = None if path is not None else (str, os.PathLike)
+
+    def __call__(self, value: Any = None) -> Audio:
+        return Audio.load(self.path if self.path is not None else value,
+                          sample_rate=self.sample_rate, mono=self.mono)
+
+
+def load(path: str | os.PathLike[str] | None = None, *, sample_rate: int | None = None,
+         mono: bool = False) -> StageBase:
+    """Start a pipeline by reading an audio file.
+
+    With no ``path`` the stage reads the path it is given, so that
+    ``(load() >> ...).map(paths)`` processes many files.
+    """
+    return _Load(path, sample_rate, mono)
+
+
+class _Save(StageBase):
+    name = "save"
+    consumes = (Audio, Score)
+    produces = Path
+
+    def __init__(self, path: str | os.PathLike[str], options: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.options = options
+
+    def __call__(self, value: Any) -> Path:
+        if isinstance(value, Score) and self.path.suffix.lower() not in (".mid", ".midi"):
+            raise ParameterError(f"A Score is saved as MIDI: name the file .mid, not {self.path.name}, "
+                                 f"or render it to audio first.")
+        value.save(self.path, **self.options)
+        return self.path
+
+
+def save(path: str | os.PathLike[str], **options: Any) -> StageBase:
+    """End a pipeline by writing its Audio (.wav, .flac, ...) or Score (.mid) atomically.
+
+    ``options`` go to ``Audio.save`` (e.g. ``subtype="PCM_24"``).
+    """
+    return _Save(path, options)
+
+
+class _Text(StageBase):
+    name = "text"
+    consumes = Transcript
+    produces = str
+
+    def __call__(self, value: Transcript) -> str:
+        return value.text
+
+
+def text() -> StageBase:
+    """End a pipeline with the plain text of a Transcript."""
+    return _Text()
+
+
+def __getattr__(name: str) -> Callable[..., StageBase]:
+    if name.startswith("_"):
+        raise AttributeError(name)
+    registry = get_registry()
+    try:
+        spec = registry.spec(name)
+    except UnknownStageError as exc:
+        raise AttributeError(f"module 'sonitus.dsl' has no attribute {name!r}: {exc}") from None
+
+    def build(**options: Any) -> StageBase:
+        return registry.stage(spec.name, **options)
+
+    build.__name__ = name
+    build.__doc__ = spec.description
+    return build
