@@ -159,6 +159,11 @@ class Audio:
         try:
             info = sf.info(str(path))
         except (sf.LibsndfileError, RuntimeError) as exc:
+            kind = _audio_magic(path)
+            if kind is not None:
+                raise TruncatedAudioError(
+                    f"{path} looks like {kind} but is truncated or damaged "
+                    f"({_libsndfile_reason(exc)}); re-export or re-copy it.") from exc
             raise NotAudioError(
                 f"{path} is not an audio file sonitus can read ({_libsndfile_reason(exc)}); use "
                 f"WAV, FLAC, OGG or another format libsndfile supports.") from exc
@@ -254,6 +259,16 @@ def _existing_audio_path(path: str | os.PathLike[str]) -> Path:
     if path.stat().st_size == 0:
         raise EmptyAudioError(f"{path} is empty (0 bytes); record or export it again.")
     return path
+
+
+_MAGIC = ((b"RIFF", "WAV"), (b"RIFX", "WAV"), (b"RF64", "WAV"), (b"fLaC", "FLAC"), (b"OggS", "OGG"),
+          (b"FORM", "AIFF"), (b".snd", "AU"))
+
+
+def _audio_magic(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    return next((kind for magic, kind in _MAGIC if head == magic), None)
 
 
 def _libsndfile_reason(exc: Exception) -> str:

@@ -59,9 +59,9 @@ def save_checkpoint(path: str | os.PathLike[str], state: Any, *, model: str, con
         version: the format version of this model's state.
         **extra: more JSON-serialisable header fields (metrics, seed, ...).
     """
-    from flax import serialization
     import jax
     import numpy as np
+    from flax import serialization
 
     header = {"model": model, "version": version, "config": config or {}, "step": int(step), **extra}
     try:

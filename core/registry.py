@@ -306,6 +306,17 @@ class Registry:
     def stage(self, name: str, **options: Any) -> StageBase:
         """Build the stage called ``name`` with keyword ``options``."""
         spec = self.spec(name)
+        return _as_stage(self._build(spec, options), spec, options)
+
+    def dataset(self, name: str, **options: Any) -> Any:
+        """Build the dataset called ``name`` (registered with ``register_datasets``)."""
+        spec = self.spec(name)
+        if spec.kind != "dataset":
+            raise ParameterError(f"'{spec.name}' is a {spec.kind}, not a dataset; "
+                                 f"run `sonitus stages --kind dataset` to list the datasets.")
+        return self._build(spec, options)
+
+    def _build(self, spec: StageSpec, options: Mapping[str, Any]) -> Any:
         accepted = spec.options()
         takes_any = _takes_var_keyword(spec.factory)
         unknown = [k for k in options if k not in accepted] if not takes_any else []
@@ -317,13 +328,12 @@ class Registry:
         if missing:
             raise ParameterError(f"Stage '{spec.name}' needs the option(s) {', '.join(missing)}.")
         try:
-            built = spec.factory(**options)
+            return spec.factory(**options)
         except SonitusError:
             raise
         except Exception as exc:
             raise PluginError(f"plugin '{spec.plugin}' failed to build stage '{spec.name}': "
                               f"{type(exc).__name__}: {exc}", plugin=spec.plugin) from exc
-        return _as_stage(built, spec, options)
 
     def add_commands(self, cli: Any) -> None:
         """Let every plugin add its CLI sub-commands to ``cli`` (failures are recorded)."""

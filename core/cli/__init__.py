@@ -11,7 +11,6 @@ import sys
 from typing import Any
 
 import click
-
 from sonitus import __version__
 from sonitus.errors import SonitusError
 
@@ -96,6 +95,6 @@ def main() -> None:
     cli.main()
 
 
-from . import info as _info  # noqa: E402,F401  (registers the command)
 from . import groups as _groups  # noqa: E402,F401
+from . import info as _info  # noqa: E402,F401  (registers the command)
 from . import plugins as _plugins  # noqa: E402,F401

@@ -6,8 +6,6 @@ A plugin's ``register_commands(cli)`` hook adds to them with, e.g.,
 
 from __future__ import annotations
 
-import click
-
 from . import cli
 
 

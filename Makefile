@@ -1,0 +1,63 @@
+# sonitus: two commands do everything.
+#   make demo   set up (Debian packages, virtualenv, sonitus) and run the main job
+#   make test   set up and run the test suite
+# Other targets: make test-slow (long training/fuzzing tests), make bench, make wheel, make clean.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.sonitus-installed
+# Debian packages sonitus needs at run time and in tests.
+APT_PACKAGES ?= libsndfile1 libfluidsynth3 fluid-soundfont-gm espeak-ng sox
+SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
+
+.PHONY: demo test test-slow bench wheel system-deps venv clean help
+
+help:
+	@echo "make demo       set up and run the demo (speech and music journeys)"
+	@echo "make test       set up and run the tests (slow ones excluded)"
+	@echo "make test-slow  run the slow tests (training to convergence, long fuzzing)"
+	@echo "make bench      run the benchmarks under benchmarks/"
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "Please install these system packages with your package manager:$$missing"; exit 1; \
+	  elif [ "$$(id -u)" != 0 ] && [ -z "$(SUDO)" ]; then \
+	    echo "Run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	  else \
+	    echo "Installing Debian packages:$$missing"; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml setup.py sdk_examples/sonitus-plugin-example/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip "setuptools>=77" wheel
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e sdk_examples/sonitus-plugin-example
+	touch $(STAMP)
+
+venv: system-deps $(STAMP)
+
+demo: venv
+	$(PY) sdk_examples/demo.py
+
+test: venv
+	$(PY) -m pytest
+
+test-slow: venv
+	$(PY) -m pytest -m slow
+
+bench: venv
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+wheel: venv
+	$(PY) -m build --wheel --outdir dist .
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-output

@@ -1,0 +1,47 @@
+"""`make demo`: run every capability's demo in sdk_examples/demos/, in order.
+
+Each demo module has a ``main(out_dir)`` that does its capability's main job and prints
+real figures. Output files land in ``demo-output/``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ["foundation", "dsp", "music", "hmm", "asr", "gan"]
+
+
+def _demos() -> list[Path]:
+    found = {p.stem: p for p in (HERE / "demos").glob("*.py") if not p.name.startswith("_")}
+    return [found.pop(n) for n in ORDER if n in found] + sorted(found.values())
+
+
+def main() -> int:
+    out_dir = Path.cwd() / "demo-output"
+    out_dir.mkdir(exist_ok=True)
+    failures = 0
+    for path in _demos():
+        print(f"\n=== {path.stem} " + "=" * (60 - len(path.stem)), flush=True)
+        spec = importlib.util.spec_from_file_location(f"sonitus_demo_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        start = time.perf_counter()
+        try:
+            spec.loader.exec_module(module)
+            takes_dir = bool(inspect.signature(module.main).parameters)
+            module.main(out_dir / path.stem) if takes_dir else module.main()
+        except Exception:
+            failures += 1
+            traceback.print_exc()
+        print(f"--- {path.stem}: {time.perf_counter() - start:.1f} s", flush=True)
+    print(f"\nDemo output is in {out_dir}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Shared fixtures for the sonitus test suite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_PLUGIN = ROOT / "sdk_examples" / "sonitus-plugin-example"
+
+# Keep JAX quiet and on the CPU in tests, whatever the machine has.
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_default_registry(monkeypatch):
+    """Every test starts with the process-wide registry unbuilt and the env unset."""
+    import sonitus
+
+    for var in ("SONITUS_LOAD_PLUGINS", "SONITUS_DISABLE_PLUGINS", "SONITUS_TRACE"):
+        monkeypatch.delenv(var, raising=False)
+    sonitus.reset_registry()
+    yield
+    sonitus.reset_registry()
+
+
+@pytest.fixture(scope="session")
+def example_plugin_installed() -> str:
+    """Install the example third-party plugin into this environment (once) and name it."""
+    try:
+        import sonitus_plugin_example  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                        "--no-build-isolation", "-e", str(EXAMPLE_PLUGIN)], check=True)
+        import importlib
+
+        importlib.invalidate_caches()
+    return "example"
+
+
+@pytest.fixture
+def wav_path(tmp_path) -> Path:
+    """A one-second 440 Hz stereo WAV (16-bit, 16 kHz)."""
+    import soundfile as sf
+
+    t = np.arange(16000) / 16000
+    wave = 0.5 * np.sin(2 * np.pi * 440 * t)
+    path = tmp_path / "tone.wav"
+    sf.write(path, np.stack([wave, 0.5 * wave], axis=1), 16000, subtype="PCM_16")
+    return path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    """Run the sonitus CLI in a fresh process and return the CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "sonitus", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=300)

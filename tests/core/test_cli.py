@@ -1,0 +1,82 @@
+import json
+import math
+from pathlib import Path
+
+from conftest import ROOT, run_cli
+
+BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken_plugin"
+
+
+def test_version_and_help():
+    result = run_cli("--version")
+    assert result.returncode == 0 and "sonitus, version" in result.stdout
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("info", "plugins", "stages", "train", "generate"):
+        assert command in result.stdout
+
+
+def test_info_reports_the_file(wav_path):
+    result = run_cli("info", str(wav_path))
+    assert result.returncode == 0, result.stderr
+    assert "1.000 s" in result.stdout and "16000 Hz" in result.stdout
+    assert "channels     2" in result.stdout and "PCM_16" in result.stdout
+    assert "-6.02 dBFS" in result.stdout  # peak of a 0.5 sine
+
+
+def test_info_json(wav_path):
+    data = json.loads(run_cli("info", "--json", str(wav_path)).stdout)
+    assert data["channels"] == 2 and data["sample_rate"] == 16000 and data["format"] == "WAV"
+    expected = 10 * math.log10((0.5**2 / 2 + 0.25**2 / 2) / 2)  # mean power of 0.5 and 0.25 sines
+    assert abs(data["rms_dbfs"] - expected) < 0.01
+
+
+def test_info_on_a_missing_file_is_one_line(tmp_path):
+    result = run_cli("info", str(tmp_path / "missing.wav"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_info_on_a_text_file_is_one_line():
+    result = run_cli("info", str(ROOT / "README.md"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and result.stderr.strip().count("\n") == 0
+    assert "not an audio file" in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = run_cli("--debug", "info", str(tmp_path / "missing.wav"))
+    assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+def test_stages_lists_kind_signature_and_plugin():
+    result = run_cli("stages")
+    assert result.returncode == 0
+    line = next(line for line in result.stdout.splitlines() if line.startswith("to-mono "))
+    assert "preprocessor" in line and "Audio -> Audio" in line and "sonitus.plugins.basic" in line
+    data = json.loads(run_cli("stages", "--json").stdout)
+    assert {"name": "gain", "kind": "preprocessor"}.items() <= next(d for d in data if d["name"] == "gain").items()
+
+
+def test_plugins_lists_third_party_and_failures(example_plugin_installed):
+    result = run_cli("plugins", "--json", env={"PYTHONPATH": str(BROKEN)})
+    assert result.returncode == 0, result.stderr
+    data = {p["name"]: p for p in json.loads(result.stdout)}
+    assert data["example"]["stages"] == ["example-fade", "example-zcr"]
+    assert data["example"]["hooks"] == ["register_feature_extractors", "register_preprocessors"]
+    assert "broken on purpose" in data["broken"]["error"]
+    assert "sonitus.plugins.basic" not in data
+    assert "sonitus.plugins.basic" in {p["name"] for p in json.loads(run_cli("plugins", "--all", "--json").stdout)}
+    text = run_cli("plugins", env={"PYTHONPATH": str(BROKEN)}).stdout
+    assert "broken" in text and "FAILED" in text
+
+
+def test_disabled_plugin_disappears_from_the_cli(example_plugin_installed):
+    result = run_cli("stages", env={"SONITUS_DISABLE_PLUGINS": "example"})
+    assert "example-zcr" not in result.stdout and "to-mono" in result.stdout
+
+
+def test_unknown_command_is_a_usage_error():
+    result = run_cli("no-such-command")
+    assert result.returncode == 2 and "No such command" in result.stderr

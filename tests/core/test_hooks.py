@@ -1,0 +1,93 @@
+"""Each stage hook, exercised by a throwaway plugin registered for the test."""
+
+import click
+import numpy as np
+import pretty_midi
+import pytest
+from click.testing import CliRunner
+from sonitus import Audio, Score, Spectrogram, hookimpl
+from sonitus.errors import ParameterError
+from sonitus.testing import make_registry, use_registry
+
+
+class Music:
+    """A generator (None -> Score), a renderer (Score -> Audio) and a dataset."""
+
+    @hookimpl
+    def register_generators(self, register):
+        def one_note(pitch: int = 69):
+            def generate(_=None):
+                midi = pretty_midi.PrettyMIDI()
+                piano = pretty_midi.Instrument(0)
+                piano.notes.append(pretty_midi.Note(100, pitch, 0.0, 0.5))
+                midi.instruments.append(piano)
+                return Score(midi)
+            return generate
+
+        register("one-note", one_note, produces=Score)
+
+    @hookimpl
+    def register_renderers(self, register):
+        def beep(sample_rate: int = 8000):
+            def render(score):
+                t = np.arange(int(score.duration * sample_rate)) / sample_rate
+                hz = pretty_midi.note_number_to_hz(score.midi.instruments[0].notes[0].pitch)
+                return Audio(0.5 * np.sin(2 * np.pi * hz * t), sample_rate)
+            return render
+
+        register("beep", beep)
+
+    @hookimpl
+    def register_datasets(self, register):
+        register("numbers", lambda size=3: list(range(size)), description="Small integers.")
+
+    @hookimpl
+    def register_commands(self, cli):
+        @cli.command()
+        @click.argument("name")
+        def hello(name):
+            """Say hello."""
+            click.echo(f"hello {name}")
+
+        @click.command()
+        def tiny():
+            click.echo("tiny model trained")
+
+        cli.commands["train"].add_command(tiny, "tiny")
+
+
+def test_generator_then_renderer_pipeline():
+    registry = make_registry(("music", Music()))
+    spec = registry.spec("one-note")
+    assert spec.kind == "generator" and spec.signature == "None -> Score"
+    assert registry.spec("beep").signature == "Score | Spectrogram -> Audio"
+    audio = (registry.stage("one-note", pitch=57) >> registry.stage("beep")).run()
+    peak = np.argmax(np.abs(np.fft.rfft(audio.samples[0]))) * audio.sample_rate / audio.frames
+    assert abs(peak - 220) < 3 and audio.duration == 0.5
+
+
+def test_dataset_registration():
+    registry = make_registry(("music", Music()))
+    assert registry.spec("numbers").kind == "dataset"
+    assert registry.dataset("numbers", size=4) == [0, 1, 2, 3]
+    with pytest.raises(ParameterError, match="is a renderer, not a dataset"):
+        registry.dataset("beep")
+
+
+def test_plugin_commands_join_the_cli():
+    from sonitus.cli import SonitusGroup, cli
+
+    registry = make_registry(("music", Music()))
+    with use_registry(registry):
+        fresh = SonitusGroup(name="sonitus", commands=dict(cli.commands), params=list(cli.params),
+                             callback=cli.callback)
+        fresh.commands["train"] = click.Group("train")
+        runner = CliRunner()
+        assert runner.invoke(fresh, ["hello", "world"], standalone_mode=False).output == "hello world\n"
+        assert "tiny model trained" in runner.invoke(fresh, ["train", "tiny"],
+                                                     standalone_mode=False).output
+
+
+def test_spectrogram_value_checks_bins():
+    spec = Spectrogram(np.zeros((257, 10)), 16000, 512, 128)
+    assert spec.frames == 10 and spec.duration == 10 * 128 / 16000

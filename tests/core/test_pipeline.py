@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+from sonitus import Audio, Pipeline, Transcript, hookimpl
+from sonitus.errors import PipelineError, StageTypeMismatchError
+from sonitus.stages import FunctionStage
+from sonitus.testing import make_registry, sine, use_registry
+
+
+class Counting:
+    """A plugin whose stage counts how often it is called one by one and in batches."""
+
+    calls = {"single": 0, "batch": 0}
+
+    @hookimpl
+    def register_recognizers(self, register):
+        def factory():
+            def recognise(audio):
+                Counting.calls["single"] += 1
+                return Transcript(f"{audio.frames} frames")
+
+            def batch(audios):
+                Counting.calls["batch"] += 1
+                return [Transcript(f"{a.frames} frames") for a in audios]
+
+            return FunctionStage("count", recognise, consumes=Audio, produces=Transcript, batch=batch)
+
+        register("count", factory)
+
+
+@pytest.fixture
+def registry():
+    return make_registry(("counting", Counting()), builtins=True)
+
+
+def test_composition_runs_left_to_right(registry):
+    pipeline = registry.stage("to-mono") >> registry.stage("gain", db=-6.0206)
+    assert isinstance(pipeline, Pipeline) and len(pipeline) == 2
+    out = pipeline.run(sine(amplitude=1.0, channels=2, seconds=0.1))
+    assert out.channels == 1 and np.max(out.samples) == pytest.approx(0.5, abs=1e-3)
+
+
+def test_type_mismatch_names_both_stages_and_types(registry):
+    with pytest.raises(StageTypeMismatchError) as info:
+        registry.stage("count") >> registry.stage("gain")
+    assert str(info.value) == ("Cannot connect 'count' to 'gain': 'count' produces Transcript "
+                               "but 'gain' consumes Audio.")
+
+
+def test_a_value_starts_a_pipeline(registry):
+    audio = sine(seconds=0.5)
+    result = (audio >> registry.stage("count")).run()
+    assert result.text == "8000 frames"
+
+
+def test_pipelines_compose_with_pipelines(registry):
+    front = registry.stage("to-mono") >> registry.stage("resample", sample_rate=8000)
+    whole = front >> (registry.stage("gain") >> registry.stage("count"))
+    assert [s.name for s in whole.stages] == ["to-mono", "resample", "gain", "count"]
+    assert whole.run(sine(seconds=1.0)).text == "8000 frames"
+
+
+def test_map_batches_through_stage_map(registry):
+    Counting.calls.update(single=0, batch=0)
+    pipeline = registry.stage("to-mono") >> registry.stage("count")
+    clips = [sine(seconds=s / 10) for s in range(1, 8)]
+    out = pipeline.map(clips, batch_size=3)
+    assert [t.text for t in out] == [f"{1600 * s} frames" for s in range(1, 8)]
+    assert Counting.calls == {"single": 0, "batch": 3}
+
+
+def test_map_rejects_a_bad_batch_size(registry):
+    with pytest.raises(PipelineError, match="batch_size"):
+        Pipeline.of(registry.stage("to-mono")).map([sine()], batch_size=0)
+
+
+def test_a_failing_stage_is_named(registry):
+    boom = FunctionStage("boom", lambda a: 1 / 0, consumes=Audio, produces=Audio)
+    with pytest.raises(PipelineError, match="Stage 'boom' failed: ZeroDivisionError"):
+        (registry.stage("to-mono") >> boom).run(sine())
+
+
+def test_protocol_objects_join_pipelines(registry):
+    class Plain:
+        name, consumes, produces = "plain", Audio, Audio
+
+        def __call__(self, audio):
+            return audio.with_samples(-audio.samples)
+
+    out = (registry.stage("to-mono") >> Plain()).run(sine(seconds=0.01))
+    assert out.samples[0, 1] < 0
+
+
+def test_dsl_uses_the_default_registry(registry):
+    from sonitus import dsl
+
+    with use_registry(registry):
+        assert "count" in dsl.stages()
+        assert dsl.count().run(sine(seconds=0.25)).text == "4000 frames"
