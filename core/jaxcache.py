@@ -1,0 +1,41 @@
+"""Turn on JAX's persistent compilation cache so that a fresh process starts fast.
+
+Compiled kernels are kept in ``$XDG_CACHE_HOME/sonitus/jax`` (``~/.cache/sonitus/jax``),
+or in ``$SONITUS_CACHE_DIR/jax`` when that is set. Kernels call :func:`enable` lazily; it
+never runs at ``import sonitus``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["cache_dir", "enable"]
+
+_enabled = False
+
+
+def cache_dir() -> Path:
+    """Where sonitus keeps its caches (compiled kernels, generated data)."""
+    base = os.environ.get("SONITUS_CACHE_DIR")
+    if base:
+        return Path(base)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sonitus"
+
+
+def enable() -> None:
+    """Enable the persistent compilation cache once per process (idempotent, never fails)."""
+    global _enabled
+    if _enabled:
+        return
+    _enabled = True
+    try:
+        import jax
+
+        path = cache_dir() / "jax"
+        path.mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", str(path))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except Exception:  # a read-only home or an old JAX: run without the cache
+        pass
