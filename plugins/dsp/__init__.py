@@ -94,7 +94,7 @@ def bandpass(low: float = 300.0, high: float = 3400.0, order: int = 4, zero_phas
     return _butterworth("bandpass", "bandpass", (low, high), order, zero_phase)
 
 
-def denoise(n_std: float = 1.0, prop_decrease: float = 1.0, stationary: bool = True,
+def denoise_stage(n_std: float = 1.0, prop_decrease: float = 1.0, stationary: bool = True,
             noise: str | None = None) -> AudioStage:
     """Spectral-gating noise reduction (profile from quiet frames or a noise clip file)."""
     noise_audio = Audio.load(noise, mono=True) if noise is not None else None
@@ -124,7 +124,7 @@ def trim(top_db: float = 40.0, pad_ms: float = 50.0) -> AudioStage:
     return AudioStage("trim", apply, {"top_db": top_db, "pad_ms": pad_ms})
 
 
-def vad(top_db: float = 40.0, min_silence_ms: float = 200.0, min_speech_ms: float = 100.0,
+def vad_stage(top_db: float = 40.0, min_silence_ms: float = 200.0, min_speech_ms: float = 100.0,
         pad_ms: float = 50.0) -> AudioStage:
     """Keep only the speech segments (energy-based), joined end to end."""
 
@@ -227,11 +227,15 @@ def griffin_lim(n_iter: int = 32, momentum: float = 0.99, seed: int = 0, window:
     return GriffinLimStage(n_iter, momentum, seed, window)
 
 
+# Bound now: importing a submodule (e.g. .vad) later rebinds that name on this package.
+PREPROCESSORS = (("normalize", normalize), ("pre-emphasis", pre_emphasis), ("highpass", highpass),
+                 ("lowpass", lowpass), ("bandpass", bandpass), ("denoise", denoise_stage),
+                 ("trim", trim), ("vad", vad_stage))
+
+
 @hookimpl
 def register_preprocessors(register):
-    for name, factory in (("normalize", normalize), ("pre-emphasis", pre_emphasis), ("highpass", highpass),
-                          ("lowpass", lowpass), ("bandpass", bandpass), ("denoise", denoise),
-                          ("trim", trim), ("vad", vad)):
+    for name, factory in PREPROCESSORS:
         register(name, factory)
 
 
