@@ -20,7 +20,7 @@ import numpy as np
 
 from ._jit import lazy_jit
 from .mel import dct_matrix, mel_filterbank
-from .spectral import _defaults, _stft, num_frames
+from .spectral import _defaults, _stft_frames, num_frames
 
 __all__ = ["power_spectrogram", "melspectrogram", "power_to_db", "logmel", "mfcc", "deltas", "cmvn",
            "chroma", "frame_mask", "frame_lengths"]
@@ -45,12 +45,21 @@ def _spec_config(n_fft, hop_length, win_length):
     return hop, win
 
 
+def _power_frames(x, n_fft, hop_length, win_length, window, center, pad_mode, power):
+    """``|STFT|**power`` frames-major ``[..., frames, bins]``."""
+    import jax.numpy as jnp
+
+    spec = _stft_frames(x, n_fft, hop_length, win_length, window, center, pad_mode)
+    squared = spec.real ** 2 + spec.imag ** 2
+    if power == 2.0:
+        return squared
+    return jnp.sqrt(squared) if power == 1.0 else squared ** (power / 2)
+
+
 def _power(x, n_fft, hop_length, win_length, window, center, pad_mode, power):
     import jax.numpy as jnp
 
-    spec = _stft.raw(x, n_fft, hop_length, win_length, window, center, pad_mode)
-    mag = jnp.abs(spec)
-    return mag if power == 1.0 else mag ** power
+    return jnp.swapaxes(_power_frames(x, n_fft, hop_length, win_length, window, center, pad_mode, power), -1, -2)
 
 
 def _db(S, ref, amin, top_db, mask):
@@ -100,9 +109,9 @@ def _mel_kernel(x, lengths, sample_rate, n_fft, hop_length, win_length, window, 
                 n_mels, fmin, fmax, htk, norm):
     import jax.numpy as jnp
 
-    S = _power(_zero_padded(x, lengths), n_fft, hop_length, win_length, window, center, pad_mode, power)
-    fb = jnp.asarray(mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax, htk=htk, norm=norm), S.dtype)
-    M = jnp.einsum("mf,...ft->...mt", fb, S, precision="highest")
+    P = _power_frames(_zero_padded(x, lengths), n_fft, hop_length, win_length, window, center, pad_mode, power)
+    fb = jnp.asarray(mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax, htk=htk, norm=norm), P.dtype)
+    M = jnp.swapaxes(jnp.einsum("...tf,mf->...tm", P, fb, precision="highest"), -1, -2)
     mask = _mask_of(x, lengths, n_fft, hop_length, center)
     return M, mask
 

@@ -74,15 +74,21 @@ def _pad(x, n_fft: int, pad_mode: str):
     raise ParameterError(f"pad_mode must be 'constant' or 'reflect', not {pad_mode!r}.")
 
 
-@lazy_jit(static_argnames=("n_fft", "hop_length", "win_length", "window", "center", "pad_mode"))
-def _stft(x, n_fft, hop_length, win_length, window, center, pad_mode):
+def _stft_frames(x, n_fft, hop_length, win_length, window, center, pad_mode):
+    """The STFT frames-major, ``[..., frames, 1 + n_fft // 2]`` (cheaper to feed a matmul)."""
     import jax.numpy as jnp
 
     if center:
         x = _pad(x, n_fft, pad_mode)
     w = jnp.asarray(get_window(window, win_length, n_fft), dtype=x.dtype)
-    frames = frame(x, n_fft, hop_length) * w
-    return jnp.swapaxes(jnp.fft.rfft(frames, axis=-1), -1, -2)
+    return jnp.fft.rfft(frame(x, n_fft, hop_length) * w, axis=-1)
+
+
+@lazy_jit(static_argnames=("n_fft", "hop_length", "win_length", "window", "center", "pad_mode"))
+def _stft(x, n_fft, hop_length, win_length, window, center, pad_mode):
+    import jax.numpy as jnp
+
+    return jnp.swapaxes(_stft_frames(x, n_fft, hop_length, win_length, window, center, pad_mode), -1, -2)
 
 
 def _defaults(n_fft: int, hop_length: int | None, win_length: int | None) -> tuple[int, int]:
