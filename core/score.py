@@ -73,6 +73,12 @@ class Score:
             self.midi.write(str(tmp))
         return target
 
+    def _repr_html_(self) -> str:
+        """A piano roll picture for Jupyter."""
+        from sonitus.plugins.music.plots import pianoroll_html
+
+        return pianoroll_html(self)
+
     def piano_roll(self, fs: float = 100.0) -> np.ndarray:
         """Velocities ``[128, frames]`` sampled ``fs`` times a second over all instruments."""
         return self.midi.get_piano_roll(fs=fs)

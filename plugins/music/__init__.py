@@ -1,0 +1,29 @@
+"""Built-in music plugin: the ``fluidsynth`` renderer (Score -> Audio) and the CLI
+commands ``sonitus compose``, ``sonitus render``, ``sonitus plot pianoroll`` and
+``sonitus plot spectrogram``. The composition DSL itself is :mod:`sonitus.dsl.music`.
+"""
+
+from __future__ import annotations
+
+from sonitus import Audio, Score, hookimpl
+
+
+def fluidsynth(soundfont: str | None = None, sample_rate: int = 44100, reverb: bool = True, chorus: bool = True,
+               gain: float = 0.4, tail: float = 1.0):
+    """Render a Score with FluidSynth (General MIDI SoundFont from pretty_midi by default)."""
+    from .renderer import FluidSynthRenderer
+
+    return FluidSynthRenderer(soundfont=soundfont, sample_rate=sample_rate, reverb=reverb, chorus=chorus,
+                              gain=gain, tail=tail)
+
+
+@hookimpl
+def register_renderers(register):
+    register("fluidsynth", fluidsynth, consumes=Score, produces=Audio)
+
+
+@hookimpl
+def register_commands(cli):
+    from .cli import add_commands
+
+    add_commands(cli)

@@ -1,0 +1,129 @@
+"""CLI commands of the music plugin: compose, render, plot pianoroll, plot spectrogram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+
+
+def _load_song_file(path: Path):
+    from sonitus.dsl.music import Song
+    from sonitus.errors import ParameterError
+    from sonitus.score import Score
+
+    if path.suffix == ".py":
+        import runpy
+
+        namespace = runpy.run_path(str(path), run_name="__sonitus_compose__")
+        found = namespace.get("song")
+        if found is None:
+            found = next((v for v in reversed(list(namespace.values())) if isinstance(v, (Song, Score))), None)
+        if not isinstance(found, (Song, Score)):
+            raise ParameterError(f"{path} defines no song: assign a Song built with sonitus.dsl.music to a "
+                                 f"variable called `song`.")
+        return found
+    if not path.exists():
+        raise ParameterError(f"{path} does not exist.")
+    from .textfile import parse_song_text
+
+    return parse_song_text(path.read_text(encoding="utf-8"))
+
+
+def _write(score, output: Path, soundfont: Path | None, sample_rate: int) -> str:
+    from sonitus.errors import ParameterError
+
+    suffix = output.suffix.lower()
+    if suffix in (".mid", ".midi"):
+        score.save(output)
+        return f"wrote {output} ({score.notes} notes, {score.duration:.1f} s)"
+    if suffix not in AUDIO_SUFFIXES:
+        raise ParameterError(f"cannot write {output.name}: use .mid, .wav, .flac or .ogg.")
+    from .renderer import FluidSynthRenderer
+
+    audio = FluidSynthRenderer(soundfont=soundfont, sample_rate=sample_rate)(score)
+    audio.save(output)
+    return f"wrote {output} ({audio.duration:.1f} s at {audio.sample_rate} Hz, peak {audio.peak_dbfs():.1f} dBFS)"
+
+
+_out = click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+                    help="Output file: .mid for MIDI, .wav/.flac/.ogg to render with FluidSynth.")
+_sf = click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                   help="A .sf2 SoundFont (default: the General MIDI one pretty_midi installs).")
+_sr = click.option("--sample-rate", default=44100, show_default=True, help="Audio sample rate in Hz.")
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@_out
+@_sf
+@_sr
+def compose(source: Path, output: Path, soundfont: Path | None, sample_rate: int) -> None:
+    """Build a song from SOURCE and write it as MIDI or audio.
+
+    SOURCE is a Python file that builds a song with sonitus.dsl.music (the variable
+    `song`), or a .txt file in the mini-notation with one [track] block per track.
+
+    \b
+    Examples:
+      sonitus compose song.py -o song.wav
+      sonitus compose song.txt -o song.mid
+    """
+    from sonitus.dsl.music import Song
+
+    song = _load_song_file(source)
+    score = song.to_score() if isinstance(song, Song) else song
+    click.echo(_write(score, output, soundfont, sample_rate))
+
+
+@click.command()
+@click.argument("midi_file", type=click.Path(path_type=Path))
+@_out
+@_sf
+@_sr
+def render(midi_file: Path, output: Path, soundfont: Path | None, sample_rate: int) -> None:
+    """Render MIDI_FILE to audio with FluidSynth (all tracks in one pass).
+
+    \b
+    Example:
+      sonitus render in.mid -o out.wav --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2
+    """
+    from sonitus.score import Score
+
+    click.echo(_write(Score.load(midi_file), output, soundfont, sample_rate))
+
+
+@click.command("pianoroll")
+@click.argument("midi_file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+def plot_pianoroll(midi_file: Path, output: Path) -> None:
+    """Draw the piano roll of MIDI_FILE, one colour per track, to a PNG."""
+    from sonitus.score import Score
+
+    from .plots import pianoroll_png
+
+    pianoroll_png(Score.load(midi_file), output)
+    click.echo(f"wrote {output}")
+
+
+@click.command("spectrogram")
+@click.argument("audio_file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+@click.option("--mels", default=128, show_default=True, help="Mel bands (0 for a linear-frequency plot).")
+def plot_spectrogram(audio_file: Path, output: Path, mels: int) -> None:
+    """Draw the (log-mel) spectrogram of AUDIO_FILE to a PNG."""
+    from sonitus import Audio
+
+    from .plots import spectrogram_png
+
+    spectrogram_png(Audio.load(audio_file), output, n_mels=mels)
+    click.echo(f"wrote {output}")
+
+
+def add_commands(cli: click.Group) -> None:
+    cli.add_command(compose)
+    cli.add_command(render)
+    cli.commands["plot"].add_command(plot_pianoroll)
+    cli.commands["plot"].add_command(plot_spectrogram)

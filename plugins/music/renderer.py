@@ -1,0 +1,141 @@
+"""The FluidSynth renderer: every track of a Score in one synthesiser pass."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from sonitus import Audio, Score
+from sonitus.errors import DependencyError, ParameterError, ScoreError
+from sonitus.stages import StageBase
+
+__all__ = ["FluidSynthRenderer", "default_soundfont", "load_fluidsynth"]
+
+DEBIAN_SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/default-GM.sf2",
+                     "/usr/share/sounds/sf2/TimGM6mb.sf2")
+
+
+def default_soundfont() -> Path:
+    """The General MIDI SoundFont pretty_midi installs (TimGM6mb), else a Debian one.
+
+    TimGM6mb is GPL-2, so sonitus never ships a copy: it is read from pretty_midi's
+    installed package at run time. ``$SONITUS_SOUNDFONT`` overrides the choice.
+    """
+    override = os.environ.get("SONITUS_SOUNDFONT")
+    if override:
+        return Path(override)
+    try:
+        import pretty_midi
+
+        bundled = Path(pretty_midi.__file__).with_name("TimGM6mb.sf2")
+        if bundled.exists():
+            return bundled
+    except ImportError:
+        pass
+    for candidate in DEBIAN_SOUNDFONTS:
+        if Path(candidate).exists():
+            return Path(candidate)
+    raise DependencyError("No General MIDI SoundFont found: install pretty_midi, or the Debian package "
+                          "fluid-soundfont-gm (sudo apt-get install fluid-soundfont-gm), or pass soundfont=.")
+
+
+def load_fluidsynth():
+    """Import pyfluidsynth, turning a missing system library into a clear DependencyError."""
+    try:
+        import fluidsynth
+    except ImportError as exc:
+        raise DependencyError(
+            f"The FluidSynth library is not available ({exc}). Install it with "
+            f"`sudo apt-get install libfluidsynth3` (Debian/Ubuntu) and `pip install pyfluidsynth`.") from None
+    if not hasattr(fluidsynth, "Synth"):
+        raise DependencyError("The installed 'fluidsynth' module is not pyfluidsynth; "
+                              "`pip uninstall fluidsynth && pip install pyfluidsynth`.")
+    return fluidsynth
+
+
+class FluidSynthRenderer(StageBase):
+    """Score -> Audio (stereo float32) with FluidSynth.
+
+    All instruments play on one synthesiser: each gets its own MIDI channel (drums on
+    channel 10), and note, program, control and pitch-bend events are merged in time order.
+    """
+
+    name = "fluidsynth"
+    consumes = Score
+    produces = Audio
+
+    def __init__(self, soundfont: str | os.PathLike[str] | None = None, sample_rate: int = 44100,
+                 reverb: bool = True, chorus: bool = True, gain: float = 0.4, tail: float = 1.0) -> None:
+        self.soundfont = Path(soundfont) if soundfont is not None else default_soundfont()
+        if not self.soundfont.exists():
+            raise ParameterError(f"SoundFont {self.soundfont} does not exist; give the path of a .sf2 file.")
+        if not 8000 <= int(sample_rate) <= 192000:
+            raise ParameterError(f"sample_rate must be between 8000 and 192000 Hz, not {sample_rate}.")
+        self.sample_rate = int(sample_rate)
+        self.reverb, self.chorus, self.gain, self.tail = reverb, chorus, float(gain), float(tail)
+
+    def _events(self, score: Score) -> tuple[list[tuple[float, int, tuple]], list[tuple[int, int, int]]]:
+        """Time-ordered events and the (channel, bank, program) set-up."""
+        setup = []
+        events: list[tuple[float, int, tuple]] = []
+        free = [c for c in range(16) if c != 9]
+        by_program: dict[int, int] = {}
+        for inst in score.midi.instruments:
+            if inst.is_drum:
+                channel = 9
+            elif inst.program in by_program:
+                channel = by_program[inst.program]
+            elif free:
+                channel = free.pop(0)
+                by_program[inst.program] = channel
+            else:
+                raise ScoreError("the score needs more than 15 different instruments; FluidSynth has 16 channels.")
+            if (channel, inst.program) not in [(c, p) for c, _, p in setup]:
+                setup.append((channel, 128 if inst.is_drum else 0, inst.program))
+            for n in inst.notes:
+                events.append((n.start, 2, ("on", channel, n.pitch, n.velocity)))
+                events.append((n.end, 0, ("off", channel, n.pitch)))
+            for cc in inst.control_changes:
+                events.append((cc.time, 1, ("cc", channel, cc.number, cc.value)))
+            for bend in inst.pitch_bends:
+                events.append((bend.time, 1, ("bend", channel, bend.pitch)))
+        events.sort(key=lambda e: (e[0], e[1]))
+        return events, setup
+
+    def __call__(self, score: Score) -> Audio:
+        fluidsynth = load_fluidsynth()
+        events, setup = self._events(score)
+        synth = fluidsynth.Synth(gain=self.gain, samplerate=self.sample_rate,
+                                 **{"synth.reverb.active": int(self.reverb), "synth.chorus.active": int(self.chorus)})
+        try:
+            sfid = synth.sfload(str(self.soundfont))
+            if sfid < 0:
+                raise ParameterError(f"FluidSynth could not load the SoundFont {self.soundfont}.")
+            for channel, bank, program in setup:
+                synth.program_select(channel, sfid, bank, program)
+            chunks = []
+            position = 0
+            for time, _, event in events:
+                target = int(round(time * self.sample_rate))
+                if target > position:
+                    chunks.append(synth.get_samples(target - position))
+                    position = target
+                kind = event[0]
+                if kind == "on":
+                    synth.noteon(event[1], event[2], event[3])
+                elif kind == "off":
+                    synth.noteoff(event[1], event[2])
+                elif kind == "cc":
+                    synth.cc(event[1], event[2], event[3])
+                else:
+                    synth.pitch_bend(event[1], event[2])
+            chunks.append(synth.get_samples(max(1, int(self.tail * self.sample_rate))))
+        finally:
+            synth.delete()
+        stereo = np.concatenate(chunks).astype(np.float32).reshape(-1, 2).T / 32768.0
+        return Audio(stereo, self.sample_rate)
+
+    def __repr__(self) -> str:
+        return f"<stage fluidsynth(soundfont={self.soundfont.name}, sample_rate={self.sample_rate}): Score -> Audio>"

@@ -1,0 +1,74 @@
+"""Songs in plain text: a header of settings, then one block of mini-notation per track.
+
+::
+
+    # My song
+    tempo: 96
+    meter: 3/4
+    key: C major
+
+    [melody: flute]
+    E5/4 D5/8 C5/8 | D5/2.
+
+    [chords: piano]
+    @C/2. @G/2.
+
+    [drums]
+    kick/4 hat hat | kick/4 hat hat
+
+A block header is ``[name]`` (the instrument is the name) or ``[name: instrument]``;
+the instrument ``drums`` (or a block called ``drums``) makes a drum track. The text is
+parsed, never evaluated; errors give the file's line and column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sonitus.dsl.music import Song, song as new_song
+from sonitus.dsl.music.notation import parse_phrase
+from sonitus.dsl.music.song import Track, instrument_program
+from sonitus.errors import DSLSyntaxError, MusicError
+
+_HEADER = re.compile(r"^\s*\[\s*([^\]:]+?)\s*(?::\s*([^\]]+?)\s*)?\]\s*$")
+_SETTING = re.compile(r"^\s*(tempo|meter|key)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def parse_song_text(text: str) -> Song:
+    """Read a song from the text format above."""
+    settings: dict[str, str] = {}
+    blocks: list[tuple[str, str, int, list[str]]] = []
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        stripped = line.split("#", 1)[0].strip()
+        header = _HEADER.match(line)
+        if header:
+            name, instrument = header.group(1), header.group(2) or header.group(1)
+            blocks.append((name, instrument, number, []))
+        elif blocks:
+            blocks[-1][3].append(line)
+        elif stripped:
+            setting = _SETTING.match(stripped)
+            if not setting:
+                raise DSLSyntaxError(f"unexpected {stripped!r} before the first [track] block", line=number,
+                                     column=len(line) - len(line.lstrip()) + 1,
+                                     expected="tempo:, meter:, key: or a [track] header", source=text)
+            settings[setting.group(1).lower()] = setting.group(2)
+    if not blocks:
+        raise DSLSyntaxError("no tracks", line=max(1, len(lines)), column=1, expected="a [track] header",
+                             source=text)
+    try:
+        song = new_song(tempo=float(settings.get("tempo", 120)), meter=settings.get("meter", "4/4"),
+                        key=settings.get("key"))
+    except ValueError:
+        raise MusicError(f"tempo must be a number of beats per minute, not {settings['tempo']!r}.") from None
+    for name, instrument, number, body in blocks:
+        drums = instrument.lower() == "drums" or name.lower() == "drums"
+        padded = "\n" * number + "\n".join(body)  # keep the file's line numbers in errors
+        try:
+            phrase = parse_phrase(padded, key=song.key, drums=drums)
+        except DSLSyntaxError as exc:
+            raise DSLSyntaxError(str(exc).split(" at line")[0], line=exc.line, column=exc.column,
+                                 expected=exc.expected, source=text) from None
+        song = song + Track(name, phrase, 0 if drums else instrument_program(instrument), drums)
+    return song
