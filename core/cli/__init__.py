@@ -34,11 +34,9 @@ class SonitusGroup(click.Group):
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if command is None:
-            self._load_plugin_commands()
-            command = super().get_command(ctx, cmd_name)
-        return command
+        # Plugins may add sub-commands to the built-in groups (train, eval, generate, plot).
+        self._load_plugin_commands()
+        return super().get_command(ctx, cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:

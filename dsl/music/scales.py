@@ -49,10 +49,8 @@ class Key:
         return SCALES[self.scale]
 
     def degree(self, degree: int, octave: int = 4, accidental: int = 0) -> int:
-        """MIDI pitch of a scale degree (1 = tonic in ``octave``; 8 = an octave up; 0, -1... below)."""
-        n = len(self.steps)
-        index = degree - 1 if degree > 0 else degree
-        octaves, step = divmod(index, n)
+        """MIDI pitch of a scale degree (1 = tonic in ``octave``; 8 = an octave up; 0 = the step below)."""
+        octaves, step = divmod(degree - 1, len(self.steps))
         return check_pitch(12 * (octave + 1) + self.tonic + 12 * octaves + self.steps[step] + accidental)
 
     def index_of(self, pitch: int) -> int | None:

@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from sonitus import Audio, Score
+from sonitus.dsl import music as m
+from sonitus.dsl import save
+from sonitus.errors import ParameterError
+
+
+def _f0_autocorrelation(x: np.ndarray, sr: int) -> float:
+    """Independent pitch estimate: the strongest autocorrelation lag between 50 and 2000 Hz."""
+    x = x - x.mean()
+    spectrum = np.fft.rfft(x, 2 * len(x))
+    ac = np.fft.irfft(spectrum * np.conj(spectrum))[: len(x)]
+    lo, hi = int(sr / 2000), int(sr / 50)
+    lag = lo + int(np.argmax(ac[lo:hi]))
+    a, b, c = ac[lag - 1], ac[lag], ac[lag + 1]  # parabolic interpolation
+    return sr / (lag + 0.5 * (a - c) / (a - 2 * b + c))
+
+
+def test_a_single_a4_is_440_hz_of_the_right_length():
+    song = m.song(tempo=120) + m.track("piano", "A4/2~")  # half note at 120 bpm = 1 s, held
+    audio = m.render(song, reverb=False, chorus=False, tail=0.5)
+    assert isinstance(audio, Audio) and audio.sample_rate == 44100 and audio.channels == 2
+    x = audio.mono
+    sustain = x[int(0.1 * 44100):int(0.9 * 44100)]
+    assert abs(_f0_autocorrelation(sustain, 44100) - 440) / 440 < 0.01
+    assert audio.duration == pytest.approx(1.5, abs=0.02)
+    envelope = np.abs(x)
+    assert envelope[: int(44100)].max() > 0.01  # not silent
+    assert envelope.max() < 0.99  # not clipped
+    assert np.sqrt(np.mean(x[int(1.2 * 44100):] ** 2)) < 0.5 * np.sqrt(np.mean(sustain ** 2))  # released
+
+
+def test_all_tracks_render_in_one_pass_through_a_pipeline(tmp_path):
+    song = m.song(tempo=140) + m.track("piano", "C4/4 E4 G4") + m.track("flute", "C6/2.") + m.drums("kick/4 hat hat")
+    out = (song >> m.fluidsynth(sample_rate=22050) >> save(tmp_path / "song.wav")).run()
+    audio = Audio.load(out)
+    assert audio.sample_rate == 22050 and audio.duration > 1.2 and audio.peak_dbfs() > -40
+
+
+def test_a_soundfont_path_is_checked():
+    with pytest.raises(ParameterError, match="does not exist"):
+        m.fluidsynth(soundfont="/nope/missing.sf2")
+
+
+def test_debian_soundfont_works_too():
+    from pathlib import Path
+
+    path = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+    if not path.exists():
+        pytest.skip("fluid-soundfont-gm is not installed")
+    audio = m.render(m.song() + m.track("piano", "A4/4"), soundfont=str(path), tail=0.2)
+    assert audio.peak_dbfs() > -40
+
+
+def test_cli_compose_render_and_plot(tmp_path):
+    songfile = tmp_path / "song.txt"
+    songfile.write_text("tempo: 120\nmeter: 3/4\n\n[lead: flute]\nC5/4 D5 E5\n\n[drums]\nkick/4 hat hat\n")
+    result = run_cli("compose", str(songfile), "-o", str(tmp_path / "song.mid"))
+    assert result.returncode == 0, result.stderr
+    score = Score.load(tmp_path / "song.mid")
+    assert score.notes == 6 and score.meter == "3/4"
+    result = run_cli("render", str(tmp_path / "song.mid"), "-o", str(tmp_path / "song.wav"), "--sample-rate", "22050")
+    assert result.returncode == 0, result.stderr
+    assert Audio.load(tmp_path / "song.wav").sample_rate == 22050
+    for kind, source in (("pianoroll", "song.mid"), ("spectrogram", "song.wav")):
+        result = run_cli("plot", kind, str(tmp_path / source), "-o", str(tmp_path / f"{kind}.png"))
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / f"{kind}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_compose_python_file_and_errors(tmp_path):
+    script = tmp_path / "song.py"
+    script.write_text("from sonitus.dsl import music as m\nsong = m.song() + m.track('piano', 'C4/4 E4')\n")
+    result = run_cli("compose", str(script), "-o", str(tmp_path / "x.mid"))
+    assert result.returncode == 0 and Score.load(tmp_path / "x.mid").notes == 2
+    bad = tmp_path / "bad.txt"
+    bad.write_text("tempo: 90\n[piano]\nC4/4 D4 Q4\n")
+    result = run_cli("compose", str(bad), "-o", str(tmp_path / "y.mid"))
+    assert result.returncode == 1 and "line 3, column 9" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "y.mid").exists()
