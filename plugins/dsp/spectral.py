@@ -55,12 +55,22 @@ def num_frames(samples: int, n_fft: int, hop_length: int, center: bool = True) -
 
 
 def frame(x, n_fft: int, hop_length: int):
-    """Overlapping frames ``[..., frames, n_fft]`` of ``x`` ``[..., samples]`` (no padding)."""
+    """Overlapping frames ``[..., frames, n_fft]`` of ``x`` ``[..., samples]`` (no padding).
+
+    Built from one dynamic slice per frame start, so a long signal compiles into a small
+    gather instead of a constant index table of ``frames * n_fft`` entries.
+    """
+    import jax
     import jax.numpy as jnp
 
     count = 1 + (x.shape[-1] - n_fft) // hop_length
-    index = np.arange(count)[:, None] * hop_length + np.arange(n_fft)[None, :]
-    return jnp.take(x, jnp.asarray(index), axis=-1)
+    starts = jnp.arange(count) * hop_length
+
+    def frames_of(row):
+        return jax.vmap(lambda s: jax.lax.dynamic_slice_in_dim(row, s, n_fft))(starts)
+
+    flat = x.reshape((-1, x.shape[-1]))
+    return jax.vmap(frames_of)(flat).reshape(x.shape[:-1] + (count, n_fft))
 
 
 def _pad(x, n_fft: int, pad_mode: str):

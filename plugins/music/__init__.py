@@ -9,12 +9,12 @@ from sonitus import Audio, Score, hookimpl
 
 
 def fluidsynth(soundfont: str | None = None, sample_rate: int = 44100, reverb: bool = True, chorus: bool = True,
-               gain: float = 0.4, tail: float = 1.0):
+               gain: float = 0.4, tail: float = 1.0, threads: int | None = None):
     """Render a Score with FluidSynth (General MIDI SoundFont from pretty_midi by default)."""
     from .renderer import FluidSynthRenderer
 
     return FluidSynthRenderer(soundfont=soundfont, sample_rate=sample_rate, reverb=reverb, chorus=chorus,
-                              gain=gain, tail=tail)
+                              gain=gain, tail=tail, threads=threads)
 
 
 @hookimpl

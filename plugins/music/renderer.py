@@ -60,6 +60,7 @@ class FluidSynthRenderer(StageBase):
 
     All instruments play on one synthesiser: each gets its own MIDI channel (drums on
     channel 10), and note, program, control and pitch-bend events are merged in time order.
+    Voices are rendered on ``threads`` CPU cores (default: all).
     """
 
     name = "fluidsynth"
@@ -67,7 +68,8 @@ class FluidSynthRenderer(StageBase):
     produces = Audio
 
     def __init__(self, soundfont: str | os.PathLike[str] | None = None, sample_rate: int = 44100,
-                 reverb: bool = True, chorus: bool = True, gain: float = 0.4, tail: float = 1.0) -> None:
+                 reverb: bool = True, chorus: bool = True, gain: float = 0.4, tail: float = 1.0,
+                 threads: int | None = None) -> None:
         self.soundfont = Path(soundfont) if soundfont is not None else default_soundfont()
         if not self.soundfont.exists():
             raise ParameterError(f"SoundFont {self.soundfont} does not exist; give the path of a .sf2 file.")
@@ -75,6 +77,7 @@ class FluidSynthRenderer(StageBase):
             raise ParameterError(f"sample_rate must be between 8000 and 192000 Hz, not {sample_rate}.")
         self.sample_rate = int(sample_rate)
         self.reverb, self.chorus, self.gain, self.tail = reverb, chorus, float(gain), float(tail)
+        self.threads = max(1, int(threads or os.cpu_count() or 1))
 
     def _events(self, score: Score) -> tuple[list[tuple[float, int, tuple]], list[tuple[int, int, int]]]:
         """Time-ordered events and the (channel, bank, program) set-up."""
@@ -108,7 +111,8 @@ class FluidSynthRenderer(StageBase):
         fluidsynth = load_fluidsynth()
         events, setup = self._events(score)
         synth = fluidsynth.Synth(gain=self.gain, samplerate=self.sample_rate,
-                                 **{"synth.reverb.active": int(self.reverb), "synth.chorus.active": int(self.chorus)})
+                                 **{"synth.reverb.active": int(self.reverb), "synth.chorus.active": int(self.chorus),
+                                    "synth.cpu-cores": self.threads})
         try:
             sfid = synth.sfload(str(self.soundfont))
             if sfid < 0:
