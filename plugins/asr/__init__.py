@@ -1,0 +1,32 @@
+"""Built-in speech recognition plugin: a Flax CTC recogniser trained here on synthetic speech.
+
+Stage ``ctc`` (Audio -> Transcript); commands ``sonitus transcribe``, ``sonitus train asr``
+and ``sonitus eval asr``. See docs/asr.md.
+"""
+
+from __future__ import annotations
+
+from sonitus import Audio, Transcript, hookimpl
+
+
+def ctc(model: str | None = None, beam: int = 1, lm: bool = True, grammar=None, alpha: float = 0.5,
+        beta: float = 1.0, threshold: float = 0.08):
+    """Transcribe speech with the CTC model (shipped one by default); beam > 1 uses the word LM."""
+    from .recognizer import CTCRecognizer
+
+    return CTCRecognizer(model, beam=beam, lm=lm, grammar=grammar, alpha=alpha, beta=beta, threshold=threshold)
+
+
+@hookimpl
+def register_recognizers(register):
+    register("ctc", ctc, consumes=Audio, produces=Transcript,
+             description="Flax Conformer-CTC speech recogniser (greedy, beam + word LM, grammar).")
+
+
+@hookimpl
+def register_commands(cli):
+    from ._cli import eval_asr, train_asr, transcribe
+
+    cli.commands["train"].add_command(train_asr, "asr")
+    cli.commands["eval"].add_command(eval_asr, "asr")
+    cli.add_command(transcribe, "transcribe")

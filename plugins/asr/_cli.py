@@ -1,0 +1,149 @@
+"""CLI: ``sonitus transcribe``, ``sonitus train asr`` and ``sonitus eval asr``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from sonitus.errors import ParameterError
+
+FORMATS = ("txt", "json", "srt", "vtt")
+
+
+def _cues(words, *, max_words: int = 7, max_gap: float = 0.6) -> list[tuple[float, float, str]]:
+    cues, current = [], []
+    for w in words:
+        if current and (len(current) >= max_words or w.start - current[-1].end > max_gap):
+            cues.append(current)
+            current = []
+        current.append(w)
+    if current:
+        cues.append(current)
+    return [(c[0].start, c[-1].end, " ".join(w.text for w in c)) for c in cues]
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = int(round(seconds * 1000))
+    h, ms = divmod(ms, 3600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
+    """Render a Transcript as txt, json, srt or vtt text."""
+    if fmt == "txt":
+        return transcript.text + "\n"
+    if fmt == "json":
+        data = transcript.to_dict()
+        if path is not None:
+            data = {"path": path, **data}
+        return json.dumps(data, indent=2) + "\n"
+    cues = _cues(transcript.words)
+    if fmt == "srt":
+        return "".join(f"{i}\n{_stamp(a, ',')} --> {_stamp(b, ',')}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1))
+    if fmt == "vtt":
+        return "WEBVTT\n\n" + "".join(f"{_stamp(a, '.')} --> {_stamp(b, '.')}\n{text}\n\n" for a, b, text in cues)
+    raise ParameterError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+
+
+@click.command("transcribe")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--model", default=None, help="Checkpoint (default: the model shipped with sonitus).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
+@click.option("--beam", default=8, show_default=True, help="Beam width (1 = greedy, no LM).")
+@click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Phrase list (one per line): decode only these, reject the rest.")
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None,
+              help="Write FILE.<format> here instead of printing.")
+def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int, grammar: str | None,
+               output_dir: str | None) -> None:
+    """Transcribe speech files (any rate and channel count) to text, JSON, SRT or WebVTT."""
+    from sonitus import Audio
+    from sonitus.atomic import atomic_write_text
+    from sonitus.progress import track
+
+    from .recognizer import CTCRecognizer
+
+    rec = CTCRecognizer(model, beam=beam, grammar=grammar)
+    audios = [Audio.load(f) for f in track(files, description="loading", total=len(files))]
+    logps = rec.logprobs(audios)
+    results = [rec.decode(lp) for lp in track(logps, description="decoding", total=len(logps))]
+    if output_dir:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+    for path, tr in zip(files, results):
+        text = format_transcript(tr, fmt, path=path if len(files) > 1 else None)
+        if output_dir:
+            atomic_write_text(Path(output_dir) / (Path(path).stem + "." + fmt), text)
+        elif fmt == "txt" and len(files) > 1:
+            click.echo(f"{path}\t{tr.text}")
+        else:
+            click.echo(text, nl=False)
+
+
+@click.command("asr")
+@click.option("--data", required=True, type=click.Path(exists=True),
+              help="A tts-speech root (train.tsv, dev.tsv, text/train.txt) or a train manifest.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder (checkpoints).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSON file of TrainConfig fields (steps, peak_lr, model sizes, ...).")
+@click.option("--resume", is_flag=True, help="Continue from OUT/last.ckpt.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--steps", type=int, default=None, help="Override the number of steps.")
+def train_asr(data: str, out: str, config_path: str | None, resume: bool, seed: int, steps: int | None) -> None:
+    """Train the CTC recogniser (progress bar with loss and dev CER; atomic checkpoints)."""
+    from .train import TrainConfig, build_lm, train
+
+    config = TrainConfig.load(config_path, steps=steps)
+    model = train(data, out, config=config, seed=seed, resume=resume)
+    lm = build_lm(data, model)
+    click.echo(f"model: {model}" + (f"\nlanguage model: {lm}" if lm else ""))
+
+
+@click.command("asr")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", default=None, help="Checkpoint (default: the shipped model).")
+@click.option("--beam", default=8, show_default=True, help="Beam width (1 = greedy).")
+@click.option("--lm/--no-lm", default=True, show_default=True, help="Use the word LM in beam search.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--limit", type=int, default=None, help="Only the first N utterances.")
+def eval_asr(manifest: str, model: str | None, beam: int, lm: bool, as_json: bool, limit: int | None) -> None:
+    """Word and character error rates and real-time factor on MANIFEST (path<TAB>transcript)."""
+    result = evaluate_manifest(manifest, model=model, beam=beam, lm=lm, limit=limit)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(f"utterances {result['utterances']}  audio {result['audio_seconds']:.1f} s")
+        click.echo(f"WER {result['wer']:.4f}  CER {result['cer']:.4f}  RTF {result['rtf']:.4f}")
+
+
+def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = 8, lm: bool = True,
+                      limit: int | None = None, audios=None) -> dict:
+    """WER, CER (jiwer) and real-time factor (processing seconds / audio seconds) on a manifest.
+
+    Timing covers feature extraction, the network and decoding (audio already in memory).
+    """
+    import jiwer
+
+    from sonitus import Audio
+    from sonitus.plugins.tts_speech import read_manifest
+    from sonitus.plugins.tts_speech._text import normalize
+
+    from .recognizer import CTCRecognizer
+
+    rows = read_manifest(manifest)[:limit]
+    if audios is None:
+        audios = [Audio.load(p) for p, _ in rows]
+    refs = [normalize(t) for _, t in rows]
+    rec = CTCRecognizer(model, beam=beam, lm=lm)
+    rec.transcribe(audios[:2])  # compile outside the timing
+    rec.logprobs(audios)
+    tic = time.perf_counter()
+    hyps = [t.text for t in rec.transcribe(audios)]
+    seconds = time.perf_counter() - tic
+    total = sum(a.duration for a in audios)
+    return {"utterances": len(rows), "audio_seconds": total, "wer": float(jiwer.wer(refs, hyps)),
+            "cer": float(jiwer.cer(refs, hyps)), "rtf": seconds / total, "hypotheses": hyps, "references": refs}

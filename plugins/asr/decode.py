@@ -1,0 +1,263 @@
+"""CTC decoding on log-probabilities ``logp[frames, vocab]`` (NumPy; blank is index 0).
+
+- :func:`greedy`: best label per frame, repeats collapsed, blanks removed.
+- :func:`beam_search`: CTC prefix beam search, optionally with a word n-gram LM
+  (score = log P_ctc + alpha * log P_lm + beta * words).
+- :func:`ctc_log_likelihood`: log P(text | logp) by the CTC forward algorithm.
+- :func:`grammar_decode`: the best phrase of a list, with a rejection score.
+- :func:`forced_align` / :func:`word_timings`: word start/end times and confidences from
+  the CTC (Viterbi) alignment of a text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from sonitus import Word
+
+from .model import VOCAB, decode_ids, encode_text
+
+__all__ = ["greedy", "greedy_ids", "beam_search", "ctc_log_likelihood", "grammar_decode", "GrammarResult",
+           "forced_align", "word_timings"]
+
+NEG = -1e30
+SPACE = VOCAB.index(" ")
+
+
+def greedy_ids(logp: np.ndarray) -> list[int]:
+    """Label ids of the best path: argmax per frame, repeats collapsed, blanks removed."""
+    best = np.asarray(logp).argmax(axis=-1)
+    out, prev = [], 0
+    for b in best:
+        if b != prev and b != 0:
+            out.append(int(b))
+        prev = b
+    return out
+
+
+def greedy(logp: np.ndarray) -> str:
+    """Greedy (best path) transcript of ``logp[frames, vocab]``, spaces normalised."""
+    return " ".join(decode_ids(greedy_ids(logp)).split())
+
+
+def _lae(a: float, b: float) -> float:
+    if a < b:
+        a, b = b, a
+    if b <= NEG:
+        return a
+    return a + np.log1p(np.exp(b - a))
+
+
+def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6, beta: float = 1.5,
+                prune: float = -10.0) -> list[tuple[str, float]]:
+    """CTC prefix beam search; returns up to ``beam`` ``(text, score)`` pairs, best first.
+
+    Args:
+        logp: log-probabilities ``[frames, vocab]``.
+        beam: prefixes kept per frame.
+        lm: optional word LM with ``score(history: tuple[str, ...], word) -> natural log prob``
+            and ``end(history) -> log prob of the sentence end`` (see :class:`~.lm.NGramLM`).
+        alpha: LM weight; beta: bonus per word.
+        prune: skip labels with log-probability below this at a frame.
+    """
+    logp = np.asarray(logp, dtype=np.float64)
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, NEG)}
+    lm_cache: dict[tuple[int, ...], float] = {(): 0.0}
+
+    def lm_score(prefix: tuple[int, ...]) -> float:
+        # LM score of the completed words of prefix (words closed by a space)
+        if prefix in lm_cache:
+            return lm_cache[prefix]
+        value = 0.0
+        if lm is not None and prefix[-1] == SPACE:
+            words = decode_ids(prefix).split()
+            value = lm_score(_strip_last_word(prefix)) + alpha * lm.score(tuple(words[:-1]), words[-1]) + beta
+        elif lm is not None:
+            value = lm_score(_strip_partial(prefix))
+        lm_cache[prefix] = value
+        return value
+
+    for t in range(logp.shape[0]):
+        row = logp[t]
+        cands = [c for c in np.flatnonzero(row > prune) if c != 0]
+        nxt: dict[tuple[int, ...], list[float]] = {}
+
+        def add(prefix, blank, value):
+            cell = nxt.setdefault(prefix, [NEG, NEG])
+            cell[blank] = _lae(cell[blank], value)
+
+        for prefix, (pb, pnb) in beams.items():
+            total = _lae(pb, pnb)
+            add(prefix, 0, total + row[0])
+            for c in cands:
+                p = row[c]
+                if c == SPACE and (not prefix or prefix[-1] == SPACE):
+                    add(prefix, 0, total + p)  # no leading or double spaces
+                    continue
+                if prefix and c == prefix[-1]:
+                    add(prefix, 1, pnb + p)
+                    add(prefix + (int(c),), 1, pb + p)
+                else:
+                    add(prefix + (int(c),), 1, total + p)
+        ranked = sorted(nxt.items(), key=lambda kv: -(_lae(*kv[1]) + lm_score(kv[0])))
+        beams = {k: (v[0], v[1]) for k, v in ranked[:beam]}
+
+    results = []
+    for prefix, (pb, pnb) in beams.items():
+        score = _lae(pb, pnb) + lm_score(prefix)
+        words = decode_ids(prefix).split()
+        if lm is not None and words:
+            if prefix[-1] != SPACE:
+                score += alpha * lm.score(tuple(words[:-1]), words[-1]) + beta
+            score += alpha * lm.end(tuple(words))
+        results.append((" ".join(words), float(score)))
+    merged: dict[str, float] = {}
+    for text, score in results:
+        merged[text] = max(score, merged.get(text, NEG))
+    return sorted(merged.items(), key=lambda kv: -kv[1])
+
+
+def _strip_partial(prefix: tuple[int, ...]) -> tuple[int, ...]:
+    i = len(prefix)
+    while i > 0 and prefix[i - 1] != SPACE:
+        i -= 1
+    return prefix[:i]
+
+
+def _strip_last_word(prefix: tuple[int, ...]) -> tuple[int, ...]:
+    return _strip_partial(prefix[:-1])
+
+
+def _extended(ids: Sequence[int]) -> np.ndarray:
+    ext = np.zeros(2 * len(ids) + 1, dtype=np.int64)
+    ext[1::2] = ids
+    return ext
+
+
+def ctc_log_likelihood(logp: np.ndarray, text: str) -> float:
+    """log P(text | logp) summed over all CTC alignments (forward algorithm)."""
+    logp = np.asarray(logp, dtype=np.float64)
+    ext = _extended(encode_text(text))
+    S, T = len(ext), logp.shape[0]
+    if T == 0:
+        return NEG
+    allow_skip = np.zeros(S, bool)
+    allow_skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
+    alpha = np.full(S, -np.inf)
+    alpha[0] = logp[0, ext[0]]
+    if S > 1:
+        alpha[1] = logp[0, ext[1]]
+    for t in range(1, T):
+        prev1 = np.concatenate([[-np.inf], alpha[:-1]])
+        prev2 = np.where(allow_skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + logp[t, ext]
+    end = alpha[-1] if S == 1 else np.logaddexp(alpha[-1], alpha[-2])
+    return float(end) if np.isfinite(end) else NEG
+
+
+@dataclass(frozen=True)
+class GrammarResult:
+    """The best phrase, its log-likelihood, and how far it falls below free decoding.
+
+    ``rejection`` is the per-frame log-likelihood gap between unconstrained decoding and
+    the phrase (0 = the phrase is what free decoding heard; larger = less likely in the
+    grammar). ``accepted`` is ``rejection <= threshold``; ``phrase`` is ``None`` when rejected.
+    """
+
+    phrase: str | None
+    best: str
+    log_likelihood: float
+    rejection: float
+    accepted: bool
+    scores: dict
+
+
+def grammar_decode(logp: np.ndarray, phrases: Sequence[str], *, threshold: float = 0.08,
+                   beam: int = 8) -> GrammarResult:
+    """Decode only phrases from ``phrases`` (a command grammar or keyword list)."""
+    from sonitus.plugins.tts_speech._text import normalize
+
+    if not phrases:
+        from sonitus.errors import ParameterError
+
+        raise ParameterError("grammar_decode needs at least one phrase; the grammar file is empty.")
+    scores = {p: ctc_log_likelihood(logp, normalize(p)) for p in phrases}
+    best = max(scores, key=scores.get)
+    free = beam_search(logp, beam=beam)[0][0]
+    free_ll = max(ctc_log_likelihood(logp, free), scores[best])
+    frames = max(1, np.asarray(logp).shape[0])
+    rejection = float((free_ll - scores[best]) / frames)
+    accepted = rejection <= threshold
+    return GrammarResult(best if accepted else None, best, scores[best], rejection, accepted, scores)
+
+
+def forced_align(logp: np.ndarray, text: str) -> list[tuple[int, int, int]]:
+    """Viterbi CTC alignment of ``text``: ``(label_index, first_frame, last_frame)`` per character.
+
+    ``label_index`` indexes the characters of ``text`` (after dropping unknown characters).
+    """
+    logp = np.asarray(logp, dtype=np.float64)
+    ids = encode_text(text)
+    ext = _extended(ids)
+    S, T = len(ext), logp.shape[0]
+    if not ids or T == 0:
+        return []
+    allow_skip = np.zeros(S, bool)
+    allow_skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
+    delta = np.full(S, -np.inf)
+    delta[0] = logp[0, ext[0]]
+    delta[1] = logp[0, ext[1]]
+    back = np.zeros((T, S), np.int8)
+    for t in range(1, T):
+        cands = np.stack([delta,
+                          np.concatenate([[-np.inf], delta[:-1]]),
+                          np.where(allow_skip, np.concatenate([[-np.inf, -np.inf], delta[:-2]]), -np.inf)])
+        back[t] = cands.argmax(axis=0)
+        delta = cands.max(axis=0) + logp[t, ext]
+    s = S - 1 if S == 1 or delta[-1] >= delta[-2] else S - 2
+    states = np.zeros(T, np.int64)
+    for t in range(T - 1, -1, -1):
+        states[t] = s
+        s -= back[t, s]
+    spans: dict[int, list[int]] = {}
+    for t, s in enumerate(states):
+        if s % 2 == 1:
+            k = s // 2
+            spans.setdefault(k, [t, t])[1] = t
+    return [(k, a, b) for k, (a, b) in sorted(spans.items())]
+
+
+def word_timings(logp: np.ndarray, text: str, frame_rate: float) -> tuple[Word, ...]:
+    """Words of ``text`` with start/end seconds and confidence from the CTC alignment.
+
+    A word starts at the first frame of its first character and ends after the last frame
+    of its last character (frames are ``1 / frame_rate`` s). Confidence is the mean
+    posterior of the word's characters at their aligned frames.
+    """
+    logp = np.asarray(logp)
+    chars = [c for c in text if encode_text(c)]
+    spans = forced_align(logp, "".join(chars))
+    if not spans:
+        return ()
+    post = np.exp(logp)
+    ids = encode_text("".join(chars))
+    words, current = [], []
+    for k, a, b in spans:
+        if ids[k] == SPACE:
+            if current:
+                words.append(current)
+            current = []
+        else:
+            current.append((k, a, b))
+    if current:
+        words.append(current)
+    out = []
+    for group in words:
+        word = "".join(chars[k] for k, _, _ in group)
+        conf = float(np.mean([post[a:b + 1, ids[k]].max() for k, a, b in group]))
+        out.append(Word(word, round(group[0][1] / frame_rate, 3), round((group[-1][2] + 1) / frame_rate, 3),
+                        round(conf, 3)))
+    return tuple(out)

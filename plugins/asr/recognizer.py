@@ -1,0 +1,195 @@
+"""The ``ctc`` recogniser stage: Audio -> Transcript with the shipped (or a named) model.
+
+>>> from sonitus import Audio                                    # doctest: +SKIP
+>>> from sonitus.plugins.asr.recognizer import CTCRecognizer
+>>> rec = CTCRecognizer()                       # plugins/asr/weights/default.ckpt
+>>> t = rec(Audio.load("talk.wav"))
+>>> t.text, [(w.text, w.start, w.end, w.confidence) for w in t.words]
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from sonitus import Audio, Transcript
+from sonitus.errors import CheckpointError, ParameterError
+from sonitus.stages import StageBase
+
+from .model import ModelConfig
+
+__all__ = ["CTCRecognizer", "default_model_path", "transcribe_arrays", "load_model"]
+
+SR = 16000
+#: padded lengths (seconds) used to batch audio, so that few shapes are ever compiled
+BUCKETS = (2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+
+
+def default_model_path() -> Path:
+    """The model shipped in the package (``plugins/asr/weights/default.ckpt``)."""
+    return Path(__file__).with_name("weights") / "default.ckpt"
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(path: str | None = None):
+    """(config, params, infer) for a checkpoint; ``infer(x, lengths) -> (logp, out_lengths)`` is jitted."""
+    import jax
+
+    from sonitus.checkpoints import load_checkpoint
+
+    from .model import build_model, features
+    from .train import MODEL_NAME
+
+    p = Path(path) if path else default_model_path()
+    if not p.exists():
+        raise CheckpointError(f"ASR model {p} does not exist; train one with 'sonitus train asr' or omit --model.")
+    ckpt = load_checkpoint(p)
+    if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
+        raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {MODEL_NAME} model.")
+    config = ModelConfig.from_dict(ckpt.config)
+    params = jax.tree_util.tree_map(jax.numpy.asarray, ckpt.state["params"])
+    module = build_model(config)
+
+    @jax.jit
+    def infer(x, lengths):
+        feats, frames = features(config, x, lengths)
+        return module.apply(params, feats, frames, train=False)
+
+    return config, params, infer, dict(ckpt.header)
+
+
+def _bucket(n: int) -> int:
+    for b in BUCKETS:
+        if n <= b * SR:
+            return int(b * SR)
+    return -(-n // (8 * SR)) * 8 * SR
+
+
+def logprobs_arrays(infer: Callable, waves: Sequence[np.ndarray], *, batch: int = 16) -> list[np.ndarray]:
+    """Log-probabilities ``[frames, vocab]`` for float 16 kHz waveforms, batched by length."""
+    order = sorted(range(len(waves)), key=lambda i: len(waves[i]))
+    out: list[np.ndarray | None] = [None] * len(waves)
+    i = 0
+    while i < len(order):
+        size = _bucket(len(waves[order[i]]))
+        group = [order[i]]
+        i += 1
+        while i < len(order) and len(group) < batch and len(waves[order[i]]) <= size:
+            group.append(order[i])
+            i += 1
+        rows = len(group) if len(group) == batch else 1 << (len(group) - 1).bit_length()
+        x = np.zeros((rows, size), np.float32)
+        lengths = np.full(rows, 160, np.int32)
+        for r, k in enumerate(group):
+            x[r, :len(waves[k])] = waves[k]
+            lengths[r] = max(len(waves[k]), 160)
+        logp, out_len = infer(x, lengths)
+        logp, out_len = np.asarray(logp), np.asarray(out_len)
+        for r, k in enumerate(group):
+            out[k] = logp[r, :out_len[r]]
+    return out  # type: ignore[return-value]
+
+
+def transcribe_arrays(infer: Callable, config: ModelConfig, waves: Sequence[np.ndarray], *,
+                      decode: Callable | None = None, batch: int = 16, timings: bool = False) -> list[Transcript]:
+    """Transcripts of float 16 kHz waveforms; ``decode(logp) -> text`` (default greedy)."""
+    from .decode import greedy, word_timings
+
+    decode = decode or greedy
+    out = []
+    for logp in logprobs_arrays(infer, waves, batch=batch):
+        text = decode(logp)
+        if timings:
+            out.append(Transcript(text, word_timings(logp, text, config.frame_rate)))
+        else:
+            out.append(Transcript(text))
+    return out
+
+
+class CTCRecognizer(StageBase):
+    """Audio -> Transcript with a CTC model: greedy, beam (+ word LM) or grammar decoding.
+
+    Args:
+        model: checkpoint path (default: the shipped model).
+        beam: 1 for greedy decoding, else the prefix-beam width.
+        lm: use the word n-gram LM stored with the model (beam > 1 only).
+        grammar: phrases (or a file with one per line): decode only these; a rejected
+            utterance gives an empty transcript with ``score`` = the rejection score.
+        alpha, beta: LM weight and word bonus.
+    """
+
+    name = "ctc"
+    consumes = Audio
+    produces = Transcript
+
+    def __init__(self, model: str | None = None, *, beam: int = 1, lm: bool = True,
+                 grammar: Sequence[str] | str | None = None, alpha: float = 0.5, beta: float = 1.0,
+                 threshold: float = 0.08, batch: int = 16):
+        if beam < 1:
+            raise ParameterError(f"ctc: beam must be >= 1, not {beam}.")
+        self.model, self.beam, self.alpha, self.beta = model, int(beam), alpha, beta
+        self.threshold, self.batch = threshold, batch
+        self.use_lm = lm
+        if isinstance(grammar, (str, Path)):
+            path = Path(grammar)
+            if not path.exists():
+                raise ParameterError(f"Grammar file {path} does not exist; give one phrase per line.")
+            grammar = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        self.grammar = list(grammar) if grammar else None
+
+    @property
+    def options(self) -> dict:
+        return {"model": self.model, "beam": self.beam, "grammar": self.grammar}
+
+    @functools.cached_property
+    def _loaded(self):
+        return load_model(self.model)
+
+    @functools.cached_property
+    def _lm(self):
+        from .lm import NGramLM
+
+        header = self._loaded[3]
+        path = Path(self.model) if self.model else default_model_path()
+        lm_path = path.with_suffix(".lm.json")
+        if self.use_lm and self.beam > 1 and lm_path.exists():
+            return NGramLM.load(lm_path)
+        return None
+
+    @property
+    def frame_rate(self) -> float:
+        return self._loaded[0].frame_rate
+
+    def logprobs(self, audios: Sequence[Audio]) -> list[np.ndarray]:
+        """Log-probabilities ``[frames, vocab]`` of each audio (any rate and channel count)."""
+        waves = [a.to_mono().resample(SR).mono.astype(np.float32) if a.sample_rate != SR or a.channels != 1
+                 else a.mono.astype(np.float32) for a in audios]
+        return logprobs_arrays(self._loaded[2], waves, batch=self.batch)
+
+    def decode(self, logp: np.ndarray) -> Transcript:
+        """One Transcript from log-probabilities (text, word timings and confidences)."""
+        from .decode import beam_search, grammar_decode, greedy, word_timings
+
+        score = None
+        if self.grammar:
+            result = grammar_decode(logp, self.grammar, threshold=self.threshold, beam=max(self.beam, 4))
+            text = result.phrase or ""
+            from sonitus.plugins.tts_speech._text import normalize
+
+            text = normalize(text)
+            score = -result.rejection
+        elif self.beam > 1:
+            text, score = beam_search(logp, beam=self.beam, lm=self._lm, alpha=self.alpha, beta=self.beta)[0]
+        else:
+            text = greedy(logp)
+        return Transcript(text, word_timings(logp, text, self.frame_rate) if text else (), score)
+
+    def transcribe(self, audios: Sequence[Audio]) -> list[Transcript]:
+        """Transcripts of many audios, batched by length."""
+        return [self.decode(lp) for lp in self.logprobs(audios)]
+
+    def __call__(self, audio: Audio) -> Transcript:
+        return self.transcribe([audio])[0]

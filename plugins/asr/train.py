@@ -1,0 +1,315 @@
+"""Training loop for the CTC recogniser: jitted steps, bucketing, augmentation, checkpoints.
+
+One documented command reproduces the shipped model::
+
+    sonitus generate tts-speech --root /work/data/asr --train 12000 --dev 360
+    sonitus train asr --data /work/data/asr --out runs/asr --seed 0
+
+A run writes ``out/last.ckpt`` (params + optimiser state) atomically every
+``checkpoint_every`` steps and ``out/model.ckpt`` (params only, what ``--model`` takes) at
+the end. ``--resume`` continues from ``last.ckpt``; because batch ``k`` and its random
+numbers depend only on (seed, k), a killed and resumed run ends with the same weights as
+an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sonitus.errors import CheckpointError, SonitusError
+
+from .model import ModelConfig
+
+__all__ = ["TrainConfig", "train", "MODEL_NAME"]
+
+MODEL_NAME = "sonitus-asr-ctc"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (a JSON file given to ``--config`` may set any of these and
+    ``model``: a dict of :class:`~sonitus.plugins.asr.model.ModelConfig` fields)."""
+
+    steps: int = 2400
+    batch_seconds: float = 64.0
+    peak_lr: float = 1.5e-3
+    warmup: int = 250
+    weight_decay: float = 1e-2
+    clip: float = 5.0
+    checkpoint_every: int = 100
+    eval_every: int = 200
+    dev_limit: int = 360
+    max_seconds: float = 10.0
+    spec_augment: bool = True
+    augment: bool = True
+    model: dict = field(default_factory=lambda: {"layers": 4, "conv_channels": 32, "d_model": 144})
+
+    @classmethod
+    def load(cls, path: str | None, **overrides: Any) -> TrainConfig:
+        data: dict[str, Any] = {}
+        if path:
+            try:
+                data = json.loads(Path(path).read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise SonitusError(f"Cannot read training config {path}: {exc}.") from exc
+        names = {f.name for f in fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise SonitusError(f"Unknown training config keys {sorted(unknown)}; known: {sorted(names)}.")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**data)
+
+
+def _spec_augment(key, feats, frame_lengths):
+    import jax
+    import jax.numpy as jnp
+
+    B, T, F = feats.shape
+    k = jax.random.split(key, 4)
+    t = jnp.arange(T)[None, :]
+    f = jnp.arange(F)[None, :]
+    mask = jnp.ones((B, T, F), bool)
+    for i in range(2):
+        fw = jax.random.randint(jax.random.fold_in(k[0], i), (B, 1), 0, 13)
+        f0 = jax.random.randint(jax.random.fold_in(k[1], i), (B, 1), 0, F - 12)
+        mask &= ~((f >= f0) & (f < f0 + fw))[:, None, :]
+        tw = jnp.minimum(jax.random.randint(jax.random.fold_in(k[2], i), (B, 1), 0, 26),
+                         (frame_lengths[:, None] * 0.08).astype(jnp.int32))
+        t0 = (jax.random.uniform(jax.random.fold_in(k[3], i), (B, 1)) * jnp.maximum(frame_lengths[:, None] - tw, 1)).astype(jnp.int32)
+        mask &= ~((t >= t0) & (t < t0 + tw))[:, :, None]
+    return jnp.where(mask, feats, 0.0)
+
+
+def make_steps(config: ModelConfig, tc: TrainConfig):
+    """(module, optimizer, train_step, eval_fn) as jitted functions."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from .model import build_model, features
+
+    module = build_model(config)
+    schedule = optax.warmup_cosine_decay_schedule(0.0, tc.peak_lr, tc.warmup, max(tc.steps, tc.warmup + 1),
+                                                  end_value=tc.peak_lr * 0.02)
+    tx = optax.chain(optax.clip_by_global_norm(tc.clip),
+                     optax.adamw(schedule, weight_decay=tc.weight_decay))
+
+    def loss_fn(params, x, lengths, labels, label_pad, key):
+        feats, frames = features(config, x, lengths)
+        if tc.spec_augment:
+            feats = _spec_augment(jax.random.fold_in(key, 1), feats, frames)
+        logp, out_len = module.apply(params, feats, frames, train=True, rngs={"dropout": key})
+        pad = (jnp.arange(logp.shape[1])[None, :] >= out_len[:, None]).astype(jnp.float32)
+        per = optax.ctc_loss(logp, pad, labels, label_pad, blank_id=0)
+        return jnp.mean(per / jnp.maximum(1.0, jnp.sum(1 - label_pad, axis=1)))
+
+    @jax.jit
+    def train_step(params, opt_state, x, lengths, labels, label_pad, key):
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, lengths, labels, label_pad, key)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    @jax.jit
+    def infer(params, x, lengths):
+        feats, frames = features(config, x, lengths)
+        return module.apply(params, feats, frames, train=False)
+
+    return module, tx, train_step, infer
+
+
+def _labels(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    from .model import encode_text
+
+    ids = [encode_text(t) for t in texts]
+    width = max(8, -(-max(len(i) for i in ids) // 8) * 8)
+    labels = np.zeros((len(ids), width), np.int32)
+    pad = np.ones((len(ids), width), np.float32)
+    for r, seq in enumerate(ids):
+        labels[r, :len(seq)] = seq
+        pad[r, :len(seq)] = 0
+    return labels, pad
+
+
+def evaluate_cer(infer, params, config: ModelConfig, corpus, *, batch: int = 16) -> float:
+    """Greedy-decoding character error rate of ``corpus`` (jiwer)."""
+    import jiwer
+
+    from .decode import greedy
+    from .recognizer import transcribe_arrays
+
+    waves = [a.astype(np.float32) / 32768 for a in corpus.audio]
+    hyps = [t.text for t in transcribe_arrays(lambda x, l: infer(params, x, l), config, waves, decode=greedy,
+                                              batch=batch)]
+    return float(jiwer.cer(corpus.texts, hyps))
+
+
+def _mesh():
+    import jax
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.array(jax.devices()), ("data",))
+    return NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
+
+
+def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bool = False,
+          progress: bool | None = None, log=None, until: int | None = None) -> Path:
+    """Train a CTC model on ``data`` (a tts-speech root or a train manifest); returns model.ckpt.
+
+    ``until`` stops this session after that step (checkpointed), as if the run were killed
+    there; ``resume=True`` later continues it to ``config.steps`` with the same result.
+    """
+    import jax
+    from flax import serialization
+
+    from sonitus.checkpoints import load_checkpoint, save_checkpoint
+
+    from ._data import Batcher, augment, load_corpus, pad_batch
+
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    root = Path(data)
+    train_manifest = root / "train.tsv" if root.is_dir() else root
+    dev_manifest = root / "dev.tsv" if root.is_dir() else root.with_name("dev.tsv")
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mc = ModelConfig.from_dict(config.model)
+    t0 = time.time()
+    corpus = load_corpus(str(train_manifest), max_seconds=config.max_seconds)
+    dev = load_corpus(str(dev_manifest), limit=config.dev_limit) if dev_manifest.exists() else None
+    log(f"loaded {len(corpus.audio)} training utterances ({corpus.durations.sum() / 3600:.1f} h)"
+        f"{'' if dev is None else f', {len(dev.audio)} dev'} in {time.time() - t0:.0f} s")
+    data_sharding, replicated = _mesh()
+    ndev = len(jax.devices())
+    batcher = Batcher(corpus.durations, seed=seed, batch_seconds=config.batch_seconds, multiple=ndev)
+    module, tx, train_step, infer = make_steps(mc, config)
+
+    key = jax.random.PRNGKey(seed)
+    x0 = np.zeros((ndev, batcher.samples[0]), np.float32)
+    from .model import features
+
+    f0, fl0 = features(mc, x0, np.full((ndev,), x0.shape[1], np.int32))
+    params = module.init({"params": jax.random.fold_in(key, 0)}, f0, fl0, train=False)
+    opt_state = tx.init(params)
+    step, history, elapsed = 0, [], 0.0
+    last = out_dir / "last.ckpt"
+    if resume:
+        if not last.exists():
+            raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
+        ckpt = load_checkpoint(last, model=MODEL_NAME + "-train")
+        params = serialization.from_state_dict(params, ckpt.state["params"])
+        opt_state = serialization.from_state_dict(opt_state, ckpt.state["opt_state"])
+        step, history = ckpt.step, ckpt.header.get("history", [])
+        elapsed = float(ckpt.header.get("train_seconds", 0.0))
+        if ckpt.header.get("seed") != seed:
+            raise CheckpointError(f"{last} was trained with seed {ckpt.header.get('seed')}; pass --seed to match.")
+        log(f"resumed at step {step}")
+    params = jax.device_put(params, replicated)
+    opt_state = jax.device_put(opt_state, replicated)
+    header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed}
+
+    def save(final: bool = False) -> None:
+        extra = {"history": history, "train_seconds": elapsed, "devices": [str(d) for d in jax.devices()]}
+        save_checkpoint(last, {"params": params, "opt_state": opt_state}, model=MODEL_NAME + "-train",
+                        step=step, **header, **extra)
+        if final:
+            save_checkpoint(out_dir / "model.ckpt", {"params": params}, model=MODEL_NAME, step=step,
+                            **header, **extra)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    def make_batch(s: int):
+        idx, samples = batcher.batch(s)
+        rng = np.random.default_rng([seed, 1, s])
+        waves = [corpus.audio[i].astype(np.float32) / 32768 for i in idx]
+        if config.augment:
+            others = [corpus.audio[j].astype(np.float32) / 32768 for j in rng.integers(0, len(corpus.audio), 4)]
+            waves = [augment(w, rng, others=others) for w in waves]
+        x, lengths = pad_batch(waves, samples)
+        labels, label_pad = _labels([corpus.texts[i] for i in idx])
+        return x, lengths, labels, label_pad
+
+    bar = _Bar(config.steps, step, progress)
+    pool = ThreadPoolExecutor(1)
+    pending = pool.submit(make_batch, step) if step < config.steps else None
+    if step >= config.steps and not (out_dir / "model.ckpt").exists():
+        save(final=True)
+    smooth = None
+    while step < config.steps:
+        tic = time.time()
+        x, lengths, labels, label_pad = pending.result()
+        if step + 1 < config.steps:
+            pending = pool.submit(make_batch, step + 1)
+        batch = [jax.device_put(a, data_sharding) for a in (x, lengths, labels, label_pad)]
+        params, opt_state, loss = train_step(params, opt_state, *batch, jax.random.fold_in(key, step + 1))
+        loss = float(loss)
+        if not np.isfinite(loss):
+            raise SonitusError(f"Training diverged at step {step} (loss {loss}); lower peak_lr in --config.")
+        smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
+        step += 1
+        elapsed += time.time() - tic
+        dev_cer = None
+        if dev is not None and (step % config.eval_every == 0 or step == config.steps):
+            dev_cer = evaluate_cer(infer, params, mc, dev)
+            history.append({"step": step, "loss": round(smooth, 4), "dev_cer": round(dev_cer, 4),
+                            "seconds": round(elapsed, 1)})
+        bar.update(step, smooth, dev_cer if dev_cer is not None else (history[-1]["dev_cer"] if history else None),
+                   log)
+        if step % config.checkpoint_every == 0 or step == config.steps or step == until:
+            save(final=step == config.steps)
+        if until is not None and step >= until:
+            break
+    pool.shutdown(cancel_futures=True)
+    bar.close()
+    if step < config.steps:
+        log(f"stopped at step {step} of {config.steps}; continue with --resume")
+        return last
+    log(f"done: {step} steps, {elapsed / 60:.1f} min of training; model {out_dir / 'model.ckpt'}")
+    return out_dir / "model.ckpt"
+
+
+class _Bar:
+    """A rich progress bar with loss and dev CER; plain log lines when stderr is not a terminal."""
+
+    def __init__(self, total: int, start: int, progress: bool | None):
+        self.tty = sys.stderr.isatty() if progress is None else progress
+        self.bar = None
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("loss {task.fields[loss]}  dev CER {task.fields[cer]}"),
+                                TimeRemainingColumn(), console=Console(stderr=True))
+            self.bar.start()
+            self.task = self.bar.add_task("train", total=total, completed=start, loss="-", cer="-")
+
+    def update(self, step: int, loss: float, cer: float | None, log) -> None:
+        cer_text = "-" if cer is None else f"{cer:.3f}"
+        if self.bar is not None:
+            self.bar.update(self.task, completed=step, loss=f"{loss:.3f}", cer=cer_text)
+        elif step % 20 == 0:
+            log(f"step {step} loss {loss:.3f} dev CER {cer_text}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def build_lm(data: str, model_path: str | Path, *, order: int = 2) -> Path | None:
+    """Build the word n-gram LM from ``data/text/train.txt`` and save it beside the model.
+
+    The file is ``<model>.lm.json``; the recogniser uses it for beam search when present.
+    """
+    from .lm import NGramLM
+
+    text = Path(data) / "text" / "train.txt"
+    if not text.exists():
+        return None
+    lm = NGramLM.build(text.read_text(encoding="utf-8").splitlines(), order=order)
+    return lm.save(Path(model_path).with_suffix(".lm.json"))

@@ -1,0 +1,128 @@
+"""CTC decoding against hand-computed cases: greedy, forward algorithm, beam search, grammar."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sonitus.plugins.asr.decode import (beam_search, ctc_log_likelihood, forced_align, grammar_decode, greedy,
+                                        greedy_ids, word_timings)
+from sonitus.plugins.asr.lm import NGramLM
+from sonitus.plugins.asr.model import VOCAB, encode_text
+
+V = len(VOCAB)
+B = 0
+
+
+def idx(c):
+    return VOCAB.index(c)
+
+
+def frames(*rows):
+    """Log-probs from rows of {label: prob}; the rest of each row's mass spread evenly."""
+    out = np.full((len(rows), V), 1e-6)
+    for t, row in enumerate(rows):
+        for k, p in row.items():
+            out[t, B if k == "_" else idx(k)] = p
+        out[t] /= out[t].sum()
+    return np.log(out)
+
+
+def test_greedy_collapses_repeats_and_blanks():
+    lp = frames({"a": 1}, {"a": 1}, {"_": 1}, {"a": 1}, {"b": 1}, {"b": 1}, {"_": 1})
+    assert greedy_ids(lp) == [idx("a"), idx("a"), idx("b")]
+    assert greedy(lp) == "aab"
+
+
+def test_greedy_normalises_spaces():
+    lp = frames({" ": 1}, {"h": 1}, {" ": 1}, {"_": 1}, {" ": 1}, {"i": 1}, {" ": 1})
+    assert greedy(lp) == "h i"
+
+
+def test_forward_algorithm_matches_hand_computation():
+    # two frames, vocab {blank, a}: P("a") = p(a,a) + p(a,_) + p(_,a)
+    p = np.array([[0.6, 0.4], [0.3, 0.7]])
+    lp = np.full((2, V), -1e9)
+    lp[:, B], lp[:, idx("a")] = np.log(p[:, 0]), np.log(p[:, 1])
+    expected = 0.4 * 0.7 + 0.4 * 0.3 + 0.6 * 0.7
+    assert ctc_log_likelihood(lp, "a") == pytest.approx(math.log(expected), rel=1e-6)
+    # "aa" needs a blank between: only a,_,a with three frames
+    lp3 = np.log(np.full((3, V), 1e-12))
+    lp3[:, idx("a")] = np.log(0.5)
+    lp3[:, B] = np.log(0.5)
+    assert ctc_log_likelihood(lp3, "aa") == pytest.approx(3 * math.log(0.5), rel=1e-6)
+    assert ctc_log_likelihood(lp3[:2], "aa") < -1e20  # impossible in two frames
+
+
+def test_forward_agrees_with_optax():
+    optax = pytest.importorskip("optax")
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(1, 12, V)).astype(np.float32)
+    lp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    labels = np.array([encode_text("abba")], np.int32)
+    loss = optax.ctc_loss(lp, np.zeros((1, 12)), labels, np.zeros((1, 4)))
+    assert ctc_log_likelihood(lp[0], "abba") == pytest.approx(-float(loss[0]), rel=1e-4)
+
+
+def test_beam_beats_greedy_on_ambiguous_case():
+    # the best single path is "_ _" (blank, blank) but "a" has more total probability:
+    # P(blank,blank)=0.36; P("a") = 0.4*0.4 + 0.4*0.6 + 0.6*0.4 = 0.64
+    lp = frames({"_": 0.6, "a": 0.4}, {"_": 0.6, "a": 0.4})
+    assert greedy(lp) == ""
+    best, score = beam_search(lp, beam=4)[0]
+    assert best == "a"
+    assert score == pytest.approx(math.log(0.64), abs=1e-3)
+    assert score >= ctc_log_likelihood(lp, greedy(lp))
+
+
+def test_beam_with_lm_prefers_known_word():
+    # acoustically "cat" and "cet" are close; the LM knows "the cat"
+    rows = [{"t": 0.9}, {"h": 0.9}, {"e": 0.9}, {" ": 0.9}, {"c": 0.9}, {"e": 0.5, "a": 0.45}, {"t": 0.9}]
+    lp = frames(*rows)
+    assert greedy(lp) == "the cet"
+    lm = NGramLM.build(["the cat sat", "the cat ran", "a cat ate"] * 3, order=2)
+    assert beam_search(lp, beam=8)[0][0] == "the cet"
+    assert beam_search(lp, beam=8, lm=lm, alpha=0.8, beta=0.5)[0][0] == "the cat"
+
+
+def test_lm_save_load_roundtrip(tmp_path):
+    lm = NGramLM.build(["the cat sat", "the dog sat"], order=3)
+    lm2 = NGramLM.load(lm.save(tmp_path / "x.lm.json"))
+    assert lm2.score(("the",), "cat") == pytest.approx(lm.score(("the",), "cat"))
+    assert lm.score(("the",), "cat") > lm.score(("the",), "zebra")
+
+
+def _spell(text, per_char=2, gap=2):
+    rows = [{"_": 1}] * gap
+    for c in text:
+        rows += [{c: 1}] * per_char + [{"_": 1}]
+    return rows + [{"_": 1}] * gap
+
+
+def test_grammar_picks_phrase_and_rejects_out_of_grammar():
+    phrases = ["turn on the light", "turn off the light", "play music"]
+    lp = frames(*_spell("turn off the light"))
+    res = grammar_decode(lp, phrases)
+    assert res.accepted and res.phrase == "turn off the light"
+    assert res.rejection == pytest.approx(0.0, abs=1e-3)
+    other = grammar_decode(frames(*_spell("open the window")), phrases)
+    assert not other.accepted and other.phrase is None and other.rejection > 0.5
+
+
+def test_forced_alignment_spans():
+    lp = frames({"_": 1}, {"h": 1}, {"h": 1}, {"_": 1}, {"i": 1}, {"_": 1})
+    assert forced_align(lp, "hi") == [(0, 1, 2), (1, 4, 4)]
+
+
+def test_word_timings_within_50ms_on_synthetic_posteriors():
+    # 25 frames/s; "go" at 0.2-0.52 s, "home" at 1.0-1.4 s, spaces in the silence between
+    fr = 25.0
+    rows = [{"_": 1}] * 5 + [{"g": 1}] * 4 + [{"o": 1}] * 4 + [{"_": 1}] * 6 + [{" ": 1}] + [{"_": 1}] * 5
+    rows += [{"h": 1}] * 3 + [{"o": 1}] * 2 + [{"m": 1}] * 3 + [{"e": 1}] * 2 + [{"_": 1}] * 5
+    lp = frames(*rows)
+    words = word_timings(lp, "go home", fr)
+    assert [w.text for w in words] == ["go", "home"]
+    truth = [(0.2, 0.52), (1.0, 1.4)]
+    for w, (a, b) in zip(words, truth):
+        assert abs(w.start - a) <= 0.05 and abs(w.end - b) <= 0.05
+        assert 0.99 <= w.confidence <= 1.0
