@@ -9,9 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_PLUGIN = ROOT / "sdk_examples" / "sonitus-plugin-example"
+from cli_helpers import EXAMPLE_PLUGIN, ROOT, run_cli  # noqa: F401  (re-exported for tests)
 
 # Keep JAX quiet and on the CPU in tests, whatever the machine has.
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -53,10 +51,3 @@ def wav_path(tmp_path) -> Path:
     path = tmp_path / "tone.wav"
     sf.write(path, np.stack([wave, 0.5 * wave], axis=1), 16000, subtype="PCM_16")
     return path
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
-    """Run the sonitus CLI in a fresh process and return the CompletedProcess."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "sonitus", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=300)

@@ -2,7 +2,7 @@ import json
 import math
 from pathlib import Path
 
-from conftest import ROOT, run_cli
+from cli_helpers import ROOT, run_cli
 
 BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken_plugin"
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import run_cli
+from cli_helpers import run_cli
 from sonitus import Audio, Score
 from sonitus.dsl import music as m
 from sonitus.dsl import save
