@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sonitus-installed
 # Debian packages sonitus needs at run time and in tests.
-APT_PACKAGES ?= libsndfile1 libfluidsynth3 fluid-soundfont-gm espeak-ng sox
+APT_PACKAGES ?= libsndfile1 libfluidsynth3 fluid-soundfont-gm espeak-ng festival festvox-kallpc16k festvox-kdlpc16k sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
 .PHONY: demo test test-slow bench wheel system-deps venv clean help

@@ -26,6 +26,9 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> I
         dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
     try:
         yield tmp
         os.replace(tmp, target)

@@ -25,12 +25,20 @@ from sonitus.score import Score
 from sonitus.stages import StageBase
 from sonitus.values import Transcript
 
-__all__ = ["Pipeline", "load", "save", "stage", "text", "stages"]
+__all__ = ["Pipeline", "load", "recognize", "save", "stage", "text", "stages"]
 
 
 def stage(name: str, **options: Any) -> StageBase:
     """Build the registered stage called ``name`` with keyword ``options``."""
     return get_registry().stage(name, **options)
+
+
+def recognize(model: str = "ctc", **options: Any) -> StageBase:
+    """A speech recogniser stage (Audio -> Transcript): the CTC model unless ``model`` names another.
+
+    ``recognize("hmm-words")`` uses the classic isolated-word recogniser.
+    """
+    return get_registry().stage(model, **options)
 
 
 def stages() -> list[str]:
