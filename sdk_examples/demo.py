@@ -13,6 +13,8 @@ import time
 import traceback
 from pathlib import Path
 
+from sonitus.errors import SonitusError
+
 HERE = Path(__file__).resolve().parent
 ORDER = ["foundation", "dsp", "music", "hmm", "asr", "gan"]
 
@@ -35,6 +37,8 @@ def main() -> int:
             spec.loader.exec_module(module)
             takes_dir = bool(inspect.signature(module.main).parameters)
             module.main(out_dir / path.stem) if takes_dir else module.main()
+        except SonitusError as exc:  # e.g. a model not trained yet: say so, go on with the others
+            print(f"skipped {path.stem}: {exc}")
         except Exception:
             failures += 1
             traceback.print_exc()
