@@ -20,6 +20,15 @@ def _figure():
     return plt
 
 
+def _save(plt, fig, path: str | os.PathLike[str]) -> Path:
+    fig.tight_layout()
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return target
+
+
 def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 12.0) -> Path:
     """Each note as a bar (time in seconds, MIDI pitch), one colour per instrument."""
     plt = _figure()
@@ -36,12 +45,7 @@ def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 
     ax.set_xlabel("time (s)")
     ax.set_ylabel("MIDI pitch")
     ax.legend(loc="upper right", fontsize="small")
-    fig.tight_layout()
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
-    return target
+    return _save(plt, fig, path)
 
 
 def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int = 128) -> Path:
@@ -62,12 +66,7 @@ def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int =
     fig.colorbar(mesh, ax=ax, label="dB")
     ax.set_xlabel("time (s)")
     ax.set_ylabel(ylabel)
-    fig.tight_layout()
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
-    return target
+    return _save(plt, fig, path)
 
 
 def pianoroll_html(score: Score) -> str:
