@@ -21,7 +21,6 @@ N_FFT, HOP, N_MELS, N_MFCC = 512, 160, 80, 20
 def numpy_logmel(batch: np.ndarray) -> np.ndarray:
     """A careful vectorised NumPy/SciPy log-mel: strided frames, one rfft, one matmul."""
     import scipy.fft
-
     from sonitus.plugins.dsp.mel import mel_filterbank
     from sonitus.plugins.dsp.spectral import get_window
 
@@ -43,7 +42,6 @@ def numpy_mfcc(batch: np.ndarray) -> np.ndarray:
 def main() -> None:
     import jax
     import librosa
-
     from sonitus.plugins.dsp.features import logmel, mfcc
 
     rng = np.random.default_rng(0)

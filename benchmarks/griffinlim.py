@@ -20,7 +20,6 @@ SR, N_FFT, HOP, N_ITER = 22050, 2048, 512, 32
 def numpy_griffinlim(S: np.ndarray, length: int) -> np.ndarray:
     """Fast Griffin-Lim with scipy.fft (all cores) and strided framing."""
     import scipy.fft
-
     from sonitus.plugins.dsp.spectral import get_window
 
     w = get_window("hann", N_FFT, N_FFT)
@@ -55,7 +54,6 @@ def numpy_griffinlim(S: np.ndarray, length: int) -> np.ndarray:
 def main() -> None:
     import jax
     import librosa
-
     from sonitus.plugins.dsp.griffinlim import griffinlim, spectral_convergence
 
     t = np.arange(10 * SR) / SR

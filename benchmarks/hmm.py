@@ -37,7 +37,6 @@ def numpy_forward(x, pi, A, means, covars) -> float:
 def main() -> None:
     import jax
     import jax.numpy as jnp
-
     from sonitus.plugins.hmm.emissions import gaussian_log_b
     from sonitus.plugins.hmm.inference import log_likelihood
 

@@ -30,7 +30,6 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-
 from sonitus.plugins.hmm.inference import posteriors, viterbi  # noqa: E402
 
 PI = np.array([0.5, 0.5])

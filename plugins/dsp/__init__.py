@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from sonitus import Audio, Spectrogram, hookimpl
 from sonitus.errors import ParameterError
 
@@ -191,7 +190,9 @@ def mfcc(n_mfcc: int = 20, n_mels: int = 128, n_fft: int = 2048, hop_length: int
     def kernel(x, sr, lengths):
         import jax.numpy as jnp
 
-        from .features import cmvn, deltas as delta_kernel, frame_lengths, mfcc as k
+        from .features import cmvn, frame_lengths
+        from .features import deltas as delta_kernel
+        from .features import mfcc as k
 
         C = k(x, sample_rate=sr, lengths=lengths, n_mfcc=n_mfcc, n_mels=n_mels, n_fft=n_fft, hop_length=hop,
               win_length=win, fmin=fmin, fmax=fmax, lifter=lifter)

@@ -21,7 +21,6 @@ def lazy_jit(**jit_kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., 
             nonlocal compiled
             if compiled is None:
                 import jax
-
                 from sonitus import jaxcache
 
                 jaxcache.enable()

@@ -10,7 +10,6 @@ gain on time-smoothed power removes what noise is left under the signal.
 from __future__ import annotations
 
 import numpy as np
-
 from sonitus.errors import ParameterError
 
 from ._jit import lazy_jit

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-
 from sonitus.errors import ParameterError
 
 from ._jit import lazy_jit

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-
 from sonitus.errors import ParameterError
 
 __all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel_filterbank", "dct_matrix"]

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-
 from sonitus import Audio, Features, Spectrogram
 from sonitus.errors import ParameterError
 from sonitus.stages import StageBase

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from sonitus.errors import ParameterError
 
 from ._jit import lazy_jit

@@ -13,7 +13,6 @@ import random
 from pathlib import Path
 
 import numpy as np
-
 from sonitus.errors import DatasetError
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -69,7 +68,6 @@ def _augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _make(job: tuple[str, str, object, int, bool]) -> str | None:
     import soundfile as sf
-
     from sonitus.plugins.tts_speech._synth import synthesize
 
     path, word, voice, seed, augment = job

@@ -19,7 +19,6 @@ are supported.
 from __future__ import annotations
 
 import numpy as np
-
 from sonitus.errors import ParameterError
 
 from . import training

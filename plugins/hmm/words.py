@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from sonitus import Audio, Transcript, Word
 from sonitus.errors import ParameterError, TrainingError
 from sonitus.plugins.dsp._jit import lazy_jit

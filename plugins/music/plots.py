@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from sonitus import Audio, Score
 from sonitus.atomic import atomic_path
 

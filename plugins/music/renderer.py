@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from sonitus import Audio, Score
 from sonitus.errors import DependencyError, ParameterError, ScoreError
 from sonitus.stages import StageBase

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 
-from sonitus.dsl.music import Song, song as new_song
+from sonitus.dsl.music import Song
+from sonitus.dsl.music import song as new_song
 from sonitus.dsl.music.notation import parse_phrase
 from sonitus.dsl.music.song import Track, instrument_program
 from sonitus.errors import DSLSyntaxError, MusicError

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from sonitus import Audio
 from sonitus.dsl import save, stage
 

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from sonitus import Audio
 from sonitus.dsl import stage
 

@@ -1,5 +1,4 @@
 import pytest
-
 from sonitus.dsl import music as m
 from sonitus.dsl.music.chords import CHORD_QUALITIES
 

@@ -1,7 +1,6 @@
 from fractions import Fraction
 
 import pytest
-
 from sonitus.dsl import music as m
 from sonitus.errors import DSLSyntaxError, MusicError
 

@@ -2,7 +2,6 @@ from fractions import Fraction
 
 import pretty_midi
 import pytest
-
 from sonitus import Score
 from sonitus.dsl import music as m
 from sonitus.dsl.music.song import TICKS_PER_BEAT

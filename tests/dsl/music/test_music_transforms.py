@@ -2,7 +2,6 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from sonitus.dsl import music as m
 from sonitus.dsl.music.phrase import Note, Phrase
 

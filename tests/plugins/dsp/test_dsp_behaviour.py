@@ -6,7 +6,6 @@ import librosa
 import numpy as np
 import pytest
 from signals import SR, speech_like
-
 from sonitus import Audio, Features, Spectrogram
 from sonitus.dsl import stage
 from sonitus.errors import ParameterError

@@ -5,7 +5,6 @@ import shutil
 import numpy as np
 import pytest
 from cli_helpers import run_cli
-
 from sonitus import Audio, Transcript
 from sonitus.dsl import recognize, stage
 from sonitus.errors import CheckpointError
