@@ -8,16 +8,23 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sonitus-installed
 # Debian packages sonitus needs at run time and in tests.
-APT_PACKAGES ?= libsndfile1 libfluidsynth3 fluid-soundfont-gm espeak-ng festival festvox-kallpc16k festvox-kdlpc16k sox
+APT_PACKAGES ?= libsndfile1 libfluidsynth3 fluid-soundfont-gm espeak-ng festival festvox-kallpc16k festvox-kdlpc16k sox \
+                fortunes wamerican
+# Extra voices for training the speech model (Debian contrib and non-free): make asr-data.
+ASR_VOICE_PACKAGES ?= mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 libttspico-utils
+ASR_DATA ?= $(HOME)/.local/share/sonitus/asr
+ASR_RUN ?= runs/asr
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
-.PHONY: demo test test-slow bench wheel system-deps venv clean help
+.PHONY: demo test test-slow bench wheel system-deps venv clean help asr-voices asr-data asr-model
 
 help:
 	@echo "make demo       set up and run the demo (speech and music journeys)"
 	@echo "make test       set up and run the tests (slow ones excluded)"
 	@echo "make test-slow  run the slow tests (training to convergence, long fuzzing)"
 	@echo "make bench      run the benchmarks under benchmarks/"
+	@echo "make asr-data   install the extra training voices and synthesise the speech corpus"
+	@echo "make asr-model  train the speech model from scratch (round 1, about 2.5 h on 2 cores; docs/asr.md)"
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -58,6 +65,26 @@ bench: venv
 
 wheel: venv
 	$(PY) -m build --wheel --outdir dist .
+
+# Enables Debian's contrib and non-free components (MBROLA voices, SVOX Pico); only the
+# speech-model data needs them, never make demo or make test.
+asr-voices: system-deps
+	@if ! dpkg-query -W -f='$${Status}' libttspico-utils 2>/dev/null | grep -q "ok installed"; then \
+	  if [ -d /etc/apt/sources.list.d ] && ! grep -rqs "non-free" /etc/apt/sources.list /etc/apt/sources.list.d; then \
+	    codename=$$(. /etc/os-release && echo $$VERSION_CODENAME); \
+	    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s %s-updates\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+	      "$$codename" "$$codename" | $(SUDO) tee /etc/apt/sources.list.d/sonitus-contrib.sources >/dev/null; \
+	  fi; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(ASR_VOICE_PACKAGES); \
+	fi
+
+asr-data: venv asr-voices
+	$(VENV)/bin/sonitus generate tts-speech --root $(ASR_DATA) --train 24000 --dev 360
+
+# Round 1 of the shipped model; later rounds add --init shipped (docs/asr.md).
+asr-model: asr-data
+	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --out $(ASR_RUN) --config plugins/asr/recipes/round1.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-output

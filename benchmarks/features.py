@@ -21,8 +21,8 @@ N_FFT, HOP, N_MELS, N_MFCC = 512, 160, 80, 20
 def numpy_logmel(batch: np.ndarray) -> np.ndarray:
     """A careful vectorised NumPy/SciPy log-mel: strided frames, one rfft, one matmul."""
     import scipy.fft
-    from sonitus.plugins.dsp.mel import mel_filterbank
-    from sonitus.plugins.dsp.spectral import get_window
+    from sonitus.dsp.mel import mel_filterbank
+    from sonitus.dsp.spectral import get_window
 
     padded = np.pad(batch, [(0, 0), (N_FFT // 2, N_FFT // 2)])
     frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT, axis=-1)[:, ::HOP]
@@ -42,7 +42,7 @@ def numpy_mfcc(batch: np.ndarray) -> np.ndarray:
 def main() -> None:
     import jax
     import librosa
-    from sonitus.plugins.dsp.features import logmel, mfcc
+    from sonitus.dsp.features import logmel, mfcc
 
     rng = np.random.default_rng(0)
     batch = (0.1 * rng.standard_normal((64, 5 * SR))).astype(np.float32)

@@ -20,7 +20,7 @@ SR, N_FFT, HOP, N_ITER = 22050, 2048, 512, 32
 def numpy_griffinlim(S: np.ndarray, length: int) -> np.ndarray:
     """Fast Griffin-Lim with scipy.fft (all cores) and strided framing."""
     import scipy.fft
-    from sonitus.plugins.dsp.spectral import get_window
+    from sonitus.dsp.spectral import get_window
 
     w = get_window("hann", N_FFT, N_FFT)
     frames = S.shape[1]
@@ -54,7 +54,7 @@ def numpy_griffinlim(S: np.ndarray, length: int) -> np.ndarray:
 def main() -> None:
     import jax
     import librosa
-    from sonitus.plugins.dsp.griffinlim import griffinlim, spectral_convergence
+    from sonitus.dsp.griffinlim import griffinlim, spectral_convergence
 
     t = np.arange(10 * SR) / SR
     x = sum(np.sin(2 * np.pi * f * t + 3 * np.sin(2 * np.pi * 0.5 * t)) / k

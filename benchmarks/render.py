@@ -38,7 +38,7 @@ def eight_track_score():
 
 
 def onset_envelope(audio: np.ndarray) -> np.ndarray:
-    from sonitus.plugins.dsp.features import logmel
+    from sonitus.dsp.features import logmel
 
     mel = np.asarray(logmel(audio.astype(np.float32), sample_rate=SR, n_mels=64, hop_length=1024))
     return np.maximum(0, np.diff(mel, axis=1)).mean(axis=0)

@@ -14,7 +14,7 @@ import time
 
 SONITUS = """
 import numpy as np
-from sonitus.plugins.dsp.features import mfcc
+from sonitus.dsp.features import mfcc
 x = (0.1 * np.random.default_rng(0).standard_normal(80000)).astype(np.float32)
 np.asarray(mfcc(x, sample_rate=16000))
 """

@@ -75,7 +75,7 @@ class Score:
 
     def _repr_html_(self) -> str:
         """A piano roll picture for Jupyter."""
-        from sonitus.plugins.music.plots import pianoroll_html
+        from sonitus.plots import pianoroll_html
 
         return pianoroll_html(self)
 

@@ -33,12 +33,15 @@ def stage(name: str, **options: Any) -> StageBase:
     return get_registry().stage(name, **options)
 
 
-def recognize(model: str = "ctc", **options: Any) -> StageBase:
-    """A speech recogniser stage (Audio -> Transcript): the CTC model unless ``model`` names another.
+def recognize(recognizer: str = "ctc", **options: Any) -> StageBase:
+    """A speech recogniser stage (Audio -> Transcript): the shipped CTC model unless ``recognizer``
+    names another registered recogniser; ``options`` go to that stage.
 
-    ``recognize("hmm-words")`` uses the classic isolated-word recogniser.
+    ``recognize()`` is the same recogniser, with the same defaults, as ``sonitus transcribe``;
+    ``recognize(beam=1)`` decodes greedily, ``recognize(model="run/model.ckpt")`` uses your own
+    checkpoint and ``recognize("hmm-words")`` the classic isolated-word recogniser.
     """
-    return get_registry().stage(model, **options)
+    return get_registry().stage(recognizer, **options)
 
 
 def stages() -> list[str]:

@@ -1,7 +1,9 @@
 """Built-in speech recognition plugin: a Flax CTC recogniser trained here on synthetic speech.
 
-Stage ``ctc`` (Audio -> Transcript); commands ``sonitus transcribe``, ``sonitus train asr``
-and ``sonitus eval asr``. See docs/asr.md.
+Stage ``ctc`` (Audio -> Transcript), what the DSL's ``recognize()`` builds, so that
+``(load("talk.wav") >> recognize() >> text()).run()`` gives the text of ``sonitus transcribe
+talk.wav``; commands ``sonitus transcribe``, ``sonitus train asr`` and ``sonitus eval asr``.
+See docs/asr.md.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ from __future__ import annotations
 from sonitus import Audio, Transcript, hookimpl
 
 
-def ctc(model: str | None = None, beam: int = 1, lm: bool = True, grammar=None, alpha: float = 0.5,
-        beta: float = 1.0, threshold: float = 0.08):
-    """Transcribe speech with the CTC model (shipped one by default); beam > 1 uses the word LM."""
+def ctc(model: str | None = None, beam: int | None = None, lm: bool = True, grammar=None,
+        alpha: float | None = None, beta: float | None = None, threshold: float = 0.08):
+    """Transcribe speech with the CTC model (shipped one by default); beam > 1 uses the word LM.
+
+    Defaults (beam width, LM weight ``alpha``, word bonus ``beta``) are the recogniser's own,
+    shared with ``sonitus transcribe``.
+    """
     from .recognizer import CTCRecognizer
 
-    return CTCRecognizer(model, beam=beam, lm=lm, grammar=grammar, alpha=alpha, beta=beta, threshold=threshold)
+    given = {k: v for k, v in {"beam": beam, "alpha": alpha, "beta": beta}.items() if v is not None}
+    return CTCRecognizer(model, lm=lm, grammar=grammar, threshold=threshold, **given)
 
 
 @hookimpl

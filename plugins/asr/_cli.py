@@ -7,10 +7,13 @@ import time
 from pathlib import Path
 
 import click
-
 from sonitus.errors import ParameterError
 
+from .defaults import DEFAULT_BEAM
+
 FORMATS = ("txt", "json", "srt", "vtt")
+#: the decoders ``sonitus eval asr`` scores
+DECODERS = ("greedy", "beam", "beam+lm")
 
 
 def _cues(words, *, max_words: int = 7, max_gap: float = 0.6) -> list[tuple[float, float, str]]:
@@ -54,7 +57,8 @@ def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--model", default=None, help="Checkpoint (default: the model shipped with sonitus).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
-@click.option("--beam", default=8, show_default=True, help="Beam width (1 = greedy, no LM).")
+@click.option("--beam", type=int, default=None,
+              help=f"Beam width (1 = greedy, no LM) [default: {DEFAULT_BEAM}, as the ctc stage].")
 @click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Phrase list (one per line): decode only these, reject the rest.")
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None,
@@ -68,7 +72,7 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int, g
 
     from .recognizer import CTCRecognizer
 
-    rec = CTCRecognizer(model, beam=beam, grammar=grammar)
+    rec = CTCRecognizer(model, beam=beam or DEFAULT_BEAM, grammar=grammar)
     audios = [Audio.load(f) for f in track(files, description="loading", total=len(files))]
     logps = rec.logprobs(audios)
     results = [rec.decode(lp) for lp in track(logps, description="decoding", total=len(logps))]
@@ -90,15 +94,31 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int, g
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder (checkpoints).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="JSON file of TrainConfig fields (steps, peak_lr, model sizes, ...).")
-@click.option("--resume", is_flag=True, help="Continue from OUT/last.ckpt.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from OUT/last.ckpt (same batches).")
+@click.option("--init", "init", default=None,
+              help="Start from this model's weights with a fresh optimiser ('shipped' = the model sonitus ships): "
+                   "how each new round of training continues the last.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--steps", type=int, default=None, help="Override the number of steps.")
-def train_asr(data: str, out: str, config_path: str | None, resume: bool, seed: int, steps: int | None) -> None:
-    """Train the CTC recogniser (progress bar with loss and dev CER; atomic checkpoints)."""
+def train_asr(data: str, out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
+              steps: int | None) -> None:
+    """Train the CTC recogniser (progress bar with loss, dev CER and steps/s; atomic checkpoints
+    every 10 minutes and on Ctrl-C/SIGTERM).
+
+    \b
+    First round:   sonitus train asr --data DATA --out runs/asr
+    Later rounds:  sonitus train asr --data DATA --out runs/asr2 --init shipped
+    Interrupted:   sonitus train asr --data DATA --out runs/asr --resume
+    """
+    from .recognizer import default_model_path
     from .train import TrainConfig, build_lm, train
 
+    if resume and init:
+        raise ParameterError("Give --resume (continue this run) or --init (start a new round), not both.")
     config = TrainConfig.load(config_path, steps=steps)
-    model = train(data, out, config=config, seed=seed, resume=resume)
+    if init == "shipped":
+        init = str(default_model_path())
+    model = train(data, out, config=config, seed=seed, resume=resume, init=init)
     lm = build_lm(data, model)
     click.echo(f"model: {model}" + (f"\nlanguage model: {lm}" if lm else ""))
 
@@ -106,31 +126,40 @@ def train_asr(data: str, out: str, config_path: str | None, resume: bool, seed: 
 @click.command("asr")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", default=None, help="Checkpoint (default: the shipped model).")
-@click.option("--beam", default=8, show_default=True, help="Beam width (1 = greedy).")
-@click.option("--lm/--no-lm", default=True, show_default=True, help="Use the word LM in beam search.")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--beam", default=DEFAULT_BEAM, show_default=True, help="Beam width of the beam decoders.")
+@click.option("--decoder", "decoders", multiple=True, type=click.Choice(DECODERS),
+              help="Decoders to score (repeatable) [default: all three].")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures (and hypotheses) as JSON.")
 @click.option("--limit", type=int, default=None, help="Only the first N utterances.")
-def eval_asr(manifest: str, model: str | None, beam: int, lm: bool, as_json: bool, limit: int | None) -> None:
-    """Word and character error rates and real-time factor on MANIFEST (path<TAB>transcript)."""
-    result = evaluate_manifest(manifest, model=model, beam=beam, lm=lm, limit=limit)
+def eval_asr(manifest: str, model: str | None, beam: int, decoders: tuple[str, ...], as_json: bool,
+             limit: int | None) -> None:
+    """Word and character error rates and real-time factor on MANIFEST (path<TAB>transcript),
+    for greedy decoding, beam search and beam search with the word LM.
+
+    \b
+    Example:  sonitus eval asr ~/.local/share/sonitus/asr/dev.tsv
+    """
+    result = evaluate_manifest(manifest, model=model, beam=beam, decoders=decoders or DECODERS, limit=limit)
     if as_json:
         click.echo(json.dumps(result, indent=2))
-    else:
-        click.echo(f"utterances {result['utterances']}  audio {result['audio_seconds']:.1f} s")
-        click.echo(f"WER {result['wer']:.4f}  CER {result['cer']:.4f}  RTF {result['rtf']:.4f}")
+        return
+    click.echo(f"{result['utterances']} utterances, {result['audio_seconds']:.1f} s of audio")
+    click.echo(f"{'decoder':10s} {'WER':>7s} {'CER':>7s} {'RTF':>8s}")
+    for name, r in result["decoders"].items():
+        click.echo(f"{name:10s} {r['wer']:7.4f} {r['cer']:7.4f} {r['rtf']:8.4f}")
 
 
-def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = 8, lm: bool = True,
-                      limit: int | None = None, audios=None) -> dict:
-    """WER, CER (jiwer) and real-time factor (processing seconds / audio seconds) on a manifest.
+def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = DEFAULT_BEAM,
+                      decoders=DECODERS, limit: int | None = None, audios=None) -> dict:
+    """WER, CER (jiwer) and real-time factor of each decoder on a manifest.
 
-    Timing covers feature extraction, the network and decoding (audio already in memory).
+    The real-time factor is processing seconds per second of audio (audio already in memory,
+    batched): the network's share, measured once after compilation, plus each decoder's own.
     """
     import jiwer
-
     from sonitus import Audio
-    from sonitus.plugins.tts_speech import read_manifest
-    from sonitus.plugins.tts_speech._text import normalize
+    from sonitus.manifests import read_manifest
+    from sonitus.text import normalize
 
     from .recognizer import CTCRecognizer
 
@@ -138,12 +167,19 @@ def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = 8,
     if audios is None:
         audios = [Audio.load(p) for p, _ in rows]
     refs = [normalize(t) for _, t in rows]
-    rec = CTCRecognizer(model, beam=beam, lm=lm)
-    rec.transcribe(audios[:2])  # compile outside the timing
-    rec.logprobs(audios)
-    tic = time.perf_counter()
-    hyps = [t.text for t in rec.transcribe(audios)]
-    seconds = time.perf_counter() - tic
     total = sum(a.duration for a in audios)
-    return {"utterances": len(rows), "audio_seconds": total, "wer": float(jiwer.wer(refs, hyps)),
-            "cer": float(jiwer.cer(refs, hyps)), "rtf": seconds / total, "hypotheses": hyps, "references": refs}
+    base = CTCRecognizer(model, beam=1)
+    base.logprobs(audios)  # compile every batch shape outside the timing
+    tic = time.perf_counter()
+    logps = base.logprobs(audios)
+    network = time.perf_counter() - tic
+    out = {"utterances": len(rows), "audio_seconds": total, "network_rtf": network / total, "decoders": {}}
+    for name in decoders:
+        rec = CTCRecognizer(model, beam=1 if name == "greedy" else beam, lm=name == "beam+lm")
+        tic = time.perf_counter()
+        hyps = [rec.decode(lp).text for lp in logps]
+        seconds = network + time.perf_counter() - tic
+        out["decoders"][name] = {"wer": float(jiwer.wer(refs, hyps)), "cer": float(jiwer.cer(refs, hyps)),
+                                 "rtf": seconds / total, "hypotheses": hyps}
+    out["references"] = refs
+    return out

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from sonitus.errors import SonitusError
 
-__all__ = ["Corpus", "load_corpus", "Batcher", "augment", "pad_batch"]
+__all__ = ["Corpus", "load_corpus", "Batcher", "augment", "pad_batch", "ctc_feasible"]
 
 SR = 16000
 
@@ -34,9 +33,8 @@ def load_corpus(manifest: str, *, max_seconds: float = 10.0, limit: int | None =
                 progress: bool = False) -> Corpus:
     """Read a ``path<TAB>transcript`` manifest into memory (any rate/channels -> 16 kHz mono)."""
     import soundfile as sf
-
-    from sonitus.plugins.tts_speech import read_manifest
-    from sonitus.plugins.tts_speech._text import normalize
+    from sonitus.manifests import read_manifest
+    from sonitus.text import normalize
 
     rows = read_manifest(manifest)[:limit]
     audio, texts, paths = [], [], []
@@ -58,20 +56,39 @@ def load_corpus(manifest: str, *, max_seconds: float = 10.0, limit: int | None =
 
 
 class Batcher:
-    """Length-bucketed batches: each bucket has a padded length and a batch size.
+    """Length-bucketed batches with one fixed shape per bucket.
 
-    ``batch_seconds`` of (padded) audio per batch; ``batch(step)`` returns the corpus indices
-    and the padded sample count of training batch ``step``.
+    ``batch_seconds`` of (padded) audio per batch; ``batch(step)`` returns the corpus indices,
+    the padded sample count and the padded label width of training batch ``step``. A bucket
+    with fewer than two batches' worth of utterances is merged into the next longer one, so
+    that no batch is made of copies of a few utterances; the label width of a bucket is the
+    longest transcript in it (rounded up to 8), so each bucket compiles exactly one shape.
     """
 
     def __init__(self, durations: np.ndarray, *, seed: int, batch_seconds: float = 64.0,
                  bounds: tuple[float, ...] = (2.5, 3.5, 4.5, 6.0, 8.0, 10.0), multiple: int = 1,
-                 headroom: float = 1.15):
-        self.durations, self.seed, self.bounds = durations, seed, bounds
-        self.buckets = np.searchsorted(np.array(bounds), durations)  # index into bounds
-        self.sizes = [max(multiple, int(batch_seconds / b) // multiple * multiple) for b in bounds]
-        self.samples = [int(b * headroom * SR) // 160 * 160 for b in bounds]
-        self._epochs: dict[int, list[np.ndarray]] = {}
+                 headroom: float = 1.15, label_lengths: np.ndarray | None = None):
+        self.durations, self.seed = durations, seed
+        bounds = tuple(sorted(bounds))
+        counts = np.bincount(np.searchsorted(np.array(bounds), durations), minlength=len(bounds))
+        keep = []
+        carry = 0
+        for b, n in zip(bounds, counts[:len(bounds)]):
+            carry += n
+            size = max(multiple, int(batch_seconds / b) // multiple * multiple)
+            if carry >= 2 * size:
+                keep.append(b)
+                carry = 0
+        if carry and keep:
+            keep[-1] = bounds[-1]  # the leftovers join the longest kept bucket
+        self.bounds = tuple(keep) or (bounds[-1],)
+        self.buckets = np.minimum(np.searchsorted(np.array(self.bounds), durations), len(self.bounds) - 1)
+        self.sizes = [max(multiple, int(batch_seconds / b) // multiple * multiple) for b in self.bounds]
+        self.samples = [int(b * headroom * SR) // 160 * 160 for b in self.bounds]
+        lengths = np.zeros(len(durations), int) if label_lengths is None else np.asarray(label_lengths)
+        self.label_widths = [max(8, -(-int(lengths[self.buckets == b].max(initial=0)) // 8) * 8)
+                             for b in range(len(self.bounds))]
+        self._epochs: dict[int, list[tuple[int, np.ndarray]]] = {}
         self.per_epoch = len(self._epoch(0))
 
     def _epoch(self, epoch: int) -> list[tuple[int, np.ndarray]]:
@@ -90,10 +107,22 @@ class Batcher:
             self._epochs = {epoch: [batches[i] for i in order]}
         return self._epochs[epoch]
 
-    def batch(self, step: int) -> tuple[np.ndarray, int]:
+    def batch(self, step: int) -> tuple[np.ndarray, int, int]:
+        """``(corpus indices, padded samples, label width)`` of batch ``step``."""
         epoch, pos = divmod(step, self.per_epoch)
         bucket, idx = self._epoch(epoch)[pos]
-        return idx, self.samples[bucket]
+        return idx, self.samples[bucket], self.label_widths[bucket]
+
+    @property
+    def shapes(self) -> list[tuple[int, int, int]]:
+        """Every ``(batch, samples, label width)`` a run compiles."""
+        return list(zip(self.sizes, self.samples, self.label_widths))
+
+
+def ctc_feasible(label_ids: list[int], output_frames: int) -> bool:
+    """Whether CTC can align ``label_ids`` in ``output_frames`` frames (a blank between repeats)."""
+    repeats = sum(1 for a, b in zip(label_ids, label_ids[1:]) if a == b)
+    return len(label_ids) + repeats <= output_frames
 
 
 def _coloured_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:

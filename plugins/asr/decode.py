@@ -2,7 +2,8 @@
 
 - :func:`greedy`: best label per frame, repeats collapsed, blanks removed.
 - :func:`beam_search`: CTC prefix beam search, optionally with a word n-gram LM
-  (score = log P_ctc + alpha * log P_lm + beta * words).
+  (score = log P_ctc + alpha * log P_lm + beta * words; the open word is scored by the
+  best unigram it can still become, so the beam keeps closing words).
 - :func:`ctc_log_likelihood`: log P(text | logp) by the CTC forward algorithm.
 - :func:`grammar_decode`: the best phrase of a list, with a rejection score.
 - :func:`forced_align` / :func:`word_timings`: word start/end times and confidences from
@@ -11,11 +12,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
-
 from sonitus import Word
 
 from .model import VOCAB, decode_ids, encode_text
@@ -65,19 +65,28 @@ def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6,
     """
     logp = np.asarray(logp, dtype=np.float64)
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, NEG)}
-    lm_cache: dict[tuple[int, ...], float] = {(): 0.0}
+    closed_cache: dict[tuple[int, ...], float] = {(): 0.0}
+
+    def closed_score(prefix: tuple[int, ...]) -> float:
+        # LM score and word bonus of the words of ``prefix`` closed by a space
+        if prefix in closed_cache:
+            return closed_cache[prefix]
+        if prefix[-1] != SPACE:
+            value = closed_score(_strip_partial(prefix))
+        else:
+            words = decode_ids(prefix).split()
+            value = closed_score(_strip_last_word(prefix)) + alpha * lm.score(tuple(words[:-1]), words[-1]) + beta
+        closed_cache[prefix] = value
+        return value
 
     def lm_score(prefix: tuple[int, ...]) -> float:
-        # LM score of the completed words of prefix (words closed by a space)
-        if prefix in lm_cache:
-            return lm_cache[prefix]
-        value = 0.0
-        if lm is not None and prefix[-1] == SPACE:
-            words = decode_ids(prefix).split()
-            value = lm_score(_strip_last_word(prefix)) + alpha * lm.score(tuple(words[:-1]), words[-1]) + beta
-        elif lm is not None:
-            value = lm_score(_strip_partial(prefix))
-        lm_cache[prefix] = value
+        # closed words, plus a look-ahead for the open word: the best unigram it could become,
+        # so that closing a word (and paying its LM cost) is not a penalty the beam avoids
+        if lm is None or not prefix:
+            return 0.0
+        value = closed_score(prefix)
+        if prefix[-1] != SPACE:
+            value += alpha * lm.prefix_score(decode_ids(prefix[len(_strip_partial(prefix)):]))
         return value
 
     for t in range(logp.shape[0]):
@@ -85,7 +94,7 @@ def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6,
         cands = [c for c in np.flatnonzero(row > prune) if c != 0]
         nxt: dict[tuple[int, ...], list[float]] = {}
 
-        def add(prefix, blank, value):
+        def add(prefix, blank, value, nxt=nxt):
             cell = nxt.setdefault(prefix, [NEG, NEG])
             cell[blank] = _lae(cell[blank], value)
 
@@ -107,9 +116,10 @@ def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6,
 
     results = []
     for prefix, (pb, pnb) in beams.items():
-        score = _lae(pb, pnb) + lm_score(prefix)
+        score = _lae(pb, pnb)
         words = decode_ids(prefix).split()
         if lm is not None and words:
+            score += closed_score(prefix)
             if prefix[-1] != SPACE:
                 score += alpha * lm.score(tuple(words[:-1]), words[-1]) + beta
             score += alpha * lm.end(tuple(words))
@@ -178,7 +188,7 @@ class GrammarResult:
 def grammar_decode(logp: np.ndarray, phrases: Sequence[str], *, threshold: float = 0.08,
                    beam: int = 8) -> GrammarResult:
     """Decode only phrases from ``phrases`` (a command grammar or keyword list)."""
-    from sonitus.plugins.tts_speech._text import normalize
+    from sonitus.text import normalize
 
     if not phrases:
         from sonitus.errors import ParameterError
@@ -221,7 +231,7 @@ def forced_align(logp: np.ndarray, text: str) -> list[tuple[int, int, int]]:
     states = np.zeros(T, np.int64)
     for t in range(T - 1, -1, -1):
         states[t] = s
-        s -= back[t, s]
+        s -= int(back[t, s])  # a NumPy int8 here would overflow past 127 states (64 characters)
     spans: dict[int, list[int]] = {}
     for t, s in enumerate(states):
         if s % 2 == 1:

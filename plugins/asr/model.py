@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from sonitus.plugins.tts_speech._text import ALPHABET
+from sonitus.text import ALPHABET
 
 __all__ = ["ModelConfig", "VOCAB", "encode_text", "decode_ids", "build_model", "features", "output_lengths"]
 
@@ -75,8 +75,7 @@ def features(config: ModelConfig, x, lengths):
     Uses the DSP plugin's jitted log-mel kernel and per-utterance CMVN over valid frames.
     """
     import jax.numpy as jnp
-
-    from sonitus.plugins.dsp.features import cmvn, logmel
+    from sonitus.dsp.features import cmvn, logmel
 
     S = logmel(x, sample_rate=config.sample_rate, lengths=lengths, n_fft=config.n_fft,
                hop_length=config.hop_length, n_mels=config.n_mels, fmax=config.sample_rate / 2, top_db=80.0)
@@ -89,6 +88,8 @@ def build_model(config: ModelConfig):
     """The Flax module for ``config`` (``module.apply(params, feats, frame_lengths, train=...)``)."""
     import flax.linen as nn
     import jax.numpy as jnp
+
+    from .layers import DepthwiseConv1D
 
     class FeedForward(nn.Module):
         @nn.compact
@@ -107,8 +108,7 @@ def build_model(config: ModelConfig):
             y = nn.Dense(2 * config.d_model)(y)
             y = nn.glu(y, axis=-1)
             y = y * mask[..., None]
-            y = nn.Conv(config.d_model, (config.conv_kernel,), feature_group_count=config.d_model,
-                        padding="SAME")(y)
+            y = DepthwiseConv1D(config.conv_kernel)(y)
             y = nn.LayerNorm()(y)
             y = nn.swish(y)
             y = nn.Dense(config.d_model)(y)

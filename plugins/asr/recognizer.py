@@ -10,18 +10,18 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
-
 from sonitus import Audio, Transcript
 from sonitus.errors import CheckpointError, ParameterError
 from sonitus.stages import StageBase
 
+from .defaults import DEFAULT_BEAM
 from .model import ModelConfig
 
-__all__ = ["CTCRecognizer", "default_model_path", "transcribe_arrays", "load_model"]
+__all__ = ["CTCRecognizer", "default_model_path", "transcribe_arrays", "load_model", "DEFAULT_BEAM"]
 
 SR = 16000
 #: padded lengths (seconds) used to batch audio, so that few shapes are ever compiled
@@ -37,7 +37,6 @@ def default_model_path() -> Path:
 def load_model(path: str | None = None):
     """(config, params, infer) for a checkpoint; ``infer(x, lengths) -> (logp, out_lengths)`` is jitted."""
     import jax
-
     from sonitus.checkpoints import load_checkpoint
 
     from .model import build_model, features
@@ -45,7 +44,12 @@ def load_model(path: str | None = None):
 
     p = Path(path) if path else default_model_path()
     if not p.exists():
-        raise CheckpointError(f"ASR model {p} does not exist; train one with 'sonitus train asr' or omit --model.")
+        if path:
+            raise CheckpointError(f"ASR model {p} does not exist; check the path, or leave out --model to use "
+                                  "the model that ships with sonitus.")
+        raise CheckpointError(f"This sonitus install has no speech model ({p} is missing; it ships in the "
+                              "sonitus package); reinstall sonitus, or train one with 'sonitus train asr' and "
+                              "pass it with --model.")
     ckpt = load_checkpoint(p)
     if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
         raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {MODEL_NAME} model.")
@@ -114,7 +118,8 @@ class CTCRecognizer(StageBase):
 
     Args:
         model: checkpoint path (default: the shipped model).
-        beam: 1 for greedy decoding, else the prefix-beam width.
+        beam: 1 for greedy decoding, else the prefix-beam width (default ``DEFAULT_BEAM``, as
+            ``sonitus transcribe``).
         lm: use the word n-gram LM stored with the model (beam > 1 only).
         grammar: phrases (or a file with one per line): decode only these; a rejected
             utterance gives an empty transcript with ``score`` = the rejection score.
@@ -125,7 +130,7 @@ class CTCRecognizer(StageBase):
     consumes = Audio
     produces = Transcript
 
-    def __init__(self, model: str | None = None, *, beam: int = 1, lm: bool = True,
+    def __init__(self, model: str | None = None, *, beam: int = DEFAULT_BEAM, lm: bool = True,
                  grammar: Sequence[str] | str | None = None, alpha: float = 0.5, beta: float = 1.0,
                  threshold: float = 0.08, batch: int = 16):
         if beam < 1:
@@ -152,7 +157,6 @@ class CTCRecognizer(StageBase):
     def _lm(self):
         from .lm import NGramLM
 
-        header = self._loaded[3]
         path = Path(self.model) if self.model else default_model_path()
         lm_path = path.with_suffix(".lm.json")
         if self.use_lm and self.beam > 1 and lm_path.exists():
@@ -177,7 +181,7 @@ class CTCRecognizer(StageBase):
         if self.grammar:
             result = grammar_decode(logp, self.grammar, threshold=self.threshold, beam=max(self.beam, 4))
             text = result.phrase or ""
-            from sonitus.plugins.tts_speech._text import normalize
+            from sonitus.text import normalize
 
             text = normalize(text)
             score = -result.rejection
@@ -190,6 +194,10 @@ class CTCRecognizer(StageBase):
     def transcribe(self, audios: Sequence[Audio]) -> list[Transcript]:
         """Transcripts of many audios, batched by length."""
         return [self.decode(lp) for lp in self.logprobs(audios)]
+
+    def map(self, values: Sequence[Audio]) -> list[Transcript]:
+        """Batch transcription (what ``Pipeline.map`` uses)."""
+        return self.transcribe(values)
 
     def __call__(self, audio: Audio) -> Transcript:
         return self.transcribe([audio])[0]

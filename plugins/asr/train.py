@@ -1,9 +1,6 @@
 """Training loop for the CTC recogniser: jitted steps, bucketing, augmentation, checkpoints.
 
-One documented command reproduces the shipped model::
-
-    sonitus generate tts-speech --root /work/data/asr --train 12000 --dev 360
-    sonitus train asr --data /work/data/asr --out runs/asr --seed 0
+The commands that reproduce the shipped model are in docs/asr.md (``make asr-model``).
 
 A run writes ``out/last.ckpt`` (params + optimiser state) atomically every
 ``checkpoint_every`` steps and ``out/model.ckpt`` (params only, what ``--model`` takes) at
@@ -22,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from sonitus.errors import CheckpointError, SonitusError
 
 from .model import ModelConfig
@@ -37,15 +33,16 @@ class TrainConfig:
     """Optimisation settings (a JSON file given to ``--config`` may set any of these and
     ``model``: a dict of :class:`~sonitus.plugins.asr.model.ModelConfig` fields)."""
 
-    steps: int = 2400
-    batch_seconds: float = 64.0
+    steps: int = 1800
+    batch_seconds: float = 48.0
     peak_lr: float = 1.5e-3
     warmup: int = 250
     weight_decay: float = 1e-2
     clip: float = 5.0
-    checkpoint_every: int = 100
-    eval_every: int = 200
-    dev_limit: int = 360
+    checkpoint_every: int = 500
+    checkpoint_minutes: float = 10.0
+    eval_every: int = 1000
+    dev_limit: int = 180
     max_seconds: float = 10.0
     spec_augment: bool = True
     augment: bool = True
@@ -124,11 +121,8 @@ def make_steps(config: ModelConfig, tc: TrainConfig):
     return module, tx, train_step, infer
 
 
-def _labels(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    from .model import encode_text
-
-    ids = [encode_text(t) for t in texts]
-    width = max(8, -(-max(len(i) for i in ids) // 8) * 8)
+def _labels(ids: list[list[int]], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Label ids padded to ``width`` (fixed per bucket, so shapes never change) and the padding mask."""
     labels = np.zeros((len(ids), width), np.int32)
     pad = np.ones((len(ids), width), np.float32)
     for r, seq in enumerate(ids):
@@ -145,7 +139,7 @@ def evaluate_cer(infer, params, config: ModelConfig, corpus, *, batch: int = 16)
     from .recognizer import transcribe_arrays
 
     waves = [a.astype(np.float32) / 32768 for a in corpus.audio]
-    hyps = [t.text for t in transcribe_arrays(lambda x, l: infer(params, x, l), config, waves, decode=greedy,
+    hyps = [t.text for t in transcribe_arrays(lambda x, lengths: infer(params, x, lengths), config, waves, decode=greedy,
                                               batch=batch)]
     return float(jiwer.cer(corpus.texts, hyps))
 
@@ -159,18 +153,21 @@ def _mesh():
 
 
 def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bool = False,
-          progress: bool | None = None, log=None, until: int | None = None) -> Path:
+          init: str | None = None, progress: bool | None = None, log=None, until: int | None = None) -> Path:
     """Train a CTC model on ``data`` (a tts-speech root or a train manifest); returns model.ckpt.
 
+    ``init`` starts from the parameters of a model checkpoint (e.g. the shipped model) with a
+    fresh optimiser and warm-up, so that each round of training continues the last one.
     ``until`` stops this session after that step (checkpointed), as if the run were killed
     there; ``resume=True`` later continues it to ``config.steps`` with the same result.
+    SIGTERM and SIGINT save ``last.ckpt`` before the process ends.
     """
     import jax
     from flax import serialization
-
     from sonitus.checkpoints import load_checkpoint, save_checkpoint
 
-    from ._data import Batcher, augment, load_corpus, pad_batch
+    from ._data import Batcher, augment, ctc_feasible, load_corpus, pad_batch
+    from .model import encode_text, features, output_lengths
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     root = Path(data)
@@ -181,22 +178,34 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     mc = ModelConfig.from_dict(config.model)
     t0 = time.time()
     corpus = load_corpus(str(train_manifest), max_seconds=config.max_seconds)
+    label_ids = [encode_text(t) for t in corpus.texts]
+    usable = [i for i, ids in enumerate(label_ids)
+              if ids and ctc_feasible(ids, int(output_lengths(mc, len(corpus.audio[i]))))]
+    if len(usable) < len(label_ids):
+        log(f"dropped {len(label_ids) - len(usable)} utterances too fast for CTC at {mc.frame_rate:g} frames/s")
+        corpus.audio = [corpus.audio[i] for i in usable]
+        corpus.texts = [corpus.texts[i] for i in usable]
+        corpus.paths = [corpus.paths[i] for i in usable]
+        label_ids = [label_ids[i] for i in usable]
     dev = load_corpus(str(dev_manifest), limit=config.dev_limit) if dev_manifest.exists() else None
     log(f"loaded {len(corpus.audio)} training utterances ({corpus.durations.sum() / 3600:.1f} h)"
         f"{'' if dev is None else f', {len(dev.audio)} dev'} in {time.time() - t0:.0f} s")
     data_sharding, replicated = _mesh()
     ndev = len(jax.devices())
-    batcher = Batcher(corpus.durations, seed=seed, batch_seconds=config.batch_seconds, multiple=ndev)
+    batcher = Batcher(corpus.durations, seed=seed, batch_seconds=config.batch_seconds, multiple=ndev,
+                      label_lengths=np.array([len(i) for i in label_ids]))
+    log(f"{batcher.per_epoch} batches an epoch; compiled shapes (batch, samples, labels): {batcher.shapes}")
     module, tx, train_step, infer = make_steps(mc, config)
 
     key = jax.random.PRNGKey(seed)
     x0 = np.zeros((ndev, batcher.samples[0]), np.float32)
-    from .model import features
-
     f0, fl0 = features(mc, x0, np.full((ndev,), x0.shape[1], np.int32))
     params = module.init({"params": jax.random.fold_in(key, 0)}, f0, fl0, train=False)
     opt_state = tx.init(params)
     step, history, elapsed = 0, [], 0.0
+    header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed}
+    recipe_path = train_manifest.parent / "recipe.json"
+    recipe = json.loads(recipe_path.read_text()) if recipe_path.exists() else None
     last = out_dir / "last.ckpt"
     if resume:
         if not last.exists():
@@ -206,15 +215,30 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         opt_state = serialization.from_state_dict(opt_state, ckpt.state["opt_state"])
         step, history = ckpt.step, ckpt.header.get("history", [])
         elapsed = float(ckpt.header.get("train_seconds", 0.0))
+        header["rounds"] = ckpt.header.get("rounds", [])
         if ckpt.header.get("seed") != seed:
             raise CheckpointError(f"{last} was trained with seed {ckpt.header.get('seed')}; pass --seed to match.")
         log(f"resumed at step {step}")
+    elif init:
+        ckpt = load_checkpoint(init)
+        if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
+            raise CheckpointError(f"--init {init} holds a '{ckpt.header.get('model')}' model, not {MODEL_NAME}.")
+        if ModelConfig.from_dict(ckpt.config) != mc:
+            raise CheckpointError(f"--init {init} has model config {ckpt.config}, but this run builds "
+                                  f"{mc.to_dict()}; set 'model' in --config to match it.")
+        params = serialization.from_state_dict(params, ckpt.state["params"])
+        # earlier rounds travel in the header: total steps and hours across sessions
+        header["rounds"] = list(ckpt.header.get("rounds", [])) + [
+            {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0),
+             "history": ckpt.header.get("history", [])}]
+        log(f"initialised from {init} (step {ckpt.step}); fresh optimiser with {config.warmup} warm-up steps")
     params = jax.device_put(params, replicated)
     opt_state = jax.device_put(opt_state, replicated)
-    header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed}
 
     def save(final: bool = False) -> None:
-        extra = {"history": history, "train_seconds": elapsed, "devices": [str(d) for d in jax.devices()]}
+        extra = {"history": history, "train_seconds": elapsed, "devices": [str(d) for d in jax.devices()],
+                 "data": {"utterances": len(corpus.audio), "hours": round(float(corpus.durations.sum()) / 3600, 2),
+                          "recipe": recipe}}
         save_checkpoint(last, {"params": params, "opt_state": opt_state}, model=MODEL_NAME + "-train",
                         step=step, **header, **extra)
         if final:
@@ -224,48 +248,61 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     from concurrent.futures import ThreadPoolExecutor
 
     def make_batch(s: int):
-        idx, samples = batcher.batch(s)
+        idx, samples, width = batcher.batch(s)
         rng = np.random.default_rng([seed, 1, s])
-        waves = [corpus.audio[i].astype(np.float32) / 32768 for i in idx]
+        clean = [corpus.audio[i].astype(np.float32) / 32768 for i in idx]
+        waves = clean
         if config.augment:
             others = [corpus.audio[j].astype(np.float32) / 32768 for j in rng.integers(0, len(corpus.audio), 4)]
-            waves = [augment(w, rng, others=others) for w in waves]
+            waves = [augment(w, rng, others=others) for w in clean]
+            # an augmented clip that outgrew its bucket, or got too fast for CTC, trains clean
+            waves = [w if len(w) <= samples and ctc_feasible(label_ids[i], int(output_lengths(mc, len(w))))
+                     else c for w, c, i in zip(waves, clean, idx)]
         x, lengths = pad_batch(waves, samples)
-        labels, label_pad = _labels([corpus.texts[i] for i in idx])
+        labels, label_pad = _labels([label_ids[i] for i in idx], width)
         return x, lengths, labels, label_pad
 
-    bar = _Bar(config.steps, step, progress)
+    stop = _StopSignal()
+    bar = _Bar(config.steps, step, progress, per_epoch=batcher.per_epoch)
     pool = ThreadPoolExecutor(1)
     pending = pool.submit(make_batch, step) if step < config.steps else None
     if step >= config.steps and not (out_dir / "model.ckpt").exists():
         save(final=True)
     smooth = None
-    while step < config.steps:
-        tic = time.time()
-        x, lengths, labels, label_pad = pending.result()
-        if step + 1 < config.steps:
-            pending = pool.submit(make_batch, step + 1)
-        batch = [jax.device_put(a, data_sharding) for a in (x, lengths, labels, label_pad)]
-        params, opt_state, loss = train_step(params, opt_state, *batch, jax.random.fold_in(key, step + 1))
-        loss = float(loss)
-        if not np.isfinite(loss):
-            raise SonitusError(f"Training diverged at step {step} (loss {loss}); lower peak_lr in --config.")
-        smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
-        step += 1
-        elapsed += time.time() - tic
-        dev_cer = None
-        if dev is not None and (step % config.eval_every == 0 or step == config.steps):
-            dev_cer = evaluate_cer(infer, params, mc, dev)
-            history.append({"step": step, "loss": round(smooth, 4), "dev_cer": round(dev_cer, 4),
-                            "seconds": round(elapsed, 1)})
-        bar.update(step, smooth, dev_cer if dev_cer is not None else (history[-1]["dev_cer"] if history else None),
-                   log)
-        if step % config.checkpoint_every == 0 or step == config.steps or step == until:
-            save(final=step == config.steps)
-        if until is not None and step >= until:
-            break
-    pool.shutdown(cancel_futures=True)
-    bar.close()
+    last_save = time.time()
+    try:
+        while step < config.steps:
+            tic = time.time()
+            x, lengths, labels, label_pad = pending.result()
+            if step + 1 < config.steps:
+                pending = pool.submit(make_batch, step + 1)
+            batch = [jax.device_put(a, data_sharding) for a in (x, lengths, labels, label_pad)]
+            params, opt_state, loss = train_step(params, opt_state, *batch, jax.random.fold_in(key, step + 1))
+            loss = float(loss)
+            if not np.isfinite(loss):
+                raise SonitusError(f"Training diverged at step {step} (loss {loss}); lower peak_lr in --config.")
+            smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
+            step += 1
+            elapsed += time.time() - tic
+            dev_cer = None
+            if dev is not None and (step % config.eval_every == 0 or step == config.steps):
+                dev_cer = evaluate_cer(infer, params, mc, dev)
+                history.append({"step": step, "loss": round(smooth, 4), "dev_cer": round(dev_cer, 4),
+                                "seconds": round(elapsed, 1)})
+            bar.update(step, smooth, dev_cer, history[-1]["dev_cer"] if history else None, log)
+            due = step % config.checkpoint_every == 0 or time.time() - last_save > 60 * config.checkpoint_minutes
+            if due or step == config.steps or step == until or stop.requested:
+                save(final=step == config.steps)
+                last_save = time.time()
+            if (until is not None and step >= until) or stop.requested:
+                break
+    finally:
+        stop.restore()
+        pool.shutdown(cancel_futures=True)
+        bar.close()
+    if stop.requested:
+        log(f"stopped by {stop.requested} at step {step}; saved {last}; continue with --resume")
+        raise KeyboardInterrupt
     if step < config.steps:
         log(f"stopped at step {step} of {config.steps}; continue with --resume")
         return last
@@ -273,28 +310,76 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     return out_dir / "model.ckpt"
 
 
+class _StopSignal:
+    """Turns SIGTERM/SIGINT into a request the loop honours after the current step (then saves)."""
+
+    def __init__(self):
+        import signal
+        import threading
+
+        self.requested: str | None = None
+        self._old = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._old[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        import signal
+
+        if self.requested:  # a second signal: stop now
+            raise KeyboardInterrupt
+        self.requested = signal.Signals(signum).name
+
+    def restore(self) -> None:
+        import signal
+
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+
+
 class _Bar:
     """A rich progress bar with loss and dev CER; plain log lines when stderr is not a terminal."""
 
-    def __init__(self, total: int, start: int, progress: bool | None):
+    def __init__(self, total: int, start: int, progress: bool | None, per_epoch: int = 0):
         self.tty = sys.stderr.isatty() if progress is None else progress
         self.bar = None
+        self.per_epoch = per_epoch
+        self._times: list[tuple[float, int]] = [(time.time(), start)]
         if self.tty:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("loss {task.fields[loss]}  dev CER {task.fields[cer]}"),
+                                TextColumn("loss {task.fields[loss]}  dev CER {task.fields[cer]}  {task.fields[speed]}"),
                                 TimeRemainingColumn(), console=Console(stderr=True))
             self.bar.start()
-            self.task = self.bar.add_task("train", total=total, completed=start, loss="-", cer="-")
+            self.task = self.bar.add_task("train", total=total, completed=start, loss="-", cer="-", speed="")
 
-    def update(self, step: int, loss: float, cer: float | None, log) -> None:
-        cer_text = "-" if cer is None else f"{cer:.3f}"
+    def speed(self, step: int) -> str:
+        """Steps/s and seconds an epoch over the last ~100 steps."""
+        now = time.time()
+        self._times.append((now, step))
+        self._times = self._times[-100:]
+        (t0, s0), (t1, s1) = self._times[0], self._times[-1]
+        if s1 <= s0 or t1 <= t0:
+            return ""
+        rate = (s1 - s0) / (t1 - t0)
+        return f"{rate:.2f} steps/s, {self.per_epoch / rate:.0f} s/epoch" if self.per_epoch else f"{rate:.2f} steps/s"
+
+    def update(self, step: int, loss: float, fresh_cer: float | None, last_cer: float | None, log) -> None:
+        """Show ``step``; ``fresh_cer`` is a dev CER measured at this step, ``last_cer`` the latest one."""
+        cer_text = "-" if last_cer is None else f"{last_cer:.3f}"
+        speed = self.speed(step)
         if self.bar is not None:
-            self.bar.update(self.task, completed=step, loss=f"{loss:.3f}", cer=cer_text)
-        elif step % 20 == 0:
-            log(f"step {step} loss {loss:.3f} dev CER {cer_text}")
+            self.bar.update(self.task, completed=step, loss=f"{loss:.3f}", cer=cer_text, speed=speed)
+        elif step % 50 == 0 or fresh_cer is not None:
+            log(f"step {step} loss {loss:.3f} dev CER {cer_text} {speed}")
 
     def close(self) -> None:
         if self.bar is not None:

@@ -8,12 +8,12 @@ renderer ``griffin-lim``.
 The kernels are public pure functions on arrays ``[samples]`` or ``[batch, samples]``
 (NumPy or JAX), imported lazily from their modules so that loading the plugin stays cheap::
 
-    from sonitus.plugins.dsp.features import logmel, mfcc, deltas, cmvn, chroma
-    from sonitus.plugins.dsp.spectral import stft, istft
-    from sonitus.plugins.dsp.griffinlim import griffinlim
-    from sonitus.plugins.dsp.filters import butter_sos, sosfilt, sosfiltfilt, pre_emphasis
-    from sonitus.plugins.dsp.denoise import denoise
-    from sonitus.plugins.dsp.vad import speech_segments, trim, normalize
+    from sonitus.dsp.features import logmel, mfcc, deltas, cmvn, chroma
+    from sonitus.dsp.spectral import stft, istft
+    from sonitus.dsp.griffinlim import griffinlim
+    from sonitus.dsp.filters import butter_sos, sosfilt, sosfiltfilt, pre_emphasis
+    from sonitus.dsp.denoise import denoise
+    from sonitus.dsp.vad import speech_segments, trim, normalize
 
 Defaults follow librosa (n_fft 2048, hop 512, 128 Slaney mels, top_db 80, 20 MFCCs);
 like librosa >= 0.10, centred frames are padded with zeros, not reflected.
@@ -45,7 +45,7 @@ def normalize(mode: str = "peak", target_db: float = -1.0) -> AudioStage:
         raise ParameterError(f"normalize: mode must be 'peak' or 'rms', not {mode!r}.")
 
     def apply(x, sr):
-        from .vad import normalize as kernel
+        from sonitus.dsp.vad import normalize as kernel
 
         return kernel(x.reshape(1, -1) if mode == "peak" else x, mode=mode, target_db=target_db).reshape(x.shape)
 
@@ -58,7 +58,7 @@ def pre_emphasis(coef: float = 0.97) -> AudioStage:
         raise ParameterError(f"pre-emphasis: coef must be in [0, 1), not {coef}.")
 
     def apply(x, sr):
-        from .filters import pre_emphasis as kernel
+        from sonitus.dsp.filters import pre_emphasis as kernel
 
         return kernel(x, coef)
 
@@ -70,7 +70,7 @@ def _butterworth(name: str, btype: str, cutoff: Any, order: int, zero_phase: boo
         raise ParameterError(f"{name}: order must be >= 1, not {order}.")
 
     def apply(x, sr):
-        from .filters import butter_sos, sosfilt, sosfiltfilt
+        from sonitus.dsp.filters import butter_sos, sosfilt, sosfiltfilt
 
         sos = butter_sos(order, cutoff, btype, sr)
         return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)
@@ -99,7 +99,7 @@ def denoise_stage(n_std: float = 1.0, prop_decrease: float = 1.0, stationary: bo
     noise_audio = Audio.load(noise, mono=True) if noise is not None else None
 
     def apply(x, sr):
-        from .denoise import denoise as kernel
+        from sonitus.dsp.denoise import denoise as kernel
 
         clip = None
         if noise_audio is not None:
@@ -115,7 +115,7 @@ def trim(top_db: float = 40.0, pad_ms: float = 50.0) -> AudioStage:
     """Cut leading and trailing silence (frames more than top_db below the loudest)."""
 
     def apply(x, sr):
-        from .vad import trim as kernel
+        from sonitus.dsp.vad import trim as kernel
 
         _, (start, end) = kernel(x.mean(axis=0), sample_rate=sr, top_db=top_db, pad_ms=pad_ms)
         return x[:, int(round(start * sr)):int(round(end * sr))]
@@ -128,7 +128,7 @@ def vad_stage(top_db: float = 40.0, min_silence_ms: float = 200.0, min_speech_ms
     """Keep only the speech segments (energy-based), joined end to end."""
 
     def apply(x, sr):
-        from .vad import speech_segments
+        from sonitus.dsp.vad import speech_segments
 
         spans = speech_segments(x.mean(axis=0), sample_rate=sr, top_db=top_db, min_silence_ms=min_silence_ms,
                                 min_speech_ms=min_speech_ms, pad_ms=pad_ms)
@@ -155,7 +155,7 @@ def power_spectrogram(n_fft: int = 2048, hop_length: int | None = None, win_leng
     hop, win = spectral_options(n_fft, hop_length, win_length)
 
     def kernel(x, sr, lengths):
-        from .features import power_spectrogram as k
+        from sonitus.dsp.features import power_spectrogram as k
 
         return k(x, lengths=lengths, n_fft=n_fft, hop_length=hop, win_length=win, power=power, window=window)
 
@@ -170,7 +170,7 @@ def logmel(n_mels: int = 128, n_fft: int = 2048, hop_length: int | None = None, 
     hop, win = spectral_options(n_fft, hop_length, win_length)
 
     def kernel(x, sr, lengths):
-        from .features import logmel as k
+        from sonitus.dsp.features import logmel as k
 
         return k(x, sample_rate=sr, lengths=lengths, n_fft=n_fft, hop_length=hop, win_length=win, n_mels=n_mels,
                  fmin=fmin, fmax=fmax, htk=htk, top_db=top_db)
@@ -189,10 +189,9 @@ def mfcc(n_mfcc: int = 20, n_mels: int = 128, n_fft: int = 2048, hop_length: int
 
     def kernel(x, sr, lengths):
         import jax.numpy as jnp
-
-        from .features import cmvn, frame_lengths
-        from .features import deltas as delta_kernel
-        from .features import mfcc as k
+        from sonitus.dsp.features import cmvn, frame_lengths
+        from sonitus.dsp.features import deltas as delta_kernel
+        from sonitus.dsp.features import mfcc as k
 
         C = k(x, sample_rate=sr, lengths=lengths, n_mfcc=n_mfcc, n_mels=n_mels, n_fft=n_fft, hop_length=hop,
               win_length=win, fmin=fmin, fmax=fmax, lifter=lifter)
@@ -213,7 +212,7 @@ def chroma(n_chroma: int = 12, n_fft: int = 2048, hop_length: int | None = None,
     hop, win = spectral_options(n_fft, hop_length, None)
 
     def kernel(x, sr, lengths):
-        from .features import chroma as k
+        from sonitus.dsp.features import chroma as k
 
         return k(x, sample_rate=sr, n_chroma=n_chroma, n_fft=n_fft, hop_length=hop, tuning=tuning)
 

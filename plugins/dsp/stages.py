@@ -89,7 +89,7 @@ class FeatureStage(StageBase):
 
 
 def spectral_options(n_fft: int, hop_length: int | None, win_length: int | None) -> tuple[int, int]:
-    from .spectral import _defaults
+    from sonitus.dsp.spectral import _defaults
 
     if n_fft < 16:
         raise ParameterError(f"n_fft must be at least 16, not {n_fft}.")
@@ -97,7 +97,7 @@ def spectral_options(n_fft: int, hop_length: int | None, win_length: int | None)
 
 
 def frames_counter(hop_length: int, center: bool, n_fft: int) -> Callable[[int], int]:
-    from .spectral import num_frames
+    from sonitus.dsp.spectral import num_frames
 
     return lambda samples: num_frames(samples, n_fft, hop_length, center)
 
@@ -113,7 +113,7 @@ class SpectrogramStage(StageBase):
         self.n_fft, self.hop_length, self.win_length, self.window = n_fft, hop_length, win_length, window
 
     def __call__(self, audio: Audio) -> Spectrogram:
-        from .spectral import stft
+        from sonitus.dsp.spectral import stft
 
         spec = stft(audio.mono, n_fft=self.n_fft, hop_length=self.hop_length, win_length=self.win_length,
                     window=self.window)
@@ -131,7 +131,7 @@ class GriffinLimStage(StageBase):
         self.n_iter, self.momentum, self.seed, self.window = n_iter, momentum, seed, window
 
     def __call__(self, spec: Spectrogram) -> Audio:
-        from .griffinlim import griffinlim
+        from sonitus.dsp.griffinlim import griffinlim
 
         length = (spec.frames - 1) * spec.hop_length
         y = griffinlim(np.asarray(spec.magnitude, np.float32), n_iter=self.n_iter, hop_length=spec.hop_length,

@@ -28,9 +28,12 @@ def _load_clips(rows):
 @click.option("--states", default=8, show_default=True, help="HMM states per word (left to right).")
 @click.option("--mix", default=2, show_default=True, help="Gaussian mixtures per state.")
 @click.option("--iterations", default=10, show_default=True, help="Baum-Welch iterations.")
+@click.option("--speed-perturb", default=0.0, show_default=True,
+              help="Add one speed-perturbed copy of every clip, speed drawn from 1 +/- this (e.g. 0.12); "
+                   "shifts pitch and formants like a different speaker.")
 @click.option("--seed", default=0, show_default=True)
 def train_hmm_words(data: Path, make_data: bool, per_word: int, out: Path, states: int, mix: int, iterations: int,
-                    seed: int) -> None:
+                    speed_perturb: float, seed: int) -> None:
     """Train one GMM-HMM per word from labelled clips and save a checkpoint.
 
     \b
@@ -46,7 +49,10 @@ def train_hmm_words(data: Path, make_data: bool, per_word: int, out: Path, state
         build(data, train_per_word=per_word, seed=seed)
     rows = read_manifest(data / "train.tsv")
     start = time.perf_counter()
-    features, _ = extract_features(_load_clips(rows))
+    clips = _load_clips(rows)
+    if speed_perturb:
+        clips, rows = clips + _perturbed(clips, speed_perturb, seed), rows + rows
+    features, _ = extract_features(clips)
     by_word: dict[str, list] = {}
     for (_, word), f in zip(rows, features):
         by_word.setdefault(word, []).append(f)
@@ -59,6 +65,20 @@ def train_hmm_words(data: Path, make_data: bool, per_word: int, out: Path, state
                 states=states, mix=mix)
     click.echo(f"trained {len(models)} word models on {len(rows)} clips in {time.perf_counter() - start:.0f} s; "
                f"training accuracy {accuracy:.1%}; wrote {out}")
+
+
+def _perturbed(clips, amount: float, seed: int):
+    """Each clip played faster or slower (pitch and formants move with it), back at its own rate."""
+    import numpy as np
+    from sonitus import Audio
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for clip in clips:
+        factor = 1 + rng.uniform(-amount, amount)
+        stretched = clip.resample(int(round(clip.sample_rate * factor)))
+        out.append(Audio(stretched.samples, clip.sample_rate))
+    return out
 
 
 def _accuracy(bundle, features, truth) -> float:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from sonitus.errors import DatasetError
+from sonitus.manifests import read_manifest as _read_manifest
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
          "yes", "no", "stop", "go", "up", "down", "left", "right", "on", "off")
@@ -25,7 +26,7 @@ EXCLUDED_VARIANTS = ("whisper", "whisperf")  # unvoiced: not the speech these mo
 
 def split_variants() -> tuple[list[str], list[str]]:
     """(training, held-out) espeak-ng variants: every fourth variant, sorted by name, is held out."""
-    from sonitus.plugins.tts_speech._synth import espeak_variants
+    from sonitus.tts import espeak_variants
 
     variants = sorted(v for v in espeak_variants() if v not in EXCLUDED_VARIANTS)
     if not variants:
@@ -35,7 +36,7 @@ def split_variants() -> tuple[list[str], list[str]]:
 
 
 def _voices(split: str, rng: random.Random, count: int):
-    from sonitus.plugins.tts_speech._synth import Voice, festival_voices
+    from sonitus.tts import Voice, festival_voices
 
     train_variants, held_variants = split_variants()
     variants = train_variants if split == "train" else held_variants
@@ -68,7 +69,7 @@ def _augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _make(job: tuple[str, str, object, int, bool]) -> str | None:
     import soundfile as sf
-    from sonitus.plugins.tts_speech._synth import synthesize
+    from sonitus.tts import synthesize
 
     path, word, voice, seed, augment = job
     if os.path.exists(path):
@@ -117,17 +118,5 @@ def build(root: str | os.PathLike[str], *, train_per_word: int = 60, test_per_wo
 
 
 def read_manifest(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
-    """``(audio path, word)`` rows of a manifest; relative paths are relative to the manifest."""
-    path = Path(path)
-    if not path.exists():
-        raise DatasetError(f"manifest {path} does not exist; make one with `sonitus train hmm-words --make-data`.")
-    rows = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) != 2:
-            raise DatasetError(f"{path}:{number}: expected 'path<TAB>word', got {line!r}.")
-        audio = Path(parts[0])
-        rows.append((str(audio if audio.is_absolute() else path.parent / audio), parts[1].strip()))
-    return rows
+    """``(audio path, word)`` rows of a word manifest."""
+    return _read_manifest(path, make_hint="make one with `sonitus train hmm-words --make-data`")

@@ -9,7 +9,7 @@ topology) stay zero.
 from __future__ import annotations
 
 import numpy as np
-from sonitus.plugins.dsp._jit import lazy_jit
+from sonitus.jit import lazy_jit
 
 from .emissions import categorical_log_b, gaussian_log_b, gmm_component_log_b, gmm_log_b
 from .inference import posteriors

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sonitus import Audio, Transcript, Word
 from sonitus.errors import ParameterError, TrainingError
-from sonitus.plugins.dsp._jit import lazy_jit
+from sonitus.jit import lazy_jit
 
 from .emissions import gmm_log_b
 from .inference import log_likelihood
@@ -36,8 +36,8 @@ def default_model_path() -> Path:
 
 def extract_features(audios: list[Audio], config: dict[str, Any] = FEATURES) -> tuple[list[np.ndarray], list[tuple[float, float]]]:
     """MFCC + deltas + delta-deltas with per-clip CMVN, after trimming silence; and each clip's speech span."""
-    from sonitus.plugins.dsp import mfcc
-    from sonitus.plugins.dsp.vad import trim
+    from sonitus import get_registry
+    from sonitus.dsp.vad import trim
 
     rate = config["sample_rate"]
     trimmed, spans = [], []
@@ -50,7 +50,7 @@ def extract_features(audios: list[Audio], config: dict[str, Any] = FEATURES) -> 
             raise ParameterError(f"a clip of {audio.duration * 1000:.0f} ms is too short to recognise a word in.")
         trimmed.append(Audio(x, rate))
         spans.append(span)
-    stage = mfcc(n_mfcc=config["n_mfcc"], n_mels=config["n_mels"], n_fft=config["n_fft"],
+    stage = get_registry().stage("mfcc", n_mfcc=config["n_mfcc"], n_mels=config["n_mels"], n_fft=config["n_fft"],
                  win_length=config["win_length"], hop_length=config["hop_length"], deltas=config["deltas"],
                  normalize=True)
     return [np.asarray(f.data, np.float64) for f in stage.map(trimmed)], spans

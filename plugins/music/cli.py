@@ -100,9 +100,8 @@ def render(midi_file: Path, output: Path, soundfont: Path | None, sample_rate: i
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
 def plot_pianoroll(midi_file: Path, output: Path) -> None:
     """Draw the piano roll of MIDI_FILE, one colour per track, to a PNG."""
+    from sonitus.plots import pianoroll_png
     from sonitus.score import Score
-
-    from .plots import pianoroll_png
 
     pianoroll_png(Score.load(midi_file), output)
     click.echo(f"wrote {output}")
@@ -115,8 +114,7 @@ def plot_pianoroll(midi_file: Path, output: Path) -> None:
 def plot_spectrogram(audio_file: Path, output: Path, mels: int) -> None:
     """Draw the (log-mel) spectrogram of AUDIO_FILE to a PNG."""
     from sonitus import Audio
-
-    from .plots import spectrogram_png
+    from sonitus.plots import spectrogram_png
 
     spectrogram_png(Audio.load(audio_file), output, n_mels=mels)
     click.echo(f"wrote {output}")

@@ -2,16 +2,17 @@
 
 Sentences come from offline sources (Debian ``fortunes``, the ``wamerican`` word list,
 spelt-out numbers and dates), normalised to lower case with no punctuation but
-apostrophes. They are spoken by espeak-ng (English voices x variants, random rate, pitch,
-amplitude and word gap) and Festival diphone voices. A dev split uses only voices held out
-of training: espeak-ng variants ``DEV_VARIANTS`` and the Festival voice ``DEV_FESTIVAL``.
+apostrophes. Training speech comes from espeak-ng (English voices x variants, random rate,
+pitch, amplitude and word gap), its MBROLA voices and SVOX Pico (where installed: ``make
+asr-data``). The dev split is spoken only by voices never heard in training: held-out
+espeak-ng variants, MBROLA ``us3`` and the whole Festival engine (``kal``, ``ked``).
 
 >>> from sonitus import get_registry                      # doctest: +SKIP
->>> ds = get_registry().dataset("tts-speech", root="/work/data/asr")
+>>> ds = get_registry().dataset("tts-speech", root="asr-data")
 >>> ds.build(train=10000, dev=360)                         # resumable
 >>> ds.manifest("dev")                                     # path<TAB>transcript lines
 
-CLI: ``sonitus generate tts-speech --root /work/data/asr --train 10000 --dev 360 --jobs 2``.
+CLI: ``sonitus generate tts-speech --root asr-data --train 10000 --dev 360 --jobs 2``.
 """
 
 from __future__ import annotations
@@ -21,32 +22,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-
 from sonitus import hookimpl
-from sonitus.errors import SonitusError
+from sonitus.manifests import read_manifest
 
-__all__ = ["TTSSpeech", "read_manifest"]
+__all__ = ["TTSSpeech", "default_root"]
 
-DEFAULT_ROOT = os.environ.get("SONITUS_ASR_DATA", "/work/data/asr")
+def default_root() -> str:
+    """``$SONITUS_ASR_DATA``, else ``$XDG_DATA_HOME/sonitus/asr`` (``~/.local/share/sonitus/asr``)."""
+    if os.environ.get("SONITUS_ASR_DATA"):
+        return os.environ["SONITUS_ASR_DATA"]
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(data_home, "sonitus", "asr")
 
 
-def read_manifest(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
-    """Read a ``path<TAB>transcript`` manifest; relative paths resolve against its folder."""
-    path = Path(path)
-    if not path.exists():
-        raise SonitusError(f"Manifest {path} does not exist; build it with 'sonitus generate tts-speech'.")
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        if "\t" not in line:
-            raise SonitusError(f"{path}:{n}: expected 'path<TAB>transcript'.")
-        audio, text = line.split("\t", 1)
-        audio_path = Path(audio)
-        if not audio_path.is_absolute():
-            audio_path = path.parent / audio_path
-        rows.append((str(audio_path), text.strip()))
-    return rows
+DEFAULT_ROOT = default_root()
+#: how to make a missing tts-speech manifest, for error messages
+MAKE_HINT = "build it with 'sonitus generate tts-speech' (or 'make asr-data')"
 
 
 @dataclass(frozen=True)
@@ -56,11 +47,14 @@ class TTSSpeech:
     root: str = DEFAULT_ROOT
     seed: int = 0
 
-    def build(self, *, train: int = 10000, dev: int = 360, jobs: int = 2, progress: bool = True) -> dict[str, Path]:
-        """Synthesise missing utterances (parallel, resumable) and write the manifests."""
+    def build(self, *, train: int = 10000, dev: int = 360, jobs: int = 2, progress: bool = True,
+              force: bool = False) -> dict[str, Path]:
+        """Synthesise missing utterances (parallel, resumable) and write the manifests.
+
+        An existing corpus is extended, never shrunk unless ``force``."""
         from ._build import build
 
-        return build(self.root, train=train, dev=dev, seed=self.seed, jobs=jobs, progress=progress)
+        return build(self.root, train=train, dev=dev, seed=self.seed, jobs=jobs, progress=progress, force=force)
 
     def manifest(self, split: str = "train") -> Path:
         """The manifest path of a split ('train' or 'dev')."""
@@ -68,7 +62,7 @@ class TTSSpeech:
 
     def items(self, split: str = "train") -> list[tuple[str, str]]:
         """``(wav path, transcript)`` pairs of a split."""
-        return read_manifest(self.manifest(split))
+        return read_manifest(self.manifest(split), make_hint=MAKE_HINT)
 
     def text(self) -> list[str]:
         """Every training sentence (the text an n-gram LM is built from)."""
@@ -83,14 +77,28 @@ def register_datasets(register):
 
 
 @click.command("tts-speech")
-@click.option("--root", default=DEFAULT_ROOT, show_default=True, help="Folder for wavs and manifests.")
+@click.option("--root", default=default_root, show_default="$SONITUS_ASR_DATA or ~/.local/share/sonitus/asr",
+              help="Folder for wavs and manifests.")
 @click.option("--train", "n_train", default=10000, show_default=True, help="Training utterances.")
 @click.option("--dev", "n_dev", default=360, show_default=True, help="Dev utterances (held-out voices).")
 @click.option("--jobs", default=2, show_default=True, help="Parallel synthesis processes.")
 @click.option("--seed", default=0, show_default=True)
-def generate_tts_speech(root: str, n_train: int, n_dev: int, jobs: int, seed: int) -> None:
-    """Synthesise the tts-speech corpus (resumable; re-run to complete it)."""
-    out = TTSSpeech(root, seed).build(train=n_train, dev=n_dev, jobs=jobs)
+@click.option("--force", is_flag=True, help="Allow fewer utterances than the folder already lists.")
+def generate_tts_speech(root: str, n_train: int, n_dev: int, jobs: int, seed: int, force: bool) -> None:
+    """Synthesise the tts-speech corpus (resumable: re-run to complete or extend it).
+
+    \b
+    Training voices: espeak-ng, its MBROLA voices and SVOX Pico (the last two from Debian's
+    contrib/non-free components: run 'make asr-data' once). Dev voices are never heard in
+    training: held-out espeak-ng variants, MBROLA us3 and the whole Festival engine.
+    """
+    from sonitus.tts import mbrola_voices, pico_voices
+
+    missing = [name for name, ok in (("MBROLA voices", mbrola_voices()), ("SVOX Pico", pico_voices())) if not ok]
+    if missing:
+        click.echo(f"note: {' and '.join(missing)} not installed, so espeak-ng speaks their share; "
+                   "'make asr-data' installs them.", err=True)
+    out = TTSSpeech(root, seed).build(train=n_train, dev=n_dev, jobs=jobs, force=force)
     for split, path in out.items():
         click.echo(f"{split}: {path} ({sum(1 for _ in open(path))} utterances)")
 

@@ -1,6 +1,6 @@
 """Build the ``tts-speech`` corpus: a deterministic job list, parallel synthesis, manifests.
 
-Layout under ``root`` (default ``/work/data/asr``)::
+Layout under ``root`` (default ``~/.local/share/sonitus/asr``)::
 
     text/train.txt          every training sentence (also the LM's text)
     wav/<split>/<id>.wav    16 kHz mono PCM-16
@@ -20,20 +20,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from sonitus.atomic import atomic_path, atomic_write_text
+from sonitus.tts import (
+    ESPEAK_BASES,
+    SAMPLE_RATE,
+    Voice,
+    espeak_variants,
+    festival_batch,
+    load_16k,
+    mbrola_voices,
+    pico_voices,
+    synthesize,
+)
 
-from ._synth import ESPEAK_BASES, SAMPLE_RATE, Voice, espeak_variants, festival_batch, synthesize
 from ._text import sentence_pool
 
-__all__ = ["Job", "plan", "build", "DEV_VARIANTS", "TRAIN_FESTIVAL", "DEV_FESTIVAL"]
+__all__ = ["Job", "plan", "build", "DEV_VARIANTS", "DEV_MBROLA", "DEV_FESTIVAL", "TRAIN_SHARES"]
 
 #: espeak-ng variants never used in training (the dev set's voices)
 DEV_VARIANTS = ("m3", "f2", "klatt3", "Andy", "iven2", "linda")
-#: Festival voice used for training, and the one held out for dev
-TRAIN_FESTIVAL = "kal_diphone"
-DEV_FESTIVAL = "ked_diphone"
+#: MBROLA voice held out for dev; the others train
+DEV_MBROLA = "mb-us3"
+#: Festival is the engine held out of training altogether: both its voices speak dev only
+DEV_FESTIVAL = ("kal_diphone", "ked_diphone")
 _SKIP_VARIANTS = {"whisper", "whisperf", "Demonic", "announcer", "fast"}
+#: share of training utterances per engine (espeak-ng takes the rest); engines not
+#: installed give their share to espeak-ng
+TRAIN_SHARES = {"mbrola": 0.2, "pico": 0.25}
 
 
 @dataclass(frozen=True)
@@ -52,27 +65,52 @@ def _espeak_voice(rng: random.Random, variants: list[str]) -> Voice:
                  amplitude=rng.randint(70, 170), gap=rng.choice((0, 0, 0, 1, 2, 4)))
 
 
+def _mbrola_voice(rng: random.Random, names: list[str]) -> Voice:
+    return Voice("espeak", rng.choice(names), rate=rng.randint(120, 190), pitch=rng.randint(25, 75),
+                 amplitude=rng.randint(70, 150), gap=rng.choice((0, 0, 1, 2)))
+
+
+def _pico_voice(rng: random.Random, names: list[str]) -> Voice:
+    return Voice("pico", rng.choice(names), rate=rng.randint(88, 115), pitch=rng.randint(10, 90))
+
+
 def _festival_voice(rng: random.Random, name: str) -> Voice:
     return Voice("festival", name, rate=rng.randint(85, 125))
 
 
-def plan(*, train: int = 10000, dev: int = 360, festival_share: float = 0.15, seed: int = 0,
+def plan(*, train: int = 10000, dev: int = 360, seed: int = 0,
          dev_sentences: int = 1000) -> tuple[list[Job], list[str]]:
-    """The job list and the training sentences. Dev sentences never occur in training text."""
+    """The job list and the training sentences. Dev sentences never occur in training text.
+
+    Training voices: espeak-ng English bases x training variants, MBROLA us1/us2/en1 and
+    SVOX Pico (where installed). Dev voices are never heard in training: held-out espeak-ng
+    variants, MBROLA us3 and the whole Festival engine.
+    """
     rng = random.Random(seed)
     pool = sentence_pool(seed)
     dev_text, train_text = pool[:dev_sentences], pool[dev_sentences:]
     all_variants = espeak_variants()
     train_variants = [v for v in all_variants if v not in DEV_VARIANTS and v not in _SKIP_VARIANTS]
     dev_variants = [v for v in DEV_VARIANTS if v in all_variants]
+    mbrola = mbrola_voices()
+    train_mbrola = [v for v in mbrola if v != DEV_MBROLA]
+    pico = pico_voices()
     jobs = []
     for i in range(train):
-        fest = rng.random() < festival_share
-        voice = _festival_voice(rng, TRAIN_FESTIVAL) if fest else _espeak_voice(rng, train_variants)
+        r = rng.random()
+        if r < TRAIN_SHARES["mbrola"] and train_mbrola:
+            voice = _mbrola_voice(rng, train_mbrola)
+        elif r < TRAIN_SHARES["mbrola"] + TRAIN_SHARES["pico"] and pico:
+            voice = _pico_voice(rng, pico)
+        else:
+            voice = _espeak_voice(rng, train_variants)
         jobs.append(Job("train", f"tr{i:06d}", train_text[i % len(train_text)], voice))
     for i in range(dev):
-        if i % 3 == 2:
-            voice = _festival_voice(rng, DEV_FESTIVAL)
+        kind = i % 6
+        if kind in (0, 1, 2):
+            voice = _festival_voice(rng, rng.choice(DEV_FESTIVAL))
+        elif kind == 3 and DEV_MBROLA in mbrola:
+            voice = _mbrola_voice(rng, [DEV_MBROLA])
         else:
             voice = _espeak_voice(rng, dev_variants)
             if "+" not in voice.name:
@@ -101,11 +139,9 @@ def _run_chunk(args: tuple[str, list[Job]]) -> int:
     todo = [j for j in jobs if not _wav_path(root, j).exists()]
     fest = [j for j in todo if j.voice.engine == "festival"]
     for job in todo:
-        if job.voice.engine == "espeak":
+        if job.voice.engine != "festival":
             _write(_wav_path(root, job), synthesize(job.text, job.voice))
     if fest:
-        import soundfile as sf
-
         tmpdir = root / "tmp"
         tmpdir.mkdir(parents=True, exist_ok=True)
         by_voice: dict[str, list[Job]] = {}
@@ -116,20 +152,35 @@ def _run_chunk(args: tuple[str, list[Job]]) -> int:
             festival_batch(raw, name)
             for job, (_, _, tmp) in zip(group, raw):
                 if os.path.exists(tmp):
-                    data, sr = sf.read(tmp, dtype="float32")
-                    from ._synth import _to_16k
-
-                    _write(_wav_path(root, job), _to_16k(data, sr))
+                    _write(_wav_path(root, job), load_16k(tmp))
                     os.unlink(tmp)
     return len(todo)
 
 
-def build(root: str | os.PathLike[str] = "/work/data/asr", *, train: int = 10000, dev: int = 360,
-          seed: int = 0, jobs: int = 2, chunk: int = 64, progress: bool = True) -> dict[str, Path]:
-    """Synthesise the corpus under ``root`` (resumable) and write manifests; returns their paths."""
+def _existing_rows(path: Path) -> int:
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()) if path.exists() else 0
+
+
+def build(root: str | os.PathLike[str], *, train: int = 10000, dev: int = 360,
+          seed: int = 0, jobs: int = 2, chunk: int = 64, progress: bool = True, force: bool = False) -> dict[str, Path]:
+    """Synthesise the corpus under ``root`` (resumable) and write manifests; returns their paths.
+
+    A corpus is only ever extended: asking for fewer utterances than ``root`` already lists
+    is an error unless ``force`` (then the manifests list only the first ``train``/``dev``).
+    ``root/recipe.json`` records the sizes, seed and the engines and voices used.
+    """
+    import json
+    from collections import Counter
+
+    from sonitus.errors import SonitusError
     from sonitus.progress import track
 
     root = Path(root)
+    for split, wanted in (("train", train), ("dev", dev)):
+        have = _existing_rows(root / f"{split}.tsv")
+        if have > wanted and not force:
+            raise SonitusError(f"{root / f'{split}.tsv'} already lists {have} {split} utterances and you asked for "
+                               f"{wanted}; ask for at least {have} to extend it, or pass --force to shrink it.")
     job_list, train_text = plan(train=train, dev=dev, seed=seed)
     (root / "text").mkdir(parents=True, exist_ok=True)
     atomic_write_text(root / "text" / "train.txt", "\n".join(train_text) + "\n")
@@ -152,4 +203,8 @@ def build(root: str | os.PathLike[str] = "/work/data/asr", *, train: int = 10000
                 voices.append(f"{job.uid}\t{job.voice.label}\t{job.voice.rate}\t{job.voice.pitch}")
         out[split] = atomic_write_text(root / f"{split}.tsv", "\n".join(rows) + "\n")
         atomic_write_text(root / f"{split}.voices.tsv", "\n".join(voices) + "\n")
+    engines = {split: dict(Counter(j.voice.engine + ":" + j.voice.name.split("+")[0] for j in job_list
+                                   if j.split == split)) for split in ("train", "dev")}
+    recipe = {"train": train, "dev": dev, "seed": seed, "sentences": len(train_text), "voices": engines}
+    atomic_write_text(root / "recipe.json", json.dumps(recipe, indent=1, sort_keys=True) + "\n")
     return out

@@ -1,8 +1,7 @@
 """Offline English sentences for synthetic speech: fortunes, word lists, numbers and dates.
 
-Every sentence comes out normalised: lower case, numbers spelt out, no punctuation but
-apostrophes, single spaces. :func:`normalize` is what the recogniser's targets and its
-evaluation share.
+Every sentence comes out normalised (:func:`sonitus.text.normalize`): lower case, numbers
+spelt out, no punctuation but apostrophes, single spaces.
 """
 
 from __future__ import annotations
@@ -11,102 +10,24 @@ import random
 import re
 from pathlib import Path
 
-__all__ = ["normalize", "spell_number", "fortune_sentences", "word_list", "generated_sentences",
-           "number_sentences", "sentence_pool", "ALPHABET"]
+from sonitus.errors import SonitusError
+from sonitus.text import normalize, spell_number, spell_ordinal, spell_year
 
-#: the characters a normalised transcript may hold (space first)
-ALPHABET = " abcdefghijklmnopqrstuvwxyz'"
+__all__ = ["fortune_sentences", "word_list", "generated_sentences", "number_sentences", "sentence_pool"]
 
 FORTUNE_DIR = Path("/usr/share/games/fortunes")
 WORDS_FILE = Path("/usr/share/dict/american-english")
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-         "fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ORD = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
-        "nine": "ninth", "twelve": "twelfth"}
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()
-
-
-def spell_number(n: int) -> str:
-    """Spell a non-negative integer below 10**12 in English words: 1234 -> 'one thousand two hundred and thirty four'."""
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
-    if n < 1000:
-        rest = n % 100
-        return _ONES[n // 100] + " hundred" + ("" if rest == 0 else " and " + spell_number(rest))
-    for size, name in ((10**9, "billion"), (10**6, "million"), (1000, "thousand")):
-        if n >= size:
-            rest = n % size
-            head = spell_number(n // size) + " " + name
-            if rest == 0:
-                return head
-            return head + (" and " if rest < 100 else " ") + spell_number(rest)
-    raise ValueError(n)
-
-
-def spell_ordinal(n: int) -> str:
-    """Spell an ordinal: 3 -> 'third', 21 -> 'twenty first'."""
-    words = spell_number(n).split()
-    last = words[-1]
-    if last in _ORD:
-        last = _ORD[last]
-    elif last.endswith("y"):
-        last = last[:-1] + "ieth"
-    else:
-        last = last + "th"
-    return " ".join(words[:-1] + [last])
-
-
-def spell_year(n: int) -> str:
-    """Spell a year as spoken: 1998 -> 'nineteen ninety eight', 2005 -> 'two thousand and five'."""
-    if 2000 <= n < 2010 or n % 1000 == 0:
-        return spell_number(n)
-    hi, lo = divmod(n, 100)
-    if lo == 0:
-        return spell_number(hi) + " hundred"
-    return spell_number(hi) + " " + (("oh " + _ONES[lo]) if lo < 10 else spell_number(lo))
-
-
-def _number_words(match: re.Match) -> str:
-    text = match.group(0).replace(",", "")
-    if "." in text:
-        whole, frac = text.split(".", 1)
-        return spell_number(int(whole or 0)) + " point " + " ".join(_ONES[int(d)] for d in frac if d.isdigit())
-    value = int(text)
-    if 1100 <= value <= 2099 and len(text) == 4:
-        return spell_year(value)
-    return spell_number(value) if value < 10**12 else " ".join(_ONES[int(d)] for d in text)
-
-
-_SYMBOLS = {"&": " and ", "%": " percent ", "+": " plus ", "=": " equals ", "@": " at ", "$": " dollars "}
-
-
-def normalize(text: str) -> str:
-    """Normalise a sentence: lower case, numbers spelt out, only ``a-z``, apostrophes and spaces.
-
-    >>> normalize("It's 42 o'clock -- in 1984!")
-    "it's forty two o'clock in nineteen eighty four"
-    """
-    text = text.replace("\u2019", "'").replace("`", "'")
-    for sym, word in _SYMBOLS.items():
-        text = text.replace(sym, word)
-    text = re.sub(r"(\d+)(st|nd|rd|th)\b", lambda m: spell_ordinal(int(m.group(1))), text)
-    text = re.sub(r"\d[\d,]*(\.\d+)?", _number_words, text)
-    text = text.lower()
-    text = re.sub(r"[^a-z' ]+", " ", text)
-    text = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text)  # quotes, not apostrophes
-    return " ".join(text.split())
 
 
 def fortune_sentences(directory: Path = FORTUNE_DIR, *, min_words: int = 3, max_words: int = 16) -> list[str]:
     """Sentences from Debian's ``fortunes`` databases, normalised, deduplicated, sorted."""
     out: set[str] = set()
     if not directory.is_dir():
-        return []
+        raise SonitusError(f"The fortunes sentence source {directory} is missing; install Debian's 'fortunes' "
+                           "package (make asr-data does).")
     for path in sorted(directory.iterdir()):
         if path.suffix or not path.is_file():
             continue
@@ -131,7 +52,8 @@ def fortune_sentences(directory: Path = FORTUNE_DIR, *, min_words: int = 3, max_
 def word_list(path: Path = WORDS_FILE, *, max_len: int = 10) -> list[str]:
     """Lower-case words from the ``wamerican`` list (no proper nouns, no possessives)."""
     if not path.exists():
-        return []
+        raise SonitusError(f"The word list {path} is missing; install Debian's 'wamerican' package "
+                           "(make asr-data does).")
     words = set()
     for line in path.read_text(encoding="utf-8", errors="ignore").splitlines():
         w = line.strip()
@@ -170,7 +92,7 @@ def number_sentences(count: int, rng: random.Random) -> list[str]:
         elif kind == 1:
             out.append(f"the total is {spell_number(rng.randint(0, 999999))}")
         elif kind == 2:
-            out.append(" ".join(_ONES[rng.randrange(10)] for _ in range(rng.randint(3, 8))))
+            out.append(" ".join(spell_number(rng.randrange(10)) for _ in range(rng.randint(3, 8))))
         elif kind == 3:
             out.append(f"meet me at {spell_number(rng.randint(1, 12))} {spell_number(rng.randint(10, 59))} "
                        f"on {rng.choice(_MONTHS)} {spell_ordinal(rng.randint(1, 31))}")

@@ -43,7 +43,7 @@ def main(out_dir: Path) -> None:
 
     spec = stage("spectrogram", n_fft=1024, hop_length=256).run(Audio(clean, 16000))
     rebuilt = (spec >> stage("griffin-lim", n_iter=32) >> save(out_dir / "griffinlim.wav")).run()
-    from sonitus.plugins.dsp.griffinlim import spectral_convergence
+    from sonitus.dsp.griffinlim import spectral_convergence
 
     sc = spectral_convergence(spec.magnitude, Audio.load(rebuilt).mono, hop_length=256)
     print(f"griffin-lim: 32 iterations, spectral convergence {sc:.3f} (wrote {rebuilt.name})")

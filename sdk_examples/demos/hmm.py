@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parents[1]
 
 def main(out_dir: Path) -> None:
     runpy.run_path(str(HERE / "hmm_article.py"), run_name="__main__")
-    from sonitus.plugins.tts_speech._synth import Voice, synthesize
+    from sonitus.tts import Voice, synthesize
 
     words = ["seven", "stop", "left", "yes", "nine", "down"]
     voices = [Voice("espeak", "en-us+klatt3", rate=150, pitch=40), Voice("festival", "ked_diphone", rate=100),

@@ -4,9 +4,15 @@ import math
 
 import numpy as np
 import pytest
-
-from sonitus.plugins.asr.decode import (beam_search, ctc_log_likelihood, forced_align, grammar_decode, greedy,
-                                        greedy_ids, word_timings)
+from sonitus.plugins.asr.decode import (
+    beam_search,
+    ctc_log_likelihood,
+    forced_align,
+    grammar_decode,
+    greedy,
+    greedy_ids,
+    word_timings,
+)
 from sonitus.plugins.asr.lm import NGramLM
 from sonitus.plugins.asr.model import VOCAB, encode_text
 
@@ -126,3 +132,50 @@ def test_word_timings_within_50ms_on_synthetic_posteriors():
     for w, (a, b) in zip(words, truth):
         assert abs(w.start - a) <= 0.05 and abs(w.end - b) <= 0.05
         assert 0.99 <= w.confidence <= 1.0
+
+
+def _spelled(text, *, repeat=2, confidence=0.9):
+    """Posteriors that spell ``text`` (each character ``repeat`` frames, blanks between)."""
+    rows = []
+    for c in text:
+        rows += [{c: confidence}] * repeat + [{"_": confidence}]
+    return frames(*rows)
+
+
+def test_hundred_character_transcript_aligns_and_times():
+    text = ("the quick brown fox jumps over the lazy dog while seven wizards quietly hex "
+            "a jolly bad sphinx of quartz")
+    assert len(text) >= 100
+    lp = _spelled(text)
+    assert greedy(lp) == text
+    spans = forced_align(lp, text)
+    assert len(spans) == len(encode_text(text))
+    words = word_timings(lp, text, 25.0)
+    assert [w.text for w in words] == text.split()
+    assert words[-1].end == pytest.approx((len(lp) - 1) / 25.0, abs=0.05)
+
+
+def test_beam_with_lm_keeps_word_boundaries():
+    # known but rare words (log P ~ -6) and spaces only as likely as blanks: an LM that let
+    # an open word go unscored, or charged one flat price for any unknown string, ran the
+    # words together into one
+    import random
+
+    rng = random.Random(0)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 7))) for _ in range(400)]
+    sentence = "we saw the red house near the river"
+    corpus = [" ".join(rng.choice(vocab) for _ in range(8)) for _ in range(300)]
+    lm = NGramLM.build(corpus + [sentence.replace(" near", ""), "red river near house"], order=2)
+    rows = []
+    for c in sentence:
+        rows += [{" ": 0.3, "_": 0.6}] if c == " " else [{c: 0.9}, {"_": 0.9}]
+    lp = frames(*rows)
+    assert greedy(lp) == sentence.replace(" ", "")
+    text, _ = beam_search(lp, beam=8, lm=lm, alpha=0.5, beta=1.0)[0]
+    assert text == sentence
+
+
+def test_lm_prefix_score_looks_ahead():
+    lm = NGramLM.build(["the river runs", "the red house"], order=2)
+    assert lm.prefix_score("ri") == lm.prefix_score("river") > lm.unk_logprob
+    assert lm.prefix_score("zq") == lm.unk_score("zq") < lm.unk_score("z")

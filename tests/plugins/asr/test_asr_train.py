@@ -13,7 +13,7 @@ TINY = {"layers": 1, "d_model": 32, "heads": 2, "conv_channels": 4, "ff_mult": 2
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory):
     from sonitus.plugins.tts_speech._build import _write
-    from sonitus.plugins.tts_speech._synth import Voice, synthesize
+    from sonitus.tts import Voice, synthesize
 
     root = tmp_path_factory.mktemp("tiny")
     rows = []
@@ -26,9 +26,8 @@ def tiny_corpus(tmp_path_factory):
 
 
 def _params(path):
-    from sonitus.checkpoints import load_checkpoint
-
     import jax
+    from sonitus.checkpoints import load_checkpoint
 
     return jax.tree_util.tree_leaves(load_checkpoint(path).state["params"])
 
@@ -73,3 +72,84 @@ def test_bad_model_path_is_a_clear_error(tmp_path):
 
     with pytest.raises(CheckpointError, match="does not exist"):
         load_model(str(tmp_path / "missing.ckpt"))
+
+
+def test_batcher_has_one_shape_per_bucket_and_no_copy_batches():
+    from sonitus.plugins.asr._data import Batcher
+
+    rng = np.random.default_rng(0)
+    durations = np.concatenate([rng.uniform(1.0, 6.0, 400), [9.5]])  # one lone long utterance
+    label_lengths = (durations * 14).astype(int)
+    b = Batcher(durations, seed=1, batch_seconds=24.0, label_lengths=label_lengths)
+    assert len(b.shapes) <= 8
+    seen = set()
+    for step in range(3 * b.per_epoch):
+        idx, samples, width = b.batch(step)
+        seen.add((len(idx), samples, width))
+        assert all(durations[i] * 16000 <= samples for i in idx)
+        assert all(label_lengths[i] <= width for i in idx)
+        assert len(set(idx.tolist())) >= len(idx) // 2  # a batch is not copies of a few utterances
+    assert seen == set(b.shapes)
+    # the lone 9.5 s utterance did not get a bucket (and batches of copies) of its own
+    assert max(b.samples) >= 9.5 * 16000 and len(b.bounds) < 6
+
+
+def test_ctc_feasibility_counts_repeats():
+    from sonitus.plugins.asr._data import ctc_feasible
+
+    assert ctc_feasible([1, 2, 3], 3)
+    assert not ctc_feasible([1, 1, 2], 3)  # a blank must separate the two 1s
+    assert ctc_feasible([1, 1, 2], 4)
+
+
+def test_init_starts_a_new_round_from_a_model(tiny_corpus, tmp_path):
+    from sonitus.checkpoints import load_checkpoint
+    from sonitus.errors import CheckpointError
+    from sonitus.plugins.asr.train import TrainConfig, train
+
+    cfg = TrainConfig(steps=2, warmup=1, batch_seconds=6.0, model=TINY)
+    first = train(str(tiny_corpus), str(tmp_path / "r1"), config=cfg, seed=0, progress=False, log=lambda m: None)
+    before = _params(first)
+    second = train(str(tiny_corpus), str(tmp_path / "r2"), config=cfg, seed=0, init=str(first), progress=False,
+                   log=lambda m: None)
+    header = load_checkpoint(second).header
+    assert header["rounds"][0]["steps"] == 2 and header["step"] == 2
+    after = _params(second)
+    # continued from the first round's weights: close to them, not to a fresh initialisation
+    fresh = _params(train(str(tiny_corpus), str(tmp_path / "r3"), config=cfg, seed=5, progress=False,
+                          log=lambda m: None))
+    moved = sum(float(np.abs(a - b).sum()) for a, b in zip(after, before))
+    unrelated = sum(float(np.abs(a - b).sum()) for a, b in zip(fresh, before))
+    assert moved < unrelated / 3
+    other = TrainConfig(steps=2, batch_seconds=6.0, model={**TINY, "d_model": 48})
+    with pytest.raises(CheckpointError, match="model config"):
+        train(str(tiny_corpus), str(tmp_path / "r4"), config=other, init=str(first), progress=False,
+              log=lambda m: None)
+
+
+def test_sigterm_saves_a_checkpoint_that_resumes(tiny_corpus, tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sonitus.checkpoints import load_checkpoint
+
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps({"steps": 100000, "warmup": 2, "batch_seconds": 6.0, "augment": False,
+                                  "checkpoint_every": 100000, "model": TINY}))
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "sonitus", "train", "asr", "--data", str(tiny_corpus),
+                             "--out", str(out), "--config", str(config)],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    for line in proc.stderr:  # wait until training is under way
+        if line.startswith("step ") or time.time() > deadline:
+            break
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "stopped by SIGTERM" in err and "--resume" in err
+    saved = load_checkpoint(out / "last.ckpt")
+    assert 50 <= saved.step < 100000

@@ -8,11 +8,11 @@ import pytest
 from signals import SR, speech_like
 from sonitus import Audio, Features, Spectrogram
 from sonitus.dsl import stage
+from sonitus.dsp.denoise import denoise
+from sonitus.dsp.features import logmel, mfcc
+from sonitus.dsp.griffinlim import griffinlim, spectral_convergence
+from sonitus.dsp.vad import speech_segments
 from sonitus.errors import ParameterError
-from sonitus.plugins.dsp.denoise import denoise
-from sonitus.plugins.dsp.features import logmel, mfcc
-from sonitus.plugins.dsp.griffinlim import griffinlim, spectral_convergence
-from sonitus.plugins.dsp.vad import speech_segments
 
 
 def snr_db(clean, estimate):

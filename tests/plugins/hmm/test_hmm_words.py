@@ -50,7 +50,7 @@ def test_the_model_ships_inside_the_package():
 
 @needs_espeak
 def test_shipped_model_on_voices_it_never_heard():
-    from sonitus.plugins.tts_speech._synth import Voice, synthesize
+    from sonitus.tts import Voice, synthesize
 
     _, held_out = split_variants()
     words = ["zero", "three", "six", "nine", "yes", "stop", "left", "off"]
@@ -70,7 +70,7 @@ def test_shipped_model_on_voices_it_never_heard():
 
 @needs_espeak
 def test_dsl_and_cli_end_to_end(tmp_path):
-    from sonitus.plugins.tts_speech._synth import Voice, synthesize
+    from sonitus.tts import Voice, synthesize
 
     voice = Voice("espeak", "en-us", rate=160)
     rows = []

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import scipy.signal
 from signals import SIGNALS, SR
-from sonitus.plugins.dsp.features import chroma, deltas, logmel, mfcc
-from sonitus.plugins.dsp.filters import butter_sos, pre_emphasis, sosfilt, sosfiltfilt
-from sonitus.plugins.dsp.spectral import istft, stft
+from sonitus.dsp.features import chroma, deltas, logmel, mfcc
+from sonitus.dsp.filters import butter_sos, pre_emphasis, sosfilt, sosfiltfilt
+from sonitus.dsp.spectral import istft, stft
 
 NAMES = sorted(SIGNALS)
 

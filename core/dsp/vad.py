@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sonitus.errors import ParameterError
-
-from ._jit import lazy_jit
+from sonitus.jit import lazy_jit
 
 __all__ = ["frame_db", "speech_segments", "trim", "normalize"]
 

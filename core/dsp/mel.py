@@ -1,7 +1,7 @@
 """Mel scale and filterbanks (Slaney and HTK), matching librosa's definitions.
 
 These build constant matrices once per configuration (NumPy, cached); the kernels that
-apply them are in :mod:`sonitus.plugins.dsp.features`.
+apply them are in :mod:`sonitus.dsp.features`.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 
 def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int = 128) -> Path:
     """A log-mel (or linear, ``n_mels=0``) spectrogram of the mono mix, in dB."""
     plt = _figure()
-    from sonitus.plugins.dsp.features import logmel, power_spectrogram
+    from sonitus.dsp.features import logmel, power_spectrogram
 
     x = audio.mono
     if n_mels:

@@ -8,8 +8,8 @@ step for step.
 from __future__ import annotations
 
 from sonitus.errors import ParameterError
+from sonitus.jit import lazy_jit
 
-from ._jit import lazy_jit
 from .spectral import _defaults, _istft, _stft
 
 __all__ = ["griffinlim", "spectral_convergence"]

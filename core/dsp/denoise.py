@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from sonitus.errors import ParameterError
+from sonitus.jit import lazy_jit
 
-from ._jit import lazy_jit
 from .spectral import _istft, _stft
 
 __all__ = ["denoise"]

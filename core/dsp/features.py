@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from sonitus.jit import lazy_jit
 
-from ._jit import lazy_jit
 from .mel import dct_matrix, mel_filterbank
 from .spectral import _defaults, _stft_frames, num_frames
 

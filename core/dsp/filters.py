@@ -12,8 +12,7 @@ import functools
 
 import numpy as np
 from sonitus.errors import ParameterError
-
-from ._jit import lazy_jit
+from sonitus.jit import lazy_jit
 
 __all__ = ["butter_sos", "sosfilt", "sosfiltfilt", "pre_emphasis"]
 

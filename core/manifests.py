@@ -1,0 +1,55 @@
+"""Manifests: the ``path<TAB>label`` text files that list a dataset's audio and what it says.
+
+One row a line: an audio path (relative paths resolve against the manifest's folder), a tab,
+and the label (a transcript, a word). Blank lines and lines starting with ``#`` are skipped.
+
+>>> import os, tempfile
+>>> folder = tempfile.mkdtemp()
+>>> path = os.path.join(folder, "train.tsv")
+>>> _ = write_manifest(path, [("wav/a.wav", "turn left")])
+>>> read_manifest(path)[0][1]
+'turn left'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .atomic import atomic_write_text
+from .errors import DatasetError
+
+__all__ = ["read_manifest", "write_manifest"]
+
+
+def read_manifest(path: str | os.PathLike[str], *, make_hint: str = "") -> list[tuple[str, str]]:
+    """``(audio path, label)`` rows of a manifest.
+
+    ``make_hint`` finishes the error sentence when the file is missing, e.g.
+    ``"build it with 'sonitus generate tts-speech'"``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        hint = make_hint or "check the path"
+        raise DatasetError(f"Manifest {path} does not exist; {hint}.")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if "\t" not in line:
+            raise DatasetError(f"{path}:{number}: expected 'path<TAB>label', got {line[:60]!r}.")
+        audio, label = line.split("\t", 1)
+        audio_path = Path(audio)
+        rows.append((str(audio_path if audio_path.is_absolute() else path.parent / audio_path), label.strip()))
+    return rows
+
+
+def write_manifest(path: str | os.PathLike[str], rows: Iterable[tuple[str, str]]) -> Path:
+    """Write ``(audio path, label)`` rows atomically; returns the path."""
+    lines = []
+    for audio, label in rows:
+        if "\t" in str(audio) or "\n" in label or "\t" in label:
+            raise DatasetError(f"A manifest row cannot hold tabs or newlines: {audio!r}, {label!r}.")
+        lines.append(f"{audio}\t{label}\n")
+    return atomic_write_text(path, "".join(lines))

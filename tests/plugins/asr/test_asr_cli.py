@@ -1,0 +1,58 @@
+"""CLI formatting and the ctc stage's registration (fast, no model needed)."""
+
+import json
+
+import pytest
+from sonitus import Transcript, Word
+from sonitus.plugins.asr._cli import format_transcript
+
+
+def _t():
+    return Transcript.from_words([Word("hello", 0.5, 0.9, 0.9), Word("world", 1.0, 1.5, 0.8),
+                                  Word("again", 3.0, 3.4, 0.7)])
+
+
+def test_srt_and_vtt_cues_split_on_pauses():
+    srt = format_transcript(_t(), "srt")
+    assert srt.startswith("1\n00:00:00,500 --> 00:00:01,500\nhello world\n\n2\n00:00:03,000 --> 00:00:03,400\nagain")
+    vtt = format_transcript(_t(), "vtt")
+    assert vtt.startswith("WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nhello world")
+
+
+def test_json_and_txt():
+    data = json.loads(format_transcript(_t(), "json", path="a.wav"))
+    assert data["path"] == "a.wav" and data["words"][1]["text"] == "world"
+    assert format_transcript(_t(), "txt") == "hello world again\n"
+
+
+def test_stage_is_registered():
+    from sonitus import get_registry
+
+    from sonitus.dsl import recognize
+    from sonitus.plugins.asr.defaults import DEFAULT_BEAM
+
+    reg = get_registry()
+    assert reg.spec("ctc").produces is Transcript
+    # the DSL's recognize() is the ctc stage with the defaults `sonitus transcribe` uses
+    stage = recognize()
+    assert stage.name == "ctc" and stage.beam == DEFAULT_BEAM
+    assert recognize(beam=1, model="x.ckpt").options["model"] == "x.ckpt"
+    assert reg.dataset("tts-speech", root="/nonexistent").manifest("dev").name == "dev.tsv"
+
+
+def test_bad_beam_and_grammar_are_clear_errors(tmp_path):
+    from sonitus.errors import ParameterError
+    from sonitus.plugins.asr.recognizer import CTCRecognizer
+
+    with pytest.raises(ParameterError, match="beam"):
+        CTCRecognizer(beam=0)
+    with pytest.raises(ParameterError, match="does not exist"):
+        CTCRecognizer(grammar=str(tmp_path / "none.txt"))
+
+
+def test_text_normalisation():
+    from sonitus.text import normalize, spell_number
+
+    assert normalize("Dr. Who's 3rd TARDIS cost $2,500!") == "dr who's third tardis cost dollars two thousand five hundred"
+    assert spell_number(1_000_001) == "one million and one"
+    assert normalize("'Quoted' words") == "quoted words"

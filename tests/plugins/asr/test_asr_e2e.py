@@ -1,0 +1,70 @@
+"""End to end with the shipped model: `sonitus transcribe` of freshly synthesised speech, and
+word timestamps against clips with known word boundaries."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from sonitus import Audio
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+#: measured on the shipped model (see docs/asr.md) with margin
+E2E_CER_BOUND = 0.35
+
+
+def _say(text, voice="en-us+m3", rate=150):
+    from sonitus.tts import Voice, synthesize
+
+    return synthesize(text, Voice("espeak", voice, rate=rate))
+
+
+def test_transcribe_cli_on_fresh_sentence(tmp_path):
+    import jiwer
+    from click.testing import CliRunner
+    from sonitus.cli import cli
+
+    sentence = "please open the window and call my brother tomorrow"
+    # a voice variant held out of training, at 44.1 kHz stereo to exercise resampling/mixing
+    x = _say(sentence, "en-gb+m3", 160)
+    audio = Audio(np.stack([x, x]), 16000).resample(44100)
+    path = tmp_path / "fresh.wav"
+    audio.save(path)
+    result = CliRunner().invoke(cli, ["transcribe", str(path), "--format", "json", "--beam", "4"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    cer = jiwer.cer(sentence, data["text"])
+    assert cer < E2E_CER_BOUND, data["text"]
+    assert data["words"] and all(0 <= w["start"] < w["end"] <= audio.duration + 0.05 for w in data["words"])
+
+
+def _speech_span(x, sr=16000):
+    """First and last sample (seconds) where the 10 ms frame energy is within 35 dB of the peak."""
+    n = len(x) // 160
+    e = 10 * np.log10(np.mean(x[: n * 160].reshape(n, 160) ** 2, axis=1) + 1e-12)
+    on = np.flatnonzero(e > e.max() - 35)
+    return on[0] * 0.01, (on[-1] + 1) * 0.01
+
+
+def test_word_timestamps_within_50ms():
+    from sonitus.plugins.asr.decode import word_timings
+    from sonitus.plugins.asr.recognizer import CTCRecognizer
+
+    words = ["seven", "orange", "window", "paper"]
+    sr, gap = 16000, 0.45
+    pieces, truth, t = [np.zeros(int(0.3 * sr), np.float32)], [], 0.3
+    for w in words:
+        x = _say(w, "en-us+f2", 160)
+        a, b = _speech_span(x)
+        x = x[int(a * sr): int(b * sr)]
+        truth.append((t, t + len(x) / sr))
+        pieces += [x, np.zeros(int(gap * sr), np.float32)]
+        t += len(x) / sr + gap
+    audio = Audio(np.concatenate(pieces)[None, :], sr)
+    rec = CTCRecognizer(beam=1)
+    logp = rec.logprobs([audio])[0]
+    got = word_timings(logp, " ".join(words), rec.frame_rate)
+    assert [w.text for w in got] == words
+    errors = [max(abs(w.start - a), abs(w.end - b)) for w, (a, b) in zip(got, truth)]
+    assert max(errors) <= 0.05, (errors, got, truth)
