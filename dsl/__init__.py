@@ -33,15 +33,23 @@ def stage(name: str, **options: Any) -> StageBase:
     return get_registry().stage(name, **options)
 
 
-def recognize(recognizer: str = "ctc", **options: Any) -> StageBase:
-    """A speech recogniser stage (Audio -> Transcript): the shipped CTC model unless ``recognizer``
-    names another registered recogniser; ``options`` go to that stage.
+def recognize(recognizer: str = "ctc", **options: Any) -> Pipeline:
+    """Speech recognition (Audio -> Transcript) for audio of any rate and channel count:
+    ``to-mono >> resample >> <recognizer>``, the shipped CTC model unless ``recognizer`` names
+    another registered recogniser; ``options`` go to that stage.
 
-    ``recognize()`` is the same recogniser, with the same defaults, as ``sonitus transcribe``;
+    ``recognize()`` is exactly what ``sonitus transcribe`` runs, with the same defaults;
     ``recognize(beam=1)`` decodes greedily, ``recognize(model="run/model.ckpt")`` uses your own
-    checkpoint and ``recognize("hmm-words")`` the classic isolated-word recogniser.
+    checkpoint and ``recognize("hmm-words")`` the classic isolated-word recogniser. The
+    resampling goes to the recogniser's ``sample_rate`` (where it declares one).
     """
-    return get_registry().stage(recognizer, **options)
+    registry = get_registry()
+    model = registry.stage(recognizer, **options)
+    front = [registry.stage("to-mono")]
+    rate = getattr(model, "sample_rate", None)
+    if rate:
+        front.append(registry.stage("resample", sample_rate=int(rate)))
+    return Pipeline([*front, model])
 
 
 def stages() -> list[str]:

@@ -57,25 +57,33 @@ def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--model", default=None, help="Checkpoint (default: the model shipped with sonitus).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
-@click.option("--beam", type=int, default=None,
+@click.option("--beam", type=click.IntRange(min=1), default=None,
               help=f"Beam width (1 = greedy, no LM) [default: {DEFAULT_BEAM}, as the ctc stage].")
 @click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Phrase list (one per line): decode only these, reject the rest.")
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None,
               help="Write FILE.<format> here instead of printing.")
-def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int, grammar: str | None,
+def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | None, grammar: str | None,
                output_dir: str | None) -> None:
-    """Transcribe speech files (any rate and channel count) to text, JSON, SRT or WebVTT."""
-    from sonitus import Audio
+    """Transcribe speech files (any rate and channel count) to text, JSON, SRT or WebVTT.
+
+    Runs the pipeline ``load >> to-mono >> resample >> ctc`` over the files, 16 at a time
+    (the DSL's ``load(f) >> recognize() >> text()`` gives the same text).
+
+    \b
+    Examples:
+      sonitus transcribe talk.wav
+      sonitus transcribe *.wav --format srt -o subtitles/
+      sonitus transcribe command.wav --grammar commands.txt
+    """
     from sonitus.atomic import atomic_write_text
-    from sonitus.progress import track
+    from sonitus.dsl import load, recognize
 
-    from .recognizer import CTCRecognizer
-
-    rec = CTCRecognizer(model, beam=beam or DEFAULT_BEAM, grammar=grammar)
-    audios = [Audio.load(f) for f in track(files, description="loading", total=len(files))]
-    logps = rec.logprobs(audios)
-    results = [rec.decode(lp) for lp in track(logps, description="decoding", total=len(logps))]
+    options = {"model": model, "grammar": grammar}
+    if beam is not None:
+        options["beam"] = beam
+    pipeline = load() >> recognize("ctc", **options)
+    results = pipeline.map(files, batch_size=16, progress=len(files) > 1)
     if output_dir:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
     for path, tr in zip(files, results):

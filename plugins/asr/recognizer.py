@@ -129,6 +129,8 @@ class CTCRecognizer(StageBase):
     name = "ctc"
     consumes = Audio
     produces = Transcript
+    #: the rate the model hears; other audio is resampled (``recognize()`` does it first)
+    sample_rate = SR
 
     def __init__(self, model: str | None = None, *, beam: int = DEFAULT_BEAM, lm: bool = True,
                  grammar: Sequence[str] | str | None = None, alpha: float = 0.5, beta: float = 1.0,

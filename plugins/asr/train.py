@@ -23,7 +23,7 @@ from sonitus.errors import CheckpointError, SonitusError
 
 from .model import ModelConfig
 
-__all__ = ["TrainConfig", "train", "MODEL_NAME"]
+__all__ = ["TrainConfig", "train", "MODEL_NAME", "export_model", "build_lm"]
 
 MODEL_NAME = "sonitus-asr-ctc"
 
@@ -384,6 +384,19 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def export_model(checkpoint: str | Path, out: str | Path) -> Path:
+    """Write the parameters of a training checkpoint (``last.ckpt``, any step) as a model
+    checkpoint that ``--model`` and the shipped default take; the header travels along."""
+    from sonitus.checkpoints import load_checkpoint, save_checkpoint
+
+    ckpt = load_checkpoint(checkpoint)
+    if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
+        raise CheckpointError(f"{checkpoint} holds a '{ckpt.header.get('model')}' model, not {MODEL_NAME}.")
+    header = {k: v for k, v in ckpt.header.items() if k not in ("model", "config", "step", "version")}
+    return save_checkpoint(out, {"params": ckpt.state["params"]}, model=MODEL_NAME, config=ckpt.config,
+                           step=ckpt.step, **header)
 
 
 def build_lm(data: str, model_path: str | Path, *, order: int = 2) -> Path | None:

@@ -32,24 +32,30 @@ def _load_song_file(path: Path):
     return parse_song_text(path.read_text(encoding="utf-8"))
 
 
-def _write(score, output: Path, soundfont: Path | None, sample_rate: int) -> str:
+def _write(score, output: Path, soundfont: Path | None, sample_rate: int, *, midi_ok: bool = True) -> str:
+    """Save ``score`` as MIDI, or render it with the ``fluidsynth`` stage and save the audio:
+    the pipelines ``score >> save(out.mid)`` and ``score >> fluidsynth >> save(out.wav)``."""
+    from sonitus.dsl import save, stage
     from sonitus.errors import ParameterError
+    from sonitus.pipeline import Source
 
     suffix = output.suffix.lower()
-    if suffix in (".mid", ".midi"):
-        score.save(output)
+    if suffix in (".mid", ".midi") and midi_ok:
+        (Source(score) >> save(output)).run()
         return f"wrote {output} ({score.notes} notes, {score.duration:.1f} s)"
     if suffix not in AUDIO_SUFFIXES:
-        raise ParameterError(f"cannot write {output.name}: use .mid, .wav, .flac or .ogg.")
-    from .renderer import FluidSynthRenderer
-
-    audio = FluidSynthRenderer(soundfont=soundfont, sample_rate=sample_rate)(score)
-    audio.save(output)
+        kinds = ".mid, .wav, .flac or .ogg" if midi_ok else ".wav, .flac or .ogg"
+        raise ParameterError(f"cannot write {output.name}: use {kinds}.")
+    renderer = stage("fluidsynth", soundfont=str(soundfont) if soundfont else None, sample_rate=sample_rate)
+    audio = (Source(score) >> renderer).run()
+    (Source(audio) >> save(output)).run()
     return f"wrote {output} ({audio.duration:.1f} s at {audio.sample_rate} Hz, peak {audio.peak_dbfs():.1f} dBFS)"
 
 
 _out = click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
                     help="Output file: .mid for MIDI, .wav/.flac/.ogg to render with FluidSynth.")
+_audio_out = click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+                          help="Audio file to write: .wav, .flac or .ogg.")
 _sf = click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                    help="A .sf2 SoundFont (default: the General MIDI one pretty_midi installs).")
 _sr = click.option("--sample-rate", default=44100, show_default=True, help="Audio sample rate in Hz.")
@@ -80,7 +86,7 @@ def compose(source: Path, output: Path, soundfont: Path | None, sample_rate: int
 
 @click.command()
 @click.argument("midi_file", type=click.Path(path_type=Path))
-@_out
+@_audio_out
 @_sf
 @_sr
 def render(midi_file: Path, output: Path, soundfont: Path | None, sample_rate: int) -> None:
@@ -92,7 +98,7 @@ def render(midi_file: Path, output: Path, soundfont: Path | None, sample_rate: i
     """
     from sonitus.score import Score
 
-    click.echo(_write(Score.load(midi_file), output, soundfont, sample_rate))
+    click.echo(_write(Score.load(midi_file), output, soundfont, sample_rate, midi_ok=False))
 
 
 @click.command("pianoroll")

@@ -68,3 +68,19 @@ def test_word_timestamps_within_50ms():
     assert [w.text for w in got] == words
     errors = [max(abs(w.start - a), abs(w.end - b)) for w, (a, b) in zip(got, truth)]
     assert max(errors) <= 0.05, (errors, got, truth)
+
+
+def test_cli_and_dsl_give_the_same_transcript(tmp_path):
+    from click.testing import CliRunner
+
+    from sonitus.cli import cli
+    from sonitus.dsl import load, recognize, text
+
+    x = _say("the green door is open", "en-us+klatt3", 150)
+    path = tmp_path / "door.wav"
+    Audio(np.stack([x, 0.5 * x]), 16000).resample(22050).save(path)
+    result = CliRunner().invoke(cli, ["transcribe", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (load(path) >> recognize() >> text()).run()
+    greedy = CliRunner().invoke(cli, ["transcribe", str(path), "--beam", "1"])
+    assert greedy.output.strip() == (load(path) >> recognize(beam=1) >> text()).run()

@@ -80,3 +80,19 @@ def test_cli_compose_python_file_and_errors(tmp_path):
     result = run_cli("compose", str(bad), "-o", str(tmp_path / "y.mid"))
     assert result.returncode == 1 and "line 3, column 9" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "y.mid").exists()
+
+
+def test_cli_render_writes_audio_only_and_matches_the_dsl(tmp_path):
+    from sonitus.dsl import save, stage
+    from sonitus.pipeline import Source
+
+    songfile = tmp_path / "s.txt"
+    songfile.write_text("tempo: 120\n[piano]\nC4/4 E4 G4\n")
+    assert run_cli("compose", str(songfile), "-o", str(tmp_path / "s.mid")).returncode == 0
+    result = run_cli("render", str(tmp_path / "s.mid"), "-o", str(tmp_path / "again.mid"))
+    assert result.returncode == 1 and ".wav, .flac or .ogg" in result.stderr
+    assert run_cli("render", str(tmp_path / "s.mid"), "-o", str(tmp_path / "cli.wav")).returncode == 0
+    (Source(Score.load(tmp_path / "s.mid")) >> stage("fluidsynth") >> save(tmp_path / "dsl.wav")).run()
+    cli, dsl = Audio.load(tmp_path / "cli.wav"), Audio.load(tmp_path / "dsl.wav")
+    assert cli.samples.shape == dsl.samples.shape
+    assert float(abs(cli.samples - dsl.samples).max()) < 1e-3
