@@ -28,8 +28,17 @@ def _save(plt, fig, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 12.0) -> Path:
-    """Each note as a bar (time in seconds, MIDI pitch), one colour per instrument."""
+_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def note_name(pitch: int) -> str:
+    """Scientific pitch name of a MIDI note number: 60 -> 'C4', 69 -> 'A4'."""
+    return f"{_NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 12.0,
+                  title: str | None = None) -> Path:
+    """Each note as a bar (time in seconds, pitch named C4, E4 ...), one colour per instrument."""
     plt = _figure()
     fig, ax = plt.subplots(figsize=(width, 5))
     colours = plt.get_cmap("tab10")
@@ -39,32 +48,54 @@ def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 
                                        alpha=0.4 + 0.6 * n.velocity / 127, lw=0))
         ax.plot([], [], color=colours(i % 10), lw=6, label=inst.name or f"track {i + 1}")
     pitches = [n.pitch for inst in score.midi.instruments for n in inst.notes] or [60]
+    low, high = min(pitches) - 2, max(pitches) + 2
     ax.set_xlim(0, max(score.duration, 1e-3))
-    ax.set_ylim(min(pitches) - 2, max(pitches) + 2)
+    ax.set_ylim(low, high)
+    # name every note on a small range, the Cs and Gs on a wide one
+    step = (0, 2, 4, 5, 7, 9, 11) if high - low <= 24 else (0, 7)
+    ticks = [p for p in range(int(low), int(high) + 1) if p % 12 in step]
+    ax.set_yticks(ticks, [note_name(p) for p in ticks])
+    ax.grid(axis="y", alpha=0.2)
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("MIDI pitch")
+    ax.set_ylabel("pitch")
+    ax.set_title(title or f"{len(score.midi.instruments)} tracks, {score.notes} notes, {score.duration:.1f} s")
     ax.legend(loc="upper right", fontsize="small")
     return _save(plt, fig, path)
 
 
-def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int = 128) -> Path:
-    """A log-mel (or linear, ``n_mels=0``) spectrogram of the mono mix, in dB."""
+def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int = 128, title: str | None = None,
+                    words=()) -> Path:
+    """A log-mel (or linear, ``n_mels=0``) spectrogram of the mono mix in dB, frequency axis in Hz.
+
+    ``words`` (e.g. a Transcript's ``words``) are drawn as labelled spans over the picture.
+    """
     plt = _figure()
     from sonitus.dsp.features import logmel, power_spectrogram
+    from sonitus.dsp.mel import mel_frequencies
 
     x = audio.mono
+    nyquist = audio.sample_rate / 2
     if n_mels:
         image = np.asarray(logmel(x, sample_rate=audio.sample_rate, n_mels=n_mels))
-        ylabel = "mel band"
+        centres = mel_frequencies(n_mels + 2, fmin=0.0, fmax=nyquist)[1:-1]
     else:
         image = 10 * np.log10(np.maximum(np.asarray(power_spectrogram(x)), 1e-10))
-        ylabel = "frequency bin"
+        centres = np.linspace(0, nyquist, image.shape[0])
     fig, ax = plt.subplots(figsize=(12, 5))
     extent = (0, audio.duration, 0, image.shape[0])
     mesh = ax.imshow(image, origin="lower", aspect="auto", extent=extent, cmap="magma")
     fig.colorbar(mesh, ax=ax, label="dB")
+    hz = [f for f in (100, 250, 500, 1000, 2000, 4000, 8000, 16000) if f < nyquist]
+    ax.set_yticks([float(np.interp(f, centres, np.arange(len(centres)))) for f in hz],
+                  [f"{f // 1000} kHz" if f >= 1000 else f"{f} Hz" for f in hz])
+    for w in words:
+        ax.axvspan(w.start, w.end, color="white", alpha=0.12)
+        ax.text((w.start + w.end) / 2, image.shape[0] * 0.95, w.text, color="white", ha="center", va="top",
+                fontsize="small")
     ax.set_xlabel("time (s)")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel("frequency")
+    ax.set_title(title or f"{'log-mel' if n_mels else 'linear'} spectrogram, {audio.duration:.1f} s at "
+                          f"{audio.sample_rate} Hz")
     return _save(plt, fig, path)
 
 

@@ -64,7 +64,9 @@ class Score:
         try:
             return cls(pretty_midi.PrettyMIDI(str(path)))
         except Exception as exc:  # mido and pretty_midi raise many kinds of errors
-            raise ScoreError(f"{path} is not a MIDI file sonitus can read ({exc}).") from exc
+            why = str(exc).strip() or ("the file is empty" if path.stat().st_size == 0 else type(exc).__name__)
+            raise ScoreError(f"{path} is not a MIDI file sonitus can read ({why}); export it again as a "
+                             "standard MIDI file (.mid).") from exc
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a standard MIDI file atomically."""

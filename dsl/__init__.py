@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sonitus.audio import Audio
-from sonitus.errors import ParameterError, UnknownStageError
+from sonitus.errors import ParameterError, SonitusError
 from sonitus.pipeline import Pipeline
 from sonitus.registry import get_registry
 from sonitus.score import Score
@@ -127,7 +127,7 @@ def __getattr__(name: str) -> Callable[..., StageBase]:
     registry = get_registry()
     try:
         spec = registry.spec(name)
-    except UnknownStageError as exc:
+    except SonitusError as exc:  # also a broken plugin: `from sonitus.dsl import music` must still import
         raise AttributeError(f"module 'sonitus.dsl' has no attribute {name!r}: {exc}") from None
 
     def build(**options: Any) -> StageBase:

@@ -4,7 +4,8 @@ Every public module or package directly in this package is a plugin like any
 third-party one: it implements hooks from :mod:`sonitus.hookspecs` with ``@hookimpl``,
 and the registry loads it through the same manager calls. Plugins import heavy
 libraries (JAX, Flax, FluidSynth) only inside the factories and stages that need them.
-Helper code shared by several plugins lives in private modules (``_name``).
+Code that several plugins share lives in the library layer of core (``sonitus.dsp``,
+``sonitus.text``, ``sonitus.tts``, ...): a plugin never imports another plugin.
 """
 
 from __future__ import annotations

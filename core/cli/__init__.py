@@ -41,7 +41,11 @@ class SonitusGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        debug = "--debug" in argv
+        # --debug is accepted anywhere (the error hint says "rerun with --debug" after any command)
+        cut = argv.index("--") if "--" in argv else len(argv)
+        debug = "--debug" in argv[:cut]
+        if debug:
+            argv = ["--debug"] + [a for a in argv[:cut] if a != "--debug"] + argv[cut:]
         try:
             return super().main(argv, prog_name or "sonitus", complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:

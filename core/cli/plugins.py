@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from sonitus.registry import STAGE_HOOKS
 
 from . import cli
 
@@ -38,9 +39,11 @@ def plugins(show_all: bool, as_json: bool) -> None:
             click.echo(f"  error:  {r.error}")
 
 
+_KINDS = tuple(k.kind for k in STAGE_HOOKS)
+
+
 @cli.command()
-@click.option("--kind", help="Only stages of this kind (preprocessor, feature-extractor, "
-              "recognizer, generator, renderer, dataset).")
+@click.option("--kind", type=click.Choice(_KINDS), help="Only stages of this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stages(kind: str | None, as_json: bool) -> None:
     """List every stage: kind, consumes -> produces, and the plugin that provides it.
@@ -50,6 +53,11 @@ def stages(kind: str | None, as_json: bool) -> None:
     from sonitus.registry import get_registry
 
     specs = get_registry().specs(kind)
+    if not specs and not as_json:
+        what = f"{kind} stages are" if kind else "stages are"
+        click.echo(f"No {what} registered yet. Install a plugin that provides one (see docs/plugins.md), "
+                   "or run `sonitus plugins` to see plugins that failed to load.")
+        return
     if as_json:
         click.echo(json.dumps([{"name": s.name, "kind": s.kind, "consumes": _tn(s.consumes),
                                 "produces": _tn(s.produces), "plugin": s.plugin,

@@ -165,6 +165,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     import jax
     from flax import serialization
     from sonitus.checkpoints import load_checkpoint, save_checkpoint
+    from sonitus.training import ProgressLine, StopSignal
 
     from ._data import Batcher, augment, ctc_feasible, load_corpus, pad_batch
     from .model import encode_text, features, output_lengths
@@ -262,8 +263,8 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         labels, label_pad = _labels([label_ids[i] for i in idx], width)
         return x, lengths, labels, label_pad
 
-    stop = _StopSignal()
-    bar = _Bar(config.steps, step, progress, per_epoch=batcher.per_epoch)
+    stop = StopSignal()
+    bar = ProgressLine("training", config.steps, step, progress=progress, per_epoch=batcher.per_epoch, log=log)
     pool = ThreadPoolExecutor(1)
     pending = pool.submit(make_batch, step) if step < config.steps else None
     if step >= config.steps and not (out_dir / "model.ckpt").exists():
@@ -289,7 +290,8 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
                 dev_cer = evaluate_cer(infer, params, mc, dev)
                 history.append({"step": step, "loss": round(smooth, 4), "dev_cer": round(dev_cer, 4),
                                 "seconds": round(elapsed, 1)})
-            bar.update(step, smooth, dev_cer, history[-1]["dev_cer"] if history else None, log)
+            bar.update(step, force=dev_cer is not None, loss=smooth,
+                       dev_CER=history[-1]["dev_cer"] if history else "-")
             due = step % config.checkpoint_every == 0 or time.time() - last_save > 60 * config.checkpoint_minutes
             if due or step == config.steps or step == until or stop.requested:
                 save(final=step == config.steps)
@@ -308,82 +310,6 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         return last
     log(f"done: {step} steps, {elapsed / 60:.1f} min of training; model {out_dir / 'model.ckpt'}")
     return out_dir / "model.ckpt"
-
-
-class _StopSignal:
-    """Turns SIGTERM/SIGINT into a request the loop honours after the current step (then saves)."""
-
-    def __init__(self):
-        import signal
-        import threading
-
-        self.requested: str | None = None
-        self._old = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                self._old[sig] = signal.signal(sig, self._handle)
-
-    def _handle(self, signum, frame) -> None:
-        import signal
-
-        if self.requested:  # a second signal: stop now
-            raise KeyboardInterrupt
-        self.requested = signal.Signals(signum).name
-
-    def restore(self) -> None:
-        import signal
-
-        for sig, handler in self._old.items():
-            signal.signal(sig, handler)
-
-
-class _Bar:
-    """A rich progress bar with loss and dev CER; plain log lines when stderr is not a terminal."""
-
-    def __init__(self, total: int, start: int, progress: bool | None, per_epoch: int = 0):
-        self.tty = sys.stderr.isatty() if progress is None else progress
-        self.bar = None
-        self.per_epoch = per_epoch
-        self._times: list[tuple[float, int]] = [(time.time(), start)]
-        if self.tty:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("loss {task.fields[loss]}  dev CER {task.fields[cer]}  {task.fields[speed]}"),
-                                TimeRemainingColumn(), console=Console(stderr=True))
-            self.bar.start()
-            self.task = self.bar.add_task("train", total=total, completed=start, loss="-", cer="-", speed="")
-
-    def speed(self, step: int) -> str:
-        """Steps/s and seconds an epoch over the last ~100 steps."""
-        now = time.time()
-        self._times.append((now, step))
-        self._times = self._times[-100:]
-        (t0, s0), (t1, s1) = self._times[0], self._times[-1]
-        if s1 <= s0 or t1 <= t0:
-            return ""
-        rate = (s1 - s0) / (t1 - t0)
-        return f"{rate:.2f} steps/s, {self.per_epoch / rate:.0f} s/epoch" if self.per_epoch else f"{rate:.2f} steps/s"
-
-    def update(self, step: int, loss: float, fresh_cer: float | None, last_cer: float | None, log) -> None:
-        """Show ``step``; ``fresh_cer`` is a dev CER measured at this step, ``last_cer`` the latest one."""
-        cer_text = "-" if last_cer is None else f"{last_cer:.3f}"
-        speed = self.speed(step)
-        if self.bar is not None:
-            self.bar.update(self.task, completed=step, loss=f"{loss:.3f}", cer=cer_text, speed=speed)
-        elif step % 50 == 0 or fresh_cer is not None:
-            log(f"step {step} loss {loss:.3f} dev CER {cer_text} {speed}")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def export_model(checkpoint: str | Path, out: str | Path) -> Path:

@@ -80,3 +80,16 @@ def test_disabled_plugin_disappears_from_the_cli(example_plugin_installed):
 def test_unknown_command_is_a_usage_error():
     result = run_cli("no-such-command")
     assert result.returncode == 2 and "No such command" in result.stderr
+
+
+def test_debug_works_after_a_sub_command(tmp_path):
+    result = run_cli("info", str(tmp_path / "missing.wav"), "--debug")
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "NoSuchOption" not in result.stderr
+    assert "AudioNotFoundError" in result.stderr
+
+
+def test_stages_of_an_empty_kind_says_so():
+    result = run_cli("stages", "--kind", "generator")
+    assert result.returncode == 0 and "No generator stages are registered" in result.stdout
+    assert run_cli("stages", "--kind", "nonsense").returncode == 2

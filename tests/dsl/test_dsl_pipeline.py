@@ -51,3 +51,22 @@ def test_third_party_stage_in_a_dsl_pipeline(example_plugin_installed, wav_path,
     faded = Audio.load(out)
     assert faded.samples[0, 0] == 0.0 and np.max(np.abs(faded.samples[0, 7000:9000])) > 0.45
     assert dsl.example_zcr().run(faded).kind == "zcr"
+
+
+def test_a_broken_plugin_does_not_break_importing_the_music_dsl(monkeypatch):
+    import importlib
+    import sys
+
+    import sonitus
+    from sonitus.errors import PluginError
+
+    def broken(name):
+        raise PluginError("a plugin failed to load", plugin="x")
+
+    monkeypatch.setattr(sonitus.get_registry(), "spec", broken)
+    monkeypatch.delitem(sys.modules, "sonitus.dsl.music", raising=False)
+    dsl = importlib.import_module("sonitus.dsl")
+    monkeypatch.delattr(dsl, "music", raising=False)
+    from sonitus.dsl import music
+
+    assert music.__name__ == "sonitus.dsl.music"

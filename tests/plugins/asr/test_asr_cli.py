@@ -27,7 +27,6 @@ def test_json_and_txt():
 
 def test_stage_is_registered():
     from sonitus import get_registry
-
     from sonitus.dsl import recognize
     from sonitus.plugins.asr.defaults import DEFAULT_BEAM
 

@@ -72,7 +72,6 @@ def test_word_timestamps_within_50ms():
 
 def test_cli_and_dsl_give_the_same_transcript(tmp_path):
     from click.testing import CliRunner
-
     from sonitus.cli import cli
     from sonitus.dsl import load, recognize, text
 

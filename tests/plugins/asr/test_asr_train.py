@@ -153,3 +153,22 @@ def test_sigterm_saves_a_checkpoint_that_resumes(tiny_corpus, tmp_path):
     assert "stopped by SIGTERM" in err and "--resume" in err
     saved = load_checkpoint(out / "last.ckpt")
     assert 50 <= saved.step < 100000
+
+
+@pytest.mark.slow
+def test_a_small_model_learns_its_training_words(tiny_corpus, tmp_path):
+    """Training to convergence on six clips: the loss falls and greedy decoding spells them."""
+    import jiwer
+    from sonitus import Audio
+    from sonitus.checkpoints import load_checkpoint
+    from sonitus.manifests import read_manifest
+    from sonitus.plugins.asr.recognizer import CTCRecognizer
+    from sonitus.plugins.asr.train import TrainConfig, train
+
+    cfg = TrainConfig(steps=400, warmup=40, peak_lr=3e-3, batch_seconds=8.0, augment=False, spec_augment=False,
+                      eval_every=10**6, model={**TINY, "d_model": 64, "conv_channels": 8, "heads": 4})
+    model = train(str(tiny_corpus), str(tmp_path / "run"), config=cfg, seed=0, progress=False, log=lambda m: None)
+    assert load_checkpoint(model).step == 400
+    rows = read_manifest(tiny_corpus)
+    hyps = [t.text for t in CTCRecognizer(str(model), beam=1).transcribe([Audio.load(p) for p, _ in rows])]
+    assert jiwer.cer([t for _, t in rows], hyps) < 0.2, hyps

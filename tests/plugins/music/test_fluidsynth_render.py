@@ -96,3 +96,18 @@ def test_cli_render_writes_audio_only_and_matches_the_dsl(tmp_path):
     cli, dsl = Audio.load(tmp_path / "cli.wav"), Audio.load(tmp_path / "dsl.wav")
     assert cli.samples.shape == dsl.samples.shape
     assert float(abs(cli.samples - dsl.samples).max()) < 1e-3
+
+
+def test_bad_song_and_midi_files_are_one_sentence(tmp_path):
+    binary = tmp_path / "song.txt"
+    binary.write_bytes(bytes(range(256)))
+    script = tmp_path / "song.py"
+    script.write_text("song = (\n")
+    empty = tmp_path / "empty.mid"
+    empty.write_bytes(b"")
+    cases = [(("compose", str(binary)), "not a text file"), (("compose", str(script)), "line 1: Python syntax error"),
+             (("render", str(empty)), "(the file is empty)")]
+    for args, message in cases:
+        result = run_cli(*args, "-o", str(tmp_path / "out.wav"))
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert "unexpected" not in result.stderr and "()" not in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,99 @@
+"""Helpers every training loop shares: stop on SIGTERM/SIGINT after a step, and a progress line.
+
+>>> stop = StopSignal()          # doctest: +SKIP
+>>> while step < total and not stop.requested:
+...     step = train_one(step)   # then save a checkpoint and exit: a killed run resumes
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+__all__ = ["StopSignal", "ProgressLine"]
+
+
+class StopSignal:
+    """Turns SIGTERM/SIGINT into a request the loop honours after the current step (then saves).
+
+    A second signal stops at once (``KeyboardInterrupt``). Only installed in the main thread;
+    :meth:`restore` puts the previous handlers back.
+    """
+
+    def __init__(self) -> None:
+        import signal
+        import threading
+
+        self.requested: str | None = None
+        self._old = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._old[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        import signal
+
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = signal.Signals(signum).name
+
+    def restore(self) -> None:
+        import signal
+
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+
+
+class ProgressLine:
+    """A rich progress bar on a terminal, else a log line every ``every`` steps, with steps/s.
+
+    ``fields`` are named values shown beside the bar (``loss``, ``dev CER`` ...).
+    """
+
+    def __init__(self, label: str, total: int, start: int, *, progress: bool | None = None,
+                 per_epoch: int = 0, every: int = 50, log: Callable[[str], None] | None = None,
+                 fields: tuple[str, ...] = ("loss",)):
+        self.total, self.per_epoch, self.every, self.fields = total, per_epoch, every, fields
+        self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+        self.tty = sys.stderr.isatty() if progress is None else progress
+        self._times: list[tuple[float, int]] = [(time.time(), start)]
+        self.bar = None
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                                TimeRemainingColumn(), console=Console(stderr=True))
+            self.bar.start()
+            self.task = self.bar.add_task(label, total=total, completed=start, info="")
+
+    def speed(self, step: int) -> str:
+        """Steps/s (and seconds an epoch) over the last ~100 updates."""
+        self._times.append((time.time(), step))
+        self._times = self._times[-100:]
+        (t0, s0), (t1, s1) = self._times[0], self._times[-1]
+        if s1 <= s0 or t1 <= t0:
+            return ""
+        rate = (s1 - s0) / (t1 - t0)
+        return f"{rate:.2f} steps/s" + (f", {self.per_epoch / rate:.0f} s/epoch" if self.per_epoch else "")
+
+    def update(self, step: int, *, force: bool = False, **values) -> None:
+        """Show ``step`` with ``values``; off a terminal log every ``every`` steps (or when ``force``)."""
+        shown = "  ".join(f"{k.replace('_', ' ')} {v:.3f}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
+                          for k, v in values.items())
+        info = f"{shown}  {self.speed(step)}"
+        if self.bar is not None:
+            self.bar.update(self.task, completed=step, info=info)
+        elif force or step % self.every == 0:
+            self.log(f"step {step} {info}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,255 @@
+"""Training the chorale GAN with WGAN-GP (Optax, jitted), with checkpoints that resume.
+
+A step is ``n_critic`` critic updates (Wasserstein loss + gradient penalty on
+interpolates between real one-hot rolls and generated probabilities) and one generator
+update. Batch ``k`` and its noise depend only on (seed, k), so a killed and resumed run
+ends with the same weights. Every ``sample_every`` steps the run writes
+``samples/step-N.mid`` and ``.png`` (a piano roll); ``last.ckpt`` is written atomically every
+``checkpoint_every`` steps, every ``checkpoint_minutes`` and on SIGTERM/Ctrl-C;
+``model.ckpt`` (generator only, what ``--model`` takes) at the end.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sonitus.errors import CheckpointError, SonitusError
+
+from .model import GANConfig
+
+__all__ = ["GANTrainConfig", "train", "make_steps", "MODEL_NAME", "export_model", "export_state"]
+
+MODEL_NAME = "sonitus-chorale-gan"
+
+
+@dataclass(frozen=True)
+class GANTrainConfig:
+    """Optimisation settings (``--config`` JSON may set any of these and ``model``)."""
+
+    steps: int = 6000
+    batch: int = 32
+    n_critic: int = 5
+    lr: float = 2e-4
+    gp_weight: float = 10.0
+    checkpoint_every: int = 500
+    checkpoint_minutes: float = 10.0
+    sample_every: int = 500
+    model: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | None, **overrides: Any) -> GANTrainConfig:
+        data: dict[str, Any] = {}
+        if path:
+            try:
+                data = json.loads(Path(path).read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise SonitusError(f"Cannot read training config {path}: {exc}.") from exc
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise SonitusError(f"Unknown training config keys {sorted(unknown)}.")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**data)
+
+
+def make_steps(config: GANConfig, tc: GANTrainConfig):
+    """``(generator, critic, init, train_step)``; ``train_step(state, reals[n_critic, batch, ...], key)``
+    is jitted and runs ``n_critic`` critic updates and one generator update. Cached: runs with
+    the same model and optimiser settings share their compiled steps."""
+    return _make_steps(config, float(tc.lr), float(tc.gp_weight))
+
+
+@functools.lru_cache(maxsize=4)
+def _make_steps(config: GANConfig, lr: float, gp_weight: float):
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from .model import build_critic, build_generator, sample_latents
+
+    gen, critic = build_generator(config), build_critic(config)
+    g_tx = optax.adam(lr, b1=0.5, b2=0.9)
+    c_tx = optax.adam(lr, b1=0.5, b2=0.9)
+
+    def init(key):
+        z = sample_latents(key, 2, config)
+        g_params = gen.init(key, z)
+        fake = gen.apply(g_params, z)
+        c_params = critic.init(key, fake)
+        return {"g": g_params, "c": c_params, "g_opt": g_tx.init(g_params), "c_opt": c_tx.init(c_params)}
+
+    def critic_loss(c_params, g_params, real, key):
+        k1, k2 = jax.random.split(key)
+        fake = jax.lax.stop_gradient(gen.apply(g_params, sample_latents(k1, real.shape[0], config)))
+        eps = jax.random.uniform(k2, (real.shape[0], 1, 1, 1))
+        mixed = eps * real + (1 - eps) * fake
+        # the critic scores each item alone, so the gradient of the sum is every item's own gradient
+        grads = jax.grad(lambda x: jnp.sum(critic.apply(c_params, x)))(mixed)
+        norms = jnp.sqrt(jnp.sum(grads ** 2, axis=(1, 2, 3)) + 1e-12)
+        wasserstein = jnp.mean(critic.apply(c_params, fake)) - jnp.mean(critic.apply(c_params, real))
+        return wasserstein + gp_weight * jnp.mean((norms - 1) ** 2), wasserstein
+
+    def generator_loss(g_params, c_params, key, batch):
+        fake = gen.apply(g_params, sample_latents(key, batch, config))
+        return -jnp.mean(critic.apply(c_params, fake))
+
+    @jax.jit
+    def train_step(state, reals, key):
+        keys = jax.random.split(key, reals.shape[0] + 1)
+        c_params, c_opt, distance = state["c"], state["c_opt"], 0.0
+        for i in range(reals.shape[0]):
+            (_, distance), grads = jax.value_and_grad(critic_loss, has_aux=True)(c_params, state["g"], reals[i],
+                                                                                 keys[i])
+            updates, c_opt = c_tx.update(grads, c_opt, c_params)
+            c_params = optax.apply_updates(c_params, updates)
+        g_loss, g_grads = jax.value_and_grad(generator_loss)(state["g"], c_params, keys[-1], reals.shape[1])
+        updates, g_opt = g_tx.update(g_grads, state["g_opt"], state["g"])
+        new = {"g": optax.apply_updates(state["g"], updates), "c": c_params, "g_opt": g_opt, "c_opt": c_opt}
+        return new, {"wasserstein": -distance, "g_loss": g_loss}
+
+    return gen, critic, init, train_step
+
+
+def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume: bool = False,
+          init: str | None = None, progress: bool | None = None, log=None, until: int | None = None) -> Path:
+    """Train on the ``chorales`` dataset (or ``data``: int8 voice rolls ``[n, 4, 64]``); returns model.ckpt.
+
+    ``init`` starts from a model checkpoint's generator and critic with fresh optimisers
+    (the next round of a training campaign); ``resume`` continues ``out/last.ckpt`` exactly.
+    """
+    import jax
+    from flax import serialization
+    from sonitus.checkpoints import load_checkpoint, save_checkpoint
+    from sonitus.training import ProgressLine, StopSignal
+
+    from .chorales import Chorales
+    from .rolls import one_hot, to_score
+
+    log = log or (lambda msg: print(msg, flush=True))
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mc = GANConfig.from_dict(config.model)
+    if data is None:
+        data, _ = Chorales().load()
+    if len(data) < config.batch:
+        raise SonitusError(f"Only {len(data)} training segments; need at least a batch of {config.batch}.")
+    gen, _, init_state, train_step = make_steps(mc, config)
+    key = jax.random.PRNGKey(seed)
+    state = init_state(jax.random.fold_in(key, 0))
+    step, history, elapsed = 0, [], 0.0
+    last = out_dir / "last.ckpt"
+    header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed,
+              "data": {"segments": int(len(data)), "dataset": "chorales (music21 Bach corpus, C major / A minor)"}}
+    if resume:
+        if not last.exists():
+            raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
+        ckpt = load_checkpoint(last, model=MODEL_NAME + "-train")
+        state = serialization.from_state_dict(state, ckpt.state)
+        step, history = ckpt.step, ckpt.header.get("history", [])
+        elapsed = float(ckpt.header.get("train_seconds", 0.0))
+        log(f"resumed at step {step}")
+    elif init:
+        ckpt = load_checkpoint(init)
+        if ckpt.header.get("model") != MODEL_NAME or "critic" not in ckpt.state:
+            raise CheckpointError(f"--init {init} is not a chorale-GAN model checkpoint with its critic.")
+        if GANConfig.from_dict(ckpt.config) != mc:
+            raise CheckpointError(f"--init {init} has model config {ckpt.config}; set 'model' in --config to match.")
+        state = {**state, "g": serialization.from_state_dict(state["g"], ckpt.state["params"]),
+                 "c": serialization.from_state_dict(state["c"], ckpt.state["critic"])}
+        header["rounds"] = list(ckpt.header.get("rounds", [])) + [
+            {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0)}]
+        log(f"initialised from {init} (step {ckpt.step}); fresh optimisers")
+
+    def save(final: bool = False) -> None:
+        extra = {"history": history, "train_seconds": round(elapsed, 1)}
+        save_checkpoint(last, state, model=MODEL_NAME + "-train", step=step, **header, **extra)
+        if final:
+            export_state(state, out_dir / "model.ckpt", step=step, header={**header, **extra})
+
+    def batch(s: int) -> np.ndarray:
+        rng = np.random.default_rng([seed, 7, s])
+        idx = rng.integers(0, len(data), (config.n_critic, config.batch))
+        return one_hot(data[idx.ravel()]).reshape(config.n_critic, config.batch, *one_hot(data[:1]).shape[1:])
+
+    stop = StopSignal()
+    bar = ProgressLine("training chorale GAN", config.steps, step, progress=progress, log=log,
+                       per_epoch=max(1, len(data) // (config.batch * config.n_critic)))
+    last_save = time.time()
+    try:
+        while step < config.steps:
+            tic = time.time()
+            state, metrics = train_step(state, batch(step), jax.random.fold_in(key, step + 1))
+            distance = float(metrics["wasserstein"])
+            if not np.isfinite(distance):
+                raise SonitusError(f"Training diverged at step {step}; lower lr in --config.")
+            step += 1
+            elapsed += time.time() - tic
+            if step % 50 == 0:
+                history.append({"step": step, "wasserstein": round(distance, 4),
+                                "g_loss": round(float(metrics["g_loss"]), 4), "seconds": round(elapsed, 1)})
+            bar.update(step, wasserstein=distance)
+            if step % config.sample_every == 0 or step == config.steps:
+                _write_samples(out_dir / "samples", step, gen, state["g"], mc, to_score)
+            due = step % config.checkpoint_every == 0 or time.time() - last_save > 60 * config.checkpoint_minutes
+            if due or step == config.steps or step == until or stop.requested:
+                save(final=step == config.steps)
+                last_save = time.time()
+            if (until is not None and step >= until) or stop.requested:
+                break
+    finally:
+        stop.restore()
+        bar.close()
+    if stop.requested:
+        log(f"stopped by {stop.requested} at step {step}; saved {last}; continue with --resume")
+        raise KeyboardInterrupt
+    if step < config.steps:
+        return last
+    log(f"done: {step} steps in {elapsed / 60:.1f} min; model {out_dir / 'model.ckpt'}")
+    return out_dir / "model.ckpt"
+
+
+def export_state(state: dict, out: str | Path, *, step: int, header: dict) -> Path:
+    """The shipped form of a training state: generator and critic parameters, no optimiser
+    state (a later round resumes from them with fresh optimisers). ``header["config"]`` is
+    the :class:`GANConfig` as a dict."""
+    from sonitus.checkpoints import save_checkpoint
+
+    extra = {k: v for k, v in header.items() if k not in ("model", "config", "step", "version")}
+    return save_checkpoint(out, {"params": state["g"], "critic": state["c"]}, model=MODEL_NAME,
+                           config=header["config"], step=step, **extra)
+
+
+def export_model(checkpoint: str | Path, out: str | Path) -> Path:
+    """Write a training checkpoint (``last.ckpt``, any step) as a model checkpoint for ``--model``."""
+    from sonitus.checkpoints import load_checkpoint
+
+    ckpt = load_checkpoint(checkpoint)
+    if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
+        raise CheckpointError(f"{checkpoint} holds a '{ckpt.header.get('model')}' model, not {MODEL_NAME}.")
+    return export_state(ckpt.state, out, step=ckpt.step, header=ckpt.header)
+
+
+def _write_samples(folder: Path, step: int, gen, params, config: GANConfig, to_score) -> None:
+    import jax
+    from sonitus.plots import pianoroll_png
+
+    from .model import sample_latents
+
+    folder.mkdir(parents=True, exist_ok=True)
+    probs = np.asarray(gen.apply(params, sample_latents(jax.random.PRNGKey(step), 1, config)))
+    roll = _decode(probs)[0]
+    score = to_score(roll)
+    score.save(folder / f"step-{step:06d}.mid")
+    pianoroll_png(score, folder / f"step-{step:06d}.png", title=f"chorale GAN sample, step {step}")
+
+
+def _decode(probs: np.ndarray) -> np.ndarray:
+    """Most likely class of each (step, voice) -> voice rolls ``[B, voices, steps]``."""
+    from .rolls import from_classes
+
+    return from_classes(np.swapaxes(np.argmax(probs, axis=2), 1, 2))

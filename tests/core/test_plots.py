@@ -1,0 +1,20 @@
+"""Pictures: note names on the piano roll, Hz and word spans on the spectrogram."""
+
+import numpy as np
+from sonitus import Audio, Word
+from sonitus.plots import note_name, pianoroll_png, spectrogram_png
+
+
+def test_note_names():
+    assert [note_name(p) for p in (21, 60, 61, 69, 108)] == ["A0", "C4", "C#4", "A4", "C8"]
+
+
+def test_pictures_are_pngs(tmp_path):
+    from sonitus.dsl import music as m
+
+    roll = pianoroll_png((m.song() + m.track("piano", "C4/4 E4 G4")).to_score(), tmp_path / "r.png", title="t")
+    t = np.arange(16000) / 16000
+    audio = Audio(0.3 * np.sin(2 * np.pi * 440 * t)[None, :], 16000)
+    spec = spectrogram_png(audio, tmp_path / "s.png", words=[Word("la", 0.1, 0.5, 0.9)])
+    for png in (roll, spec):
+        assert png.read_bytes()[:4] == b"\x89PNG"
