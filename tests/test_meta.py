@@ -79,3 +79,13 @@ def test_core_and_dsl_import_no_plugin():
                  for folder in ("core", "dsl") for path in sorted((ROOT / folder).rglob("*.py"))
                  for module in _imported_modules(path) if _plugin_of(module)]
     assert not offenders, "core and the DSL find plugins through the registry only:\n" + "\n".join(offenders)
+
+
+def test_docs_stages_md_is_current():
+    from cli_helpers import run_cli
+
+    result = run_cli("stages", "--markdown")
+    assert result.returncode == 0, result.stderr
+    current = (ROOT / "docs" / "stages.md").read_text()
+    assert current == result.stdout, "regenerate it: sonitus stages --markdown > docs/stages.md"
+    assert "| `logmel` |" in current and "| `ctc` |" in current and "| `chorale-gan` |" in current

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from sonitus import Audio, Transcript, hookimpl
 
+from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA
 
-def ctc(model: str | None = None, beam: int | None = None, lm: bool = True, grammar=None,
-        alpha: float | None = None, beta: float | None = None, threshold: float = 0.08):
-    """Transcribe speech with the CTC model (shipped one by default); beam > 1 uses the word LM.
 
-    Defaults (beam width, LM weight ``alpha``, word bonus ``beta``) are the recogniser's own,
-    shared with ``sonitus transcribe``.
-    """
+def ctc(model: str | None = None, beam: int = DEFAULT_BEAM, lm: bool = True, grammar=None,
+        alpha: float = DEFAULT_ALPHA, beta: float = DEFAULT_BETA, threshold: float = 0.08):
+    """Transcribe speech with the CTC model (shipped one by default); beam > 1 uses the word LM
+    (weight ``alpha``, bonus ``beta`` a word); the defaults are those of ``sonitus transcribe``."""
     from .recognizer import CTCRecognizer
 
-    given = {k: v for k, v in {"beam": beam, "alpha": alpha, "beta": beta}.items() if v is not None}
-    return CTCRecognizer(model, lm=lm, grammar=grammar, threshold=threshold, **given)
+    return CTCRecognizer(model, beam=beam, lm=lm, grammar=grammar, alpha=alpha, beta=beta, threshold=threshold)
 
 
 @hookimpl

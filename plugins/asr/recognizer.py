@@ -18,7 +18,7 @@ from sonitus import Audio, Transcript
 from sonitus.errors import CheckpointError, ParameterError
 from sonitus.stages import StageBase
 
-from .defaults import DEFAULT_BEAM
+from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA
 from .model import ModelConfig
 
 __all__ = ["CTCRecognizer", "default_model_path", "transcribe_arrays", "load_model", "DEFAULT_BEAM"]
@@ -133,7 +133,8 @@ class CTCRecognizer(StageBase):
     sample_rate = SR
 
     def __init__(self, model: str | None = None, *, beam: int = DEFAULT_BEAM, lm: bool = True,
-                 grammar: Sequence[str] | str | None = None, alpha: float = 0.5, beta: float = 1.0,
+                 grammar: Sequence[str] | str | None = None, alpha: float = DEFAULT_ALPHA,
+                 beta: float = DEFAULT_BETA,
                  threshold: float = 0.08, batch: int = 16):
         if beam < 1:
             raise ParameterError(f"ctc: beam must be >= 1, not {beam}.")

@@ -23,21 +23,27 @@ class HMMWordsStage(StageBase):
     consumes = Audio
     produces = Transcript
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, threshold: float = 0.0) -> None:
+        from sonitus.errors import ParameterError
+
         from .words import WordModels
 
+        if not 0 <= threshold <= 1:
+            raise ParameterError(f"hmm-words: threshold is a confidence between 0 and 1, not {threshold}.")
         self.models = WordModels.load(model)
+        self.threshold = threshold
 
     def __call__(self, audio: Audio) -> Transcript:
-        return self.models.recognize([audio])[0]
+        return self.models.recognize([audio], threshold=self.threshold)[0]
 
     def map(self, audios):
-        return self.models.recognize(list(audios))
+        return self.models.recognize(list(audios), threshold=self.threshold)
 
 
-def hmm_words(model: str | None = None) -> HMMWordsStage:
-    """Recognise one spoken word (digits and commands) with GMM-HMMs; model= a checkpoint path."""
-    return HMMWordsStage(model)
+def hmm_words(model: str | None = None, threshold: float = 0.0) -> HMMWordsStage:
+    """Recognise one spoken word (digits and commands) with GMM-HMMs; model= a checkpoint path;
+    threshold= rejects (no word) answers less confident than it (0.9 rejects most non-words)."""
+    return HMMWordsStage(model, threshold)
 
 
 @hookimpl

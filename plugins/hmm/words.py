@@ -4,7 +4,7 @@ Each word model is trained by flat start (every training clip cut into equal par
 per state, k-means for the mixtures) and Baum-Welch. Recognition scores a clip against
 all word models at once (one jitted, vmapped forward pass) and returns the best word,
 its per-frame log-likelihood, and a confidence: the word's posterior among the words
-with equal priors.
+with equal priors, from per-frame log-likelihoods (``threshold=`` rejects below it).
 """
 
 from __future__ import annotations
@@ -159,14 +159,30 @@ class WordModels:
             out.append(np.asarray(_score_batch(jnp.asarray(batch), jnp.asarray(lengths), *params)))
         return np.concatenate(out)
 
-    def recognize(self, audios: list[Audio]) -> list[Transcript]:
+    def recognize(self, audios: list[Audio], *, threshold: float = 0.0) -> list[Transcript]:
+        """The best word of each clip, with its confidence; a clip whose confidence is below
+        ``threshold`` gets an empty Transcript (no word: rejected)."""
         features, spans = extract_features(audios, self.config)
         scores = self.log_likelihoods(features)
         results = []
         for row, feats, (start, end) in zip(scores, features, spans):
             best = int(np.argmax(row))
-            posterior = np.exp(row - row.max())
-            confidence = float(posterior[best] / posterior.sum())
-            word = Word(self.words[best], float(start), float(end), confidence)
+            confidence = word_confidence(row, len(feats))
+            if confidence < threshold:
+                results.append(Transcript("", (), float(row[best] / len(feats))))
+                continue
+            word = Word(self.words[best], float(start), float(end), round(confidence, 4))
             results.append(Transcript(word.text, (word,), float(row[best] / len(feats))))
         return results
+
+
+def word_confidence(log_likelihoods: np.ndarray, frames: int) -> float:
+    """The best word's posterior among the words, from log-likelihoods scaled to one frame.
+
+    Whole-clip likelihoods differ by hundreds of nats, which makes the plain posterior 1.00
+    for every answer, wrong ones included; per frame, a clear word wins by several nats and
+    a word outside the vocabulary by about one, so the posterior becomes a usable confidence.
+    """
+    scaled = np.asarray(log_likelihoods, np.float64) / max(frames, 1)
+    posterior = np.exp(scaled - scaled.max())
+    return float(posterior.max() / posterior.sum())

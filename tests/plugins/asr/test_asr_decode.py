@@ -179,3 +179,13 @@ def test_lm_prefix_score_looks_ahead():
     lm = NGramLM.build(["the river runs", "the red house"], order=2)
     assert lm.prefix_score("ri") == lm.prefix_score("river") > lm.unk_logprob
     assert lm.prefix_score("zq") == lm.unk_score("zq") < lm.unk_score("z")
+
+
+def test_skipping_blank_frames_keeps_the_best_text():
+    rng = np.random.default_rng(0)
+    rows = []
+    for c in "the cat sat on a mat":
+        rows += [{"_": 0.995}] * int(rng.integers(1, 4)) + [{c: 0.6, "_": 0.2, "q": 0.1}]
+    lp = frames(*rows)
+    exact = beam_search(lp, beam=8, blank_skip=1.0, top_k=V)[0][0]
+    assert beam_search(lp, beam=8)[0][0] == exact == "the cat sat on a mat"

@@ -87,3 +87,18 @@ def test_dsl_and_cli_end_to_end(tmp_path):
     assert "3/3 correct" in result.stdout
     result = run_cli("eval", "hmm-words", str(tmp_path / "missing.tsv"))
     assert result.returncode == 1 and "does not exist" in result.stderr
+
+
+@needs_espeak
+def test_confidence_separates_words_from_non_words_and_rejects():
+    from sonitus.tts import Voice, synthesize
+
+    voice = Voice("espeak", "en-gb+f2", rate=150)
+    words = [Audio(synthesize(w, voice), 16000) for w in ("three", "yes", "left", "off")]
+    others = [Audio(synthesize(s, voice), 16000) for s in ("banana", "the weather is lovely today", "elephant")]
+    known = [r.words[0].confidence for r in stage("hmm-words").map(words)]
+    unknown = [r.words[0].confidence for r in stage("hmm-words").map(others)]
+    assert not all(c > 0.999 for c in known + unknown)  # not 1.00 for everything any more
+    assert np.mean(known) > np.mean(unknown) + 0.1
+    strict = stage("hmm-words", threshold=0.999).map(others)
+    assert any(r.text == "" and not r.words for r in strict)
