@@ -43,7 +43,11 @@ def main() -> int:
             failures += 1
             traceback.print_exc()
         print(f"--- {path.stem}: {time.perf_counter() - start:.1f} s", flush=True)
-    print(f"\nDemo output is in {out_dir}")
+    made = sorted(p for p in out_dir.rglob("*") if p.is_file())
+    print(f"\nMade {len(made)} files in {out_dir}:")
+    for folder in sorted({p.parent for p in made}):
+        names = [p.name for p in made if p.parent == folder]
+        print(f"  {folder.relative_to(out_dir)}/: " + ", ".join(names[:8]) + (" ..." if len(names) > 8 else ""))
     return 1 if failures else 0
 
 

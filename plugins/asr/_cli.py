@@ -155,6 +155,9 @@ def eval_asr(manifest: str, model: str | None, beam: int, decoders: tuple[str, .
     click.echo(f"{'decoder':10s} {'WER':>7s} {'CER':>7s} {'RTF':>8s}")
     for name, r in result["decoders"].items():
         click.echo(f"{name:10s} {r['wer']:7.4f} {r['cer']:7.4f} {r['rtf']:8.4f}")
+    for name, r in result["decoders"].items():
+        for group, g in r.get("by_voice", {}).items():
+            click.echo(f"  {name:10s} {group:24s} {g['utterances']:4d} utt.  WER {g['wer']:.4f}  CER {g['cer']:.4f}")
 
 
 def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = DEFAULT_BEAM,
@@ -189,5 +192,32 @@ def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = DE
         seconds = network + time.perf_counter() - tic
         out["decoders"][name] = {"wer": float(jiwer.wer(refs, hyps)), "cer": float(jiwer.cer(refs, hyps)),
                                  "rtf": seconds / total, "hypotheses": hyps}
+        groups = _voice_groups(manifest, rows)
+        if groups:
+            out["decoders"][name]["by_voice"] = {
+                g: {"utterances": len(idx), "wer": float(jiwer.wer([refs[i] for i in idx], [hyps[i] for i in idx])),
+                    "cer": float(jiwer.cer([refs[i] for i in idx], [hyps[i] for i in idx]))}
+                for g, idx in sorted(groups.items())}
     out["references"] = refs
     return out
+
+
+def _voice_groups(manifest: str, rows) -> dict[str, list[int]]:
+    """Utterance indices by voice group (engine:voice without variant) from ``<split>.voices.tsv``
+    beside a tts-speech manifest; empty when there is none."""
+    voices = Path(manifest).with_suffix(".voices.tsv")
+    if not voices.exists():
+        return {}
+    label = {}
+    for line in voices.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            engine, _, name = parts[1].partition(":")
+            group = "espeak-ng variants" if engine == "espeak" and "+" in name else f"{engine}:{name}"
+            label[parts[0]] = group.replace("espeak:mb-", "mbrola:")
+    groups: dict[str, list[int]] = {}
+    for i, (path, _) in enumerate(rows):
+        group = label.get(Path(path).stem)
+        if group:
+            groups.setdefault(group, []).append(i)
+    return groups

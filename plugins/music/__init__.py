@@ -9,12 +9,13 @@ from sonitus import Audio, Score, hookimpl
 
 
 def fluidsynth(soundfont: str | None = None, sample_rate: int = 44100, reverb: bool = True, chorus: bool = True,
-               gain: float = 0.4, tail: float = 1.0, threads: int | None = None):
-    """Render a Score with FluidSynth (General MIDI SoundFont from pretty_midi by default)."""
+               gain: float = 0.4, tail: float = 1.0, threads: int | None = None, normalize: float | None = -1.0):
+    """Render a Score with FluidSynth (General MIDI SoundFont from pretty_midi by default); the
+    result peaks at ``normalize`` dBFS (None keeps FluidSynth's own level)."""
     from .renderer import FluidSynthRenderer
 
     return FluidSynthRenderer(soundfont=soundfont, sample_rate=sample_rate, reverb=reverb, chorus=chorus,
-                              gain=gain, tail=tail, threads=threads)
+                              gain=gain, tail=tail, threads=threads, normalize=normalize)
 
 
 @hookimpl

@@ -68,7 +68,7 @@ class FluidSynthRenderer(StageBase):
 
     def __init__(self, soundfont: str | os.PathLike[str] | None = None, sample_rate: int = 44100,
                  reverb: bool = True, chorus: bool = True, gain: float = 0.4, tail: float = 1.0,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, normalize: float | None = -1.0) -> None:
         self.soundfont = Path(soundfont) if soundfont is not None else default_soundfont()
         if not self.soundfont.exists():
             raise ParameterError(f"SoundFont {self.soundfont} does not exist; give the path of a .sf2 file.")
@@ -77,6 +77,9 @@ class FluidSynthRenderer(StageBase):
         self.sample_rate = int(sample_rate)
         self.reverb, self.chorus, self.gain, self.tail = reverb, chorus, float(gain), float(tail)
         self.threads = max(1, int(threads or os.cpu_count() or 1))
+        if normalize is not None and not -60 <= float(normalize) <= 0:
+            raise ParameterError(f"normalize is a peak level in dBFS between -60 and 0 (or None), not {normalize}.")
+        self.normalize = None if normalize is None else float(normalize)
 
     def _events(self, score: Score) -> tuple[list[tuple[float, int, tuple]], list[tuple[int, int, int]]]:
         """Time-ordered events and the (channel, bank, program) set-up."""
@@ -138,6 +141,9 @@ class FluidSynthRenderer(StageBase):
         finally:
             synth.delete()
         stereo = np.concatenate(chunks).astype(np.float32).reshape(-1, 2).T / 32768.0
+        peak = float(np.max(np.abs(stereo))) if stereo.size else 0.0
+        if self.normalize is not None and peak > 0:
+            stereo *= np.float32(10 ** (self.normalize / 20) / peak)
         return Audio(stereo, self.sample_rate)
 
     def __repr__(self) -> str:

@@ -5,9 +5,10 @@ voice-command grammar. Runs in well under a minute on a CPU."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 
-def main() -> None:
+def main(out_dir: Path) -> None:
     import jiwer
     from sonitus import Audio
     from sonitus.dsl import load, recognize, text
@@ -38,9 +39,16 @@ def main() -> None:
         for ref, hyp in zip(sentences, hyps):
             print(f"   ref: {ref}\n   hyp: {hyp}")
 
+    from sonitus.plots import spectrogram_png
+
     words = beam(audios[0]).words
     print("word timings (s) and confidence:",
           ", ".join(f"{w.text} {w.start:.2f}-{w.end:.2f} ({w.confidence:.2f})" for w in words))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    audios[0].save(out_dir / "sentence.wav")
+    png = spectrogram_png(audios[0], out_dir / "sentence.png", n_mels=80, words=words,
+                          title=f"heard: {beam(audios[0]).text!r}")
+    print(f"wrote {out_dir.name}/sentence.wav and {png.name} (spectrogram with the recognised words)")
 
     commands = ["turn on the kitchen light", "turn off the kitchen light", "open the door", "play some music"]
     rec = CTCRecognizer(grammar=commands)

@@ -9,6 +9,7 @@ bass = subject.augment(2).transpose(-24)                     # twice as slow, tw
 
 song = (m.song(tempo=88, meter="4/4", key="D minor")
         + m.track("violin", subject + answer + subject, name="voice 1")
-        + m.track("viola", m.rest(12) + answer + subject, name="voice 2")
+        + m.track("viola", m.rest(4) + (subject + answer + subject).transpose_diatonic(4, "D minor"),
+                  name="voice 2")  # the same line a fifth up, one bar later: a canon at the fifth
         + m.track("cello", m.rest(24) + inversion, name="voice 3")
         + m.track("contrabass", bass.retrograde(), name="bass"))

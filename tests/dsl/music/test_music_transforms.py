@@ -69,3 +69,20 @@ def test_dynamics_and_crescendo():
     assert velocities[0] == 49 and velocities == sorted(velocities) and velocities[-1] < 112
     assert {n.velocity for n in p.velocity("pp").notes} == {33}
     assert {n.gate for n in p.staccato().notes} == {0.5}
+
+
+def test_the_canon_example_is_heard_as_a_canon():
+    """Voice 2 imitates voice 1 a bar later, a fifth up: they never sing the same line together."""
+    import runpy
+    from pathlib import Path
+
+    import numpy as np
+
+    path = Path(__file__).resolve().parents[3] / "sdk_examples" / "songs" / "canon.py"
+    score = runpy.run_path(str(path))["song"].to_score()
+    rolls = [inst.get_piano_roll(fs=20) > 0 for inst in score.midi.instruments[:2]]
+    frames = max(r.shape[1] for r in rolls)
+    one, two = (np.pad(r, ((0, 0), (0, frames - r.shape[1]))) for r in rolls)
+    together = one.any(axis=0) & two.any(axis=0)
+    unison = (one & two).any(axis=0) & together
+    assert together.sum() > 100 and unison.sum() < 0.1 * together.sum()

@@ -83,3 +83,24 @@ def test_cli_and_dsl_give_the_same_transcript(tmp_path):
     assert result.output.strip() == (load(path) >> recognize() >> text()).run()
     greedy = CliRunner().invoke(cli, ["transcribe", str(path), "--beam", "1"])
     assert greedy.output.strip() == (load(path) >> recognize(beam=1) >> text()).run()
+
+
+def test_eval_prints_every_decoder_and_voice_group(tmp_path):
+    from click.testing import CliRunner
+
+    from sonitus.cli import cli
+
+    rows, voices = [], []
+    for i, (text, voice) in enumerate([("turn on the light", "en-us+m3"), ("it is seven o'clock", "en-gb+f2")]):
+        Audio(_say(text, voice, 160)[None, :], 16000).save(tmp_path / f"dv{i}.wav")
+        rows.append(f"dv{i}.wav\t{text}")
+        voices.append(f"dv{i}\tespeak:{voice}\t160\t50")
+    (tmp_path / "dev.tsv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "dev.voices.tsv").write_text("\n".join(voices) + "\n")
+    result = CliRunner().invoke(cli, ["eval", "asr", str(tmp_path / "dev.tsv")])
+    assert result.exit_code == 0, result.output
+    for name in ("greedy", "beam", "beam+lm"):
+        line = next(line for line in result.output.splitlines() if line.startswith(name + " "))
+        wer, cer, rtf = (float(v) for v in line.split()[1:4])
+        assert 0 <= cer <= 1 and 0 < rtf < 1
+    assert "espeak-ng variants" in result.output

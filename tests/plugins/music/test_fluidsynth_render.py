@@ -111,3 +111,12 @@ def test_bad_song_and_midi_files_are_one_sentence(tmp_path):
         result = run_cli(*args, "-o", str(tmp_path / "out.wav"))
         assert result.returncode == 1 and message in result.stderr, result.stderr
         assert "unexpected" not in result.stderr and "()" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_renders_peak_at_the_asked_level():
+    from sonitus.dsl import music as m
+
+    song = m.song() + m.track("piano", "C4/4 E4 G4")
+    assert m.fluidsynth()(song.to_score()).peak_dbfs() == pytest.approx(-1.0, abs=0.05)
+    assert m.fluidsynth(normalize=-6)(song.to_score()).peak_dbfs() == pytest.approx(-6.0, abs=0.05)
+    assert m.fluidsynth(normalize=None)(song.to_score()).peak_dbfs() < -6
