@@ -19,9 +19,21 @@ from .errors import (
     TruncatedAudioError,
 )
 
-__all__ = ["Audio", "AudioInfo"]
+__all__ = ["Audio", "AudioInfo", "check_sample_rate", "MAX_SAMPLE_RATE"]
 
 _TRUNCATION_MARKS = ("should be", "ended unexpectedly", "truncated")
+
+
+#: the highest sample rate sonitus resamples to (soxr crashes far above it)
+MAX_SAMPLE_RATE = 768_000
+
+
+def check_sample_rate(sample_rate: Any, what: str = "sample_rate") -> int:
+    """``sample_rate`` as an int between 1 and ``MAX_SAMPLE_RATE`` Hz, or a ParameterError."""
+    if isinstance(sample_rate, bool) or not float(sample_rate).is_integer() or not 1 <= sample_rate <= MAX_SAMPLE_RATE:
+        raise ParameterError(f"{what}: the sample rate must be a positive whole number of Hz, at most "
+                             f"{MAX_SAMPLE_RATE}, not {sample_rate!r}.")
+    return int(sample_rate)
 
 
 @dataclass(frozen=True)
@@ -125,9 +137,7 @@ class Audio:
         """Resample to ``sample_rate`` Hz with soxr (``quality``: QQ, LQ, MQ, HQ, VHQ)."""
         import soxr
 
-        sample_rate = int(sample_rate)
-        if sample_rate <= 0:
-            raise ParameterError(f"resample needs a positive sample rate, not {sample_rate}.")
+        sample_rate = check_sample_rate(sample_rate, "resample")
         if sample_rate == self.sample_rate:
             return self
         out = soxr.resample(self.samples.T, self.sample_rate, sample_rate, quality=quality)

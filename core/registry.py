@@ -169,8 +169,8 @@ class Registry:
             record = PluginRecord(module_name, __version__, "builtin")
             try:
                 module = importlib.import_module(module_name)
-            except Exception as exc:
-                record.error = f"failed to import: {type(exc).__name__}: {exc}"
+            except (Exception, SystemExit) as exc:  # a plugin calling sys.exit must not end sonitus
+                record.error = f"failed to import: {_describe(exc)}"
                 self._records[module_name] = record
                 continue
             self._register(module, record)
@@ -187,8 +187,8 @@ class Registry:
             record = PluginRecord(ep.name, version, "entrypoint")
             try:
                 obj = ep.load()
-            except Exception as exc:
-                record.error = f"failed to import: {type(exc).__name__}: {exc}"
+            except (Exception, SystemExit) as exc:  # a plugin calling sys.exit must not end sonitus
+                record.error = f"failed to import: {_describe(exc)}"
                 self._records[ep.name] = record
                 continue
             self._register(obj, record)
@@ -250,8 +250,8 @@ class Registry:
 
         try:
             impl.function(register=register)
-        except Exception as exc:
-            message = f"{hook_kind.hook} raised {type(exc).__name__}: {exc}"
+        except (Exception, SystemExit) as exc:
+            message = f"{hook_kind.hook} raised {_describe(exc)}"
             record.error = message if record.error is None else f"{record.error}; {message}"
             for key in added:
                 self._broken_stages[key] = plugin
@@ -331,19 +331,25 @@ class Registry:
             return spec.factory(**options)
         except SonitusError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise PluginError(f"plugin '{spec.plugin}' failed to build stage '{spec.name}': "
-                              f"{type(exc).__name__}: {exc}", plugin=spec.plugin) from exc
+                              f"{_describe(exc)}", plugin=spec.plugin) from exc
 
     def add_commands(self, cli: Any) -> None:
         """Let every plugin add its CLI sub-commands to ``cli`` (failures are recorded)."""
         for impl in self.pm.hook.register_commands.get_hookimpls():
             try:
                 impl.function(cli=cli)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 record = self._records[impl.plugin_name]
-                message = f"register_commands raised {type(exc).__name__}: {exc}"
+                message = f"register_commands raised {_describe(exc)}"
                 record.error = message if record.error is None else f"{record.error}; {message}"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the plugin called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _first_line(doc: str | None) -> str:

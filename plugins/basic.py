@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sonitus import Audio, hookimpl
+from sonitus.audio import check_sample_rate
 from sonitus.errors import ParameterError
 from sonitus.stages import FunctionStage
 
@@ -14,8 +15,7 @@ def to_mono() -> FunctionStage:
 
 def resample(sample_rate: int = 16000, quality: str = "HQ") -> FunctionStage:
     """Resample to ``sample_rate`` Hz with soxr (quality QQ, LQ, MQ, HQ or VHQ)."""
-    if int(sample_rate) <= 0:
-        raise ParameterError(f"resample: sample_rate must be a positive number of Hz, not {sample_rate}.")
+    sample_rate = check_sample_rate(sample_rate, "resample")
     if quality.upper() not in {"QQ", "LQ", "MQ", "HQ", "VHQ"}:
         raise ParameterError(f"resample: quality must be QQ, LQ, MQ, HQ or VHQ, not {quality!r}.")
     return FunctionStage("resample", lambda a: a.resample(sample_rate, quality=quality.upper()),

@@ -88,11 +88,18 @@ class FeatureStage(StageBase):
         return out  # type: ignore[return-value]
 
 
+#: the largest FFT a stage takes (4 s at 16 kHz): larger ones only exhaust memory
+MAX_N_FFT = 65536
+
+
 def spectral_options(n_fft: int, hop_length: int | None, win_length: int | None) -> tuple[int, int]:
     from sonitus.dsp.spectral import _defaults
 
-    if n_fft < 16:
-        raise ParameterError(f"n_fft must be at least 16, not {n_fft}.")
+    if isinstance(n_fft, bool) or not float(n_fft).is_integer():
+        raise ParameterError(f"n_fft must be a whole number of samples, not {n_fft!r}.")
+    if not 16 <= n_fft <= MAX_N_FFT:
+        raise ParameterError(f"n_fft must be between 16 and {MAX_N_FFT} samples, not {n_fft}.")
+    n_fft = int(n_fft)
     return _defaults(n_fft, hop_length if hop_length is not None or win_length is not None else 512, win_length)
 
 

@@ -90,6 +90,6 @@ def test_debug_works_after_a_sub_command(tmp_path):
 
 
 def test_stages_of_an_empty_kind_says_so():
-    result = run_cli("stages", "--kind", "generator")
+    result = run_cli("stages", "--kind", "generator", env={"SONITUS_DISABLE_PLUGINS": "sonitus.plugins.gan"})
     assert result.returncode == 0 and "No generator stages are registered" in result.stdout
     assert run_cli("stages", "--kind", "nonsense").returncode == 2

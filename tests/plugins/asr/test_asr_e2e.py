@@ -87,7 +87,6 @@ def test_cli_and_dsl_give_the_same_transcript(tmp_path):
 
 def test_eval_prints_every_decoder_and_voice_group(tmp_path):
     from click.testing import CliRunner
-
     from sonitus.cli import cli
 
     rows, voices = [], []

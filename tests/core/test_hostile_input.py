@@ -1,0 +1,38 @@
+"""Hostile input gets a clear error, not a crash: huge FFTs, absurd sample rates, plugins that exit."""
+
+import numpy as np
+import pytest
+from sonitus import Audio
+from sonitus.dsl import stage
+from sonitus.errors import ParameterError
+
+
+@pytest.mark.parametrize("n_fft", [2**24, 8, 512.5, True])
+def test_spectral_sizes_are_checked_before_any_work(n_fft):
+    with pytest.raises(ParameterError, match="n_fft"):
+        stage("logmel", n_fft=n_fft)
+
+
+@pytest.mark.parametrize("rate", [2**31, 0, -5, 44100.5])
+def test_absurd_sample_rates_are_refused(rate):
+    audio = Audio(np.zeros((1, 1600), np.float32), 16000)
+    with pytest.raises(ParameterError, match="sample rate"):
+        audio.resample(rate)
+    with pytest.raises(ParameterError, match="sample rate"):
+        stage("resample", sample_rate=rate)
+
+
+def test_a_plugin_that_calls_sys_exit_is_isolated():
+    import sys
+
+    from sonitus import hookimpl
+    from sonitus.testing import make_registry
+
+    class Exits:
+        @hookimpl
+        def register_preprocessors(register):  # noqa: N805 - a hook module's function
+            sys.exit(3)
+
+    registry = make_registry(Exits)
+    record = next(r for r in registry.plugins() if r.error)
+    assert "sys.exit(3)" in record.error
