@@ -16,7 +16,7 @@ ASR_DATA ?= $(HOME)/.local/share/sonitus/asr
 ASR_RUN ?= runs/asr
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
-.PHONY: demo test test-slow bench wheel system-deps venv clean help asr-voices asr-data asr-model
+.PHONY: demo test test-slow bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model
 
 help:
 	@echo "make demo       set up and run the demo (speech and music journeys)"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench      run the benchmarks under benchmarks/"
 	@echo "make asr-data   install the extra training voices and synthesise the speech corpus"
 	@echo "make asr-model  train the speech model from scratch (round 1, about 2.5 h on 2 cores; docs/asr.md)"
+	@echo "make gan-model  train the chorale GAN from scratch (round 1; docs/gan.md)"
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -86,6 +87,10 @@ asr-data: venv asr-voices
 # Round 1 of the shipped model; later rounds add --init shipped (docs/asr.md).
 asr-model: asr-data
 	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --out $(ASR_RUN) --config plugins/asr/recipes/round1.json
+
+# Round 1 of the shipped chorale GAN; later rounds add --init shipped (docs/gan.md).
+gan-model: venv
+	$(VENV)/bin/sonitus train gan chorales --out runs/gan --config plugins/gan/recipes/round1.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-output

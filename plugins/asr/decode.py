@@ -21,7 +21,7 @@ from sonitus import Word
 from .model import VOCAB, decode_ids, encode_text
 
 __all__ = ["greedy", "greedy_ids", "beam_search", "ctc_log_likelihood", "grammar_decode", "GrammarResult",
-           "forced_align", "word_timings"]
+           "forced_align", "word_timings", "refine_word_times"]
 
 NEG = -1e30
 SPACE = VOCAB.index(" ")
@@ -247,7 +247,8 @@ def forced_align(logp: np.ndarray, text: str) -> list[tuple[int, int, int]]:
     return [(k, a, b) for k, (a, b) in sorted(spans.items())]
 
 
-def word_timings(logp: np.ndarray, text: str, frame_rate: float) -> tuple[Word, ...]:
+def word_timings(logp: np.ndarray, text: str, frame_rate: float, *, audio: np.ndarray | None = None,
+                 sample_rate: int = 16000) -> tuple[Word, ...]:
     """Words of ``text`` with start/end seconds and confidence from the CTC alignment.
 
     A word starts at the first frame of its first character and ends after the last frame
@@ -277,4 +278,43 @@ def word_timings(logp: np.ndarray, text: str, frame_rate: float) -> tuple[Word, 
         conf = float(np.mean([post[a:b + 1, ids[k]].max() for k, a, b in group]))
         out.append(Word(word, round(group[0][1] / frame_rate, 3), round((group[-1][2] + 1) / frame_rate, 3),
                         round(conf, 3)))
+    return tuple(out) if audio is None else refine_word_times(tuple(out), audio, sample_rate)
+
+
+def refine_word_times(words: tuple[Word, ...], audio: np.ndarray, sample_rate: int, *,
+                      floor_db: float = 35.0, bridge: int = 5) -> tuple[Word, ...]:
+    """Move each word's edges to where the sound starts and stops (10 ms frames).
+
+    CTC fires each character in one frame and gives the rest of a word to the blank, so its
+    word ends come early (by ~0.1 s). A word's span grows over neighbouring frames louder than
+    ``floor_db`` below the loudest frame between its neighbours (bridging dips of up to
+    ``bridge`` frames), never into the previous or next word, and shrinks off silent edges.
+    """
+    x = np.asarray(audio, np.float64).reshape(-1)
+    hop = max(1, sample_rate // 100)
+    n = len(x) // hop
+    if n == 0 or not words:
+        return words
+    energy = 10 * np.log10(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+    out = []
+    for i, w in enumerate(words):
+        low = 0 if i == 0 else int(round(words[i - 1].end * 100))
+        high = n if i == len(words) - 1 else int(round(words[i + 1].start * 100))
+        a = min(max(int(round(w.start * 100)), low), n - 1)
+        b = min(max(int(round(w.end * 100)), a + 1), high)
+        loud = np.zeros(n, bool)  # loud relative to this word's own peak: words differ in level
+        loud[low:high] = energy[low:high] > energy[low:high].max() - floor_db
+        if loud[a:b].any():  # shrink off silence, then grow over sound (bridging dips up to 50 ms)
+            a, b = a + int(np.argmax(loud[a:b])), b - int(np.argmax(loud[a:b][::-1]))
+            while True:
+                lead = np.flatnonzero(loud[max(low, a - bridge):a])
+                if not lead.size:
+                    break
+                a = max(low, a - bridge) + int(lead[0])
+            while True:
+                tail = np.flatnonzero(loud[b:min(high, b + bridge)])
+                if not tail.size:
+                    break
+                b = b + int(tail[-1]) + 1
+        out.append(Word(w.text, round(a / 100, 3), round(b / 100, 3), w.confidence))
     return tuple(out)

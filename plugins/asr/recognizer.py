@@ -170,14 +170,18 @@ class CTCRecognizer(StageBase):
     def frame_rate(self) -> float:
         return self._loaded[0].frame_rate
 
+    @staticmethod
+    def _waves(audios: Sequence[Audio]) -> list[np.ndarray]:
+        return [a.to_mono().resample(SR).mono.astype(np.float32) if a.sample_rate != SR or a.channels != 1
+                else a.mono.astype(np.float32) for a in audios]
+
     def logprobs(self, audios: Sequence[Audio]) -> list[np.ndarray]:
         """Log-probabilities ``[frames, vocab]`` of each audio (any rate and channel count)."""
-        waves = [a.to_mono().resample(SR).mono.astype(np.float32) if a.sample_rate != SR or a.channels != 1
-                 else a.mono.astype(np.float32) for a in audios]
-        return logprobs_arrays(self._loaded[2], waves, batch=self.batch)
+        return logprobs_arrays(self._loaded[2], self._waves(audios), batch=self.batch)
 
-    def decode(self, logp: np.ndarray) -> Transcript:
-        """One Transcript from log-probabilities (text, word timings and confidences)."""
+    def decode(self, logp: np.ndarray, wave: np.ndarray | None = None) -> Transcript:
+        """One Transcript from log-probabilities (text, word timings and confidences); with the
+        16 kHz ``wave`` the word edges are moved onto where the sound starts and stops."""
         from .decode import beam_search, grammar_decode, greedy, word_timings
 
         score = None
@@ -192,11 +196,14 @@ class CTCRecognizer(StageBase):
             text, score = beam_search(logp, beam=self.beam, lm=self._lm, alpha=self.alpha, beta=self.beta)[0]
         else:
             text = greedy(logp)
-        return Transcript(text, word_timings(logp, text, self.frame_rate) if text else (), score)
+        words = word_timings(logp, text, self.frame_rate, audio=wave, sample_rate=SR) if text else ()
+        return Transcript(text, words, score)
 
     def transcribe(self, audios: Sequence[Audio]) -> list[Transcript]:
         """Transcripts of many audios, batched by length."""
-        return [self.decode(lp) for lp in self.logprobs(audios)]
+        waves = self._waves(audios)
+        logps = logprobs_arrays(self._loaded[2], waves, batch=self.batch)
+        return [self.decode(lp, w) for lp, w in zip(logps, waves)]
 
     def map(self, values: Sequence[Audio]) -> list[Transcript]:
         """Batch transcription (what ``Pipeline.map`` uses)."""

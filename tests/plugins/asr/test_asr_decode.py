@@ -189,3 +189,18 @@ def test_skipping_blank_frames_keeps_the_best_text():
     lp = frames(*rows)
     exact = beam_search(lp, beam=8, blank_skip=1.0, top_k=V)[0][0]
     assert beam_search(lp, beam=8)[0][0] == exact == "the cat sat on a mat"
+
+
+def test_word_edges_move_onto_the_sound():
+    from sonitus import Word
+    from sonitus.plugins.asr.decode import refine_word_times
+
+    sr = 16000
+    x = np.zeros(sr * 2, np.float32)
+    x[int(0.30 * sr):int(0.70 * sr)] = 0.5  # word one: 0.30-0.70 s
+    x[int(0.60 * sr):int(0.63 * sr)] = 0.0  # with a 30 ms dip (a stop consonant) inside it
+    x[int(1.20 * sr):int(1.60 * sr)] = 0.05  # word two, 20 dB quieter: 1.20-1.60 s
+    ctc = (Word("one", 0.32, 0.52, 0.9), Word("two", 1.28, 1.44, 0.8))  # CTC: late starts, early ends
+    one, two = refine_word_times(ctc, x, sr)
+    assert (one.start, one.end) == (0.30, 0.70) and (two.start, two.end) == (1.20, 1.60)
+    assert one.confidence == 0.9
