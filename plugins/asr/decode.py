@@ -298,7 +298,7 @@ def refine_word_times(words: tuple[Word, ...], audio: np.ndarray, sample_rate: i
     energy = 10 * np.log10(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
     out = []
     for i, w in enumerate(words):
-        low = 0 if i == 0 else int(round(words[i - 1].end * 100))
+        low = 0 if i == 0 else int(round(out[-1].end * 100))  # the previous word as refined: no overlap
         high = n if i == len(words) - 1 else int(round(words[i + 1].start * 100))
         a = min(max(int(round(w.start * 100)), low), n - 1)
         b = min(max(int(round(w.end * 100)), a + 1), high)

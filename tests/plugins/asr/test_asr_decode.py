@@ -204,3 +204,15 @@ def test_word_edges_move_onto_the_sound():
     one, two = refine_word_times(ctc, x, sr)
     assert (one.start, one.end) == (0.30, 0.70) and (two.start, two.end) == (1.20, 1.60)
     assert one.confidence == 0.9
+
+
+def test_refined_words_never_overlap():
+    from sonitus import Word
+    from sonitus.plugins.asr.decode import refine_word_times
+
+    sr = 16000
+    x = np.full(sr, 0.3, np.float32)  # sound all through: every word wants to grow
+    ctc = tuple(Word(w, s, s + 0.1, 0.9) for w, s in (("a", 0.1), ("b", 0.4), ("c", 0.7)))
+    words = refine_word_times(ctc, x, sr)
+    assert all(p.end <= n.start for p, n in zip(words, words[1:]))
+    assert words[0].start == 0.0 and words[-1].end == 1.0
