@@ -23,7 +23,7 @@ from fractions import Fraction
 from sonitus.errors import DSLSyntaxError, MusicError
 
 from .chords import chord_pitches
-from .phrase import DYNAMICS, Note, Phrase
+from .phrase import DYNAMICS, MAX_NOTES, Note, Phrase
 from .pitch import PITCH_CLASSES, check_pitch
 from .scales import Key
 
@@ -93,20 +93,26 @@ class _Parser:
 
     # -- grammar -------------------------------------------------------------------------
     def sequence(self, closing: str = "") -> Phrase:
-        phrase = Phrase()
+        items: list[Phrase] = []  # joined once at the end: linear in the number of notes
+        count = 0
         while True:
             self.skip_space()
             c = self.peek()
             if not c:
                 if closing:
                     raise self.error(f"missing '{closing}'", expected=f"'{closing}'")
-                return phrase
+                return Phrase.concat(items)
             if c == closing:
                 self.pos += 1
-                return phrase
+                return Phrase.concat(items)
             if c in ")]":
                 raise self.error(f"unexpected '{c}'", expected="a note, rest, chord or group")
-            phrase = phrase + self.item()
+            start = self.pos
+            items.append(self.item())
+            count += len(items[-1].notes)
+            if count > MAX_NOTES:
+                raise self.error(f"the text makes more than {MAX_NOTES:,} notes; lower the repeat counts",
+                                 pos=start)
 
     def item(self) -> Phrase:
         start = self.pos
@@ -119,6 +125,9 @@ class _Parser:
                 times = self.integer("a repeat count after '*'")
                 if times < 1:
                     raise self.error("a repeat count must be at least 1", pos=start)
+                if len(group.notes) * times > MAX_NOTES:
+                    raise self.error(f"this repeat makes {len(group.notes) * times:,} notes, more than "
+                                     f"{MAX_NOTES:,}; lower the repeat count", pos=start)
                 group = group.repeat(times)
             return group
         pitches = self.pitches()

@@ -48,6 +48,15 @@ class Note:
         return f"Note({pitch_name(self.pitch)}, start={self.start}, dur={self.duration}, vel={self.velocity})"
 
 
+#: the most notes one phrase may hold: a guard against texts like ``((C4)*1000)*1000``
+MAX_NOTES = 200_000
+
+
+def _too_many(count: int):
+    raise MusicError(f"this would make {count:,} notes; a phrase holds at most {MAX_NOTES:,}. "
+                     "Lower the repeat counts.")
+
+
 @dataclass(frozen=True)
 class Phrase:
     """Notes in time order of writing, and a length in beats (trailing rests count)."""
@@ -76,13 +85,23 @@ class Phrase:
         return self.repeat(times)
 
     def repeat(self, times: int) -> Phrase:
-        """The phrase ``times`` times in a row."""
+        """The phrase ``times`` times in a row (at most ``MAX_NOTES`` notes in all)."""
         if times < 1:
             raise MusicError(f"repeat needs a positive count, not {times}.")
-        out = Phrase()
-        for _ in range(times):
-            out = out + self
-        return out
+        return Phrase.concat([self] * times) if len(self.notes) * times <= MAX_NOTES else _too_many(
+            len(self.notes) * times)
+
+    @staticmethod
+    def concat(phrases: list[Phrase]) -> Phrase:
+        """The phrases one after another, built in one pass (``a + b + c ...`` copies each time)."""
+        total = sum(len(p.notes) for p in phrases)
+        if total > MAX_NOTES:
+            _too_many(total)
+        notes, offset = [], Fraction(0)
+        for p in phrases:
+            notes.extend(replace(n, start=n.start + offset) for n in p.notes)
+            offset += p.length
+        return Phrase(tuple(notes), offset)
 
     # -- pitch ---------------------------------------------------------------------
     def transpose(self, semitones: int) -> Phrase:

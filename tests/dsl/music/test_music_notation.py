@@ -75,3 +75,19 @@ def test_drums_are_on_channel_ten():
     score = (m.song() + m.drums("kick/4 snare hat/8 hat")).to_score()
     (drums,) = score.midi.instruments
     assert drums.is_drum and [n.pitch for n in drums.notes] == [36, 38, 42, 42]
+
+
+def test_huge_or_nested_repeats_are_refused_quickly():
+    from sonitus.dsl import music as m
+    from sonitus.errors import SonitusError
+
+    for text in ("(C4)*100000000", "(" * 31 + "C4" + ")*2" * 31):  # used to hang / fill memory
+        with pytest.raises(SonitusError, match="notes"):
+            m.seq(text)
+
+
+def test_building_is_linear_in_notes():
+    from sonitus.dsl import music as m
+
+    phrase = m.seq("(C4/16 D4 E4 F4)*2000")
+    assert len(phrase.notes) == 8000 and phrase.notes[-1].start == pytest.approx(7999 / 4)
