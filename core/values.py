@@ -121,6 +121,17 @@ class Transcript:
         """Build a transcript whose text is the words joined by spaces."""
         return cls(" ".join(w.text for w in words), tuple(words), score)
 
+    def _repr_html_(self) -> str:
+        """The words for Jupyter, each with its times on hover and shaded by confidence."""
+        from html import escape
+
+        if not self.words:
+            return f"<p>{escape(self.text) or '<i>(nothing heard)</i>'}</p>"
+        spans = [f'<span title="{w.start:.2f}-{w.end:.2f} s, confidence {w.confidence:.2f}" '
+                 f'style="background: rgba(255, 170, 0, {0.6 * (1 - w.confidence):.2f})">{escape(w.text)}</span>'
+                 for w in self.words]
+        return "<p>" + " ".join(spans) + "</p>"
+
     def to_dict(self) -> dict:
         """A JSON-ready dictionary."""
         return {"text": self.text, "score": self.score,

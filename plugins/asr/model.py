@@ -14,7 +14,10 @@ from typing import Any
 
 from sonitus.text import ALPHABET
 
-__all__ = ["ModelConfig", "VOCAB", "encode_text", "decode_ids", "build_model", "features", "output_lengths"]
+__all__ = ["MODEL_NAME", "ModelConfig", "VOCAB", "encode_text", "decode_ids", "build_model", "features", "output_lengths"]
+
+#: the model name checkpoints carry in their header (training checkpoints add "-train")
+MODEL_NAME = "sonitus-asr-ctc"
 
 #: CTC vocabulary: blank, then space, a-z, apostrophe
 VOCAB = ("<blank>",) + tuple(ALPHABET)

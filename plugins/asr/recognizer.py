@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 from sonitus import Audio, Transcript
@@ -21,7 +22,7 @@ from sonitus.stages import StageBase
 from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA
 from .model import ModelConfig
 
-__all__ = ["CTCRecognizer", "default_model_path", "transcribe_arrays", "load_model", "DEFAULT_BEAM"]
+__all__ = ["CTCRecognizer", "LoadedModel", "default_model_path", "transcribe_arrays", "load_model", "DEFAULT_BEAM"]
 
 SR = 16000
 #: padded lengths (seconds) used to batch audio, so that few shapes are ever compiled
@@ -33,14 +34,23 @@ def default_model_path() -> Path:
     return Path(__file__).with_name("weights") / "default.ckpt"
 
 
+class LoadedModel(NamedTuple):
+    """A checkpoint ready to run: its config, parameters, the jitted ``infer(x, lengths) ->
+    (logp [batch, frames, vocab], out_lengths)`` and the checkpoint header."""
+
+    config: ModelConfig
+    params: Any
+    infer: Callable
+    header: dict
+
+
 @functools.lru_cache(maxsize=4)
-def load_model(path: str | None = None):
-    """(config, params, infer) for a checkpoint; ``infer(x, lengths) -> (logp, out_lengths)`` is jitted."""
+def load_model(path: str | None = None) -> LoadedModel:
+    """The model of a checkpoint (default: the shipped one), loaded once per path."""
     import jax
     from sonitus.checkpoints import load_checkpoint
 
-    from .model import build_model, features
-    from .train import MODEL_NAME
+    from .model import MODEL_NAME, build_model, features
 
     p = Path(path) if path else default_model_path()
     if not p.exists():
@@ -62,7 +72,7 @@ def load_model(path: str | None = None):
         feats, frames = features(config, x, lengths)
         return module.apply(params, feats, frames, train=False)
 
-    return config, params, infer, dict(ckpt.header)
+    return LoadedModel(config, params, infer, dict(ckpt.header))
 
 
 def _bucket(n: int) -> int:
@@ -168,7 +178,7 @@ class CTCRecognizer(StageBase):
 
     @property
     def frame_rate(self) -> float:
-        return self._loaded[0].frame_rate
+        return self._loaded.config.frame_rate
 
     @staticmethod
     def _waves(audios: Sequence[Audio]) -> list[np.ndarray]:
@@ -177,7 +187,7 @@ class CTCRecognizer(StageBase):
 
     def logprobs(self, audios: Sequence[Audio]) -> list[np.ndarray]:
         """Log-probabilities ``[frames, vocab]`` of each audio (any rate and channel count)."""
-        return logprobs_arrays(self._loaded[2], self._waves(audios), batch=self.batch)
+        return logprobs_arrays(self._loaded.infer, self._waves(audios), batch=self.batch)
 
     def decode(self, logp: np.ndarray, wave: np.ndarray | None = None) -> Transcript:
         """One Transcript from log-probabilities (text, word timings and confidences); with the
@@ -202,7 +212,7 @@ class CTCRecognizer(StageBase):
     def transcribe(self, audios: Sequence[Audio]) -> list[Transcript]:
         """Transcripts of many audios, batched by length."""
         waves = self._waves(audios)
-        logps = logprobs_arrays(self._loaded[2], waves, batch=self.batch)
+        logps = logprobs_arrays(self._loaded.infer, waves, batch=self.batch)
         return [self.decode(lp, w) for lp, w in zip(logps, waves)]
 
     def map(self, values: Sequence[Audio]) -> list[Transcript]:

@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 from sonitus.errors import CheckpointError, SonitusError
 
-from .model import ModelConfig
+from .model import MODEL_NAME, ModelConfig
 
 __all__ = ["TrainConfig", "train", "MODEL_NAME", "export_model", "build_lm"]
 
-MODEL_NAME = "sonitus-asr-ctc"
 
 
 @dataclass(frozen=True)

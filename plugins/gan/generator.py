@@ -47,8 +47,7 @@ def load_generator(path: str | None = None):
     import jax
     from sonitus.checkpoints import load_checkpoint
 
-    from .model import GANConfig, build_generator, sample_latents
-    from .train import MODEL_NAME
+    from .model import MODEL_NAME, GANConfig, build_generator, sample_latents
 
     p = Path(path) if path else default_model_path()
     if not p.exists():

@@ -17,7 +17,10 @@ from typing import Any
 
 from .rolls import CLASSES, STEPS_PER_BAR
 
-__all__ = ["GANConfig", "build_generator", "build_critic", "sample_latents"]
+#: the model name chorale-GAN checkpoints carry in their header (training checkpoints add "-train")
+MODEL_NAME = "sonitus-chorale-gan"
+
+__all__ = ["MODEL_NAME", "GANConfig", "build_generator", "build_critic", "sample_latents"]
 
 
 @dataclass(frozen=True)

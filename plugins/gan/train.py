@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 from sonitus.errors import CheckpointError, SonitusError
 
-from .model import GANConfig
+from .model import MODEL_NAME, GANConfig
 
 __all__ = ["GANTrainConfig", "train", "make_steps", "MODEL_NAME", "export_model", "export_state"]
 
-MODEL_NAME = "sonitus-chorale-gan"
 
 
 @dataclass(frozen=True)

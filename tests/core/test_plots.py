@@ -18,3 +18,11 @@ def test_pictures_are_pngs(tmp_path):
     spec = spectrogram_png(audio, tmp_path / "s.png", words=[Word("la", 0.1, 0.5, 0.9)])
     for png in (roll, spec):
         assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_transcript_shows_its_words_in_jupyter():
+    from sonitus import Transcript
+
+    html = Transcript.from_words([Word("hello", 0.1, 0.4, 0.95), Word("<world>", 0.5, 0.9, 0.3)])._repr_html_()
+    assert "hello" in html and "&lt;world&gt;" in html and "0.50-0.90 s" in html
+    assert "nothing heard" in Transcript("")._repr_html_()

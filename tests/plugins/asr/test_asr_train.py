@@ -51,7 +51,8 @@ def test_resume_gives_the_same_model(tiny_corpus, tmp_path):
     from sonitus import Audio
     from sonitus.plugins.asr.recognizer import CTCRecognizer, load_model
 
-    config, _, _, header = load_model(str(resumed))
+    loaded = load_model(str(resumed))
+    config, header = loaded.config, loaded.header
     assert header["step"] == 4 and header["seed"] == 3 and config.d_model == 32
     tr = CTCRecognizer(str(resumed))(Audio.load(str(tiny_corpus.parent / "u0.wav")))
     assert isinstance(tr.text, str)
