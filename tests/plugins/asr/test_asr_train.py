@@ -173,3 +173,15 @@ def test_a_small_model_learns_its_training_words(tiny_corpus, tmp_path):
     rows = read_manifest(tiny_corpus)
     hyps = [t.text for t in CTCRecognizer(str(model), beam=1).transcribe([Audio.load(p) for p, _ in rows])]
     assert jiwer.cer([t for _, t in rows], hyps) < 0.2, hyps
+
+
+def test_a_missing_shipped_model_is_said_plainly(monkeypatch, tmp_path):
+    from sonitus.errors import CheckpointError
+    from sonitus.plugins.asr import recognizer
+
+    recognizer.load_model.cache_clear()
+    monkeypatch.setattr(recognizer, "default_model_path", lambda: tmp_path / "default.ckpt")
+    with pytest.raises(CheckpointError, match="has no speech model") as info:
+        recognizer.load_model()
+    assert "omit --model" not in str(info.value)
+    recognizer.load_model.cache_clear()
