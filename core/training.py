@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["StopSignal", "ProgressLine"]
+__all__ = ["StopSignal", "ProgressLine", "load_config"]
 
 
 class StopSignal:
@@ -97,3 +97,28 @@ class ProgressLine:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def load_config(cls, path: str | None, **overrides):
+    """An instance of the dataclass ``cls`` from a JSON file (any of its fields) and non-None
+    ``overrides`` (command-line options win); unknown keys are an error that lists the known."""
+    import json
+    from dataclasses import fields
+    from pathlib import Path
+
+    from .errors import SonitusError
+
+    data: dict = {}
+    if path:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SonitusError(f"Cannot read training config {path}: {exc}.") from exc
+        if not isinstance(data, dict):
+            raise SonitusError(f"Training config {path} must hold a JSON object of settings.")
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise SonitusError(f"Unknown training config keys {sorted(unknown)} in {path}; known: {sorted(names)}.")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return cls(**data)

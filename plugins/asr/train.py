@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +49,10 @@ class TrainConfig:
 
     @classmethod
     def load(cls, path: str | None, **overrides: Any) -> TrainConfig:
-        data: dict[str, Any] = {}
-        if path:
-            try:
-                data = json.loads(Path(path).read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                raise SonitusError(f"Cannot read training config {path}: {exc}.") from exc
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise SonitusError(f"Unknown training config keys {sorted(unknown)}; known: {sorted(names)}.")
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**data)
+        """Settings from a JSON file (``--config``) with command-line ``overrides``."""
+        from sonitus.training import load_config
+
+        return load_config(cls, path, **overrides)
 
 
 def _spec_augment(key, feats, frame_lengths):

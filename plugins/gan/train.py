@@ -12,9 +12,8 @@ ends with the same weights. Every ``sample_every`` steps the run writes
 from __future__ import annotations
 
 import functools
-import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,17 +42,10 @@ class GANTrainConfig:
 
     @classmethod
     def load(cls, path: str | None, **overrides: Any) -> GANTrainConfig:
-        data: dict[str, Any] = {}
-        if path:
-            try:
-                data = json.loads(Path(path).read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                raise SonitusError(f"Cannot read training config {path}: {exc}.") from exc
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise SonitusError(f"Unknown training config keys {sorted(unknown)}.")
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**data)
+        """Settings from a JSON file (``--config``) with command-line ``overrides``."""
+        from sonitus.training import load_config
+
+        return load_config(cls, path, **overrides)
 
 
 def make_steps(config: GANConfig, tc: GANTrainConfig):
