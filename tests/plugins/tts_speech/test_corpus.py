@@ -46,3 +46,15 @@ def test_an_existing_corpus_is_not_shrunk(tmp_path: Path):
     (tmp_path / "train.tsv").write_text("".join(f"a{i}.wav\tword\n" for i in range(5)))
     with pytest.raises(SonitusError, match="already lists 5 train"):
         build(tmp_path, train=3, dev=0)
+
+
+def test_the_default_data_folder_is_the_users_not_a_developers(monkeypatch, tmp_path):
+    from cli_helpers import run_cli
+
+    from sonitus.plugins.tts_speech import default_root
+
+    monkeypatch.delenv("SONITUS_ASR_DATA", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_root() == str(tmp_path / "sonitus" / "asr")
+    help_text = run_cli("generate", "tts-speech", "--help").stdout
+    assert "~/.local/share/sonitus/asr" in help_text and "/work/" not in help_text
