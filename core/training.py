@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["StopSignal", "ProgressLine", "load_config"]
+__all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "load_config"]
 
 
 class StopSignal:
@@ -43,6 +43,32 @@ class StopSignal:
 
         for sig, handler in self._old.items():
             signal.signal(sig, handler)
+
+    def raise_if_requested(self, step: int, saved, log: Callable[[str], None]) -> None:
+        """After the loop: say where a stopped run was saved and end with ``KeyboardInterrupt``."""
+        if self.requested:
+            log(f"stopped by {self.requested} at step {step}; saved {saved}; continue with --resume")
+            raise KeyboardInterrupt
+
+
+class CheckpointClock:
+    """When a training loop saves: every ``every`` steps and every ``minutes``, at the last
+    step (``total``), at ``until`` (a run stopped on purpose) and when a stop was requested."""
+
+    def __init__(self, every: int, minutes: float, total: int, until: int | None = None) -> None:
+        self.every, self.minutes, self.total, self.until = every, minutes, total, until
+        self.last = time.time()
+
+    def due(self, step: int, stop: StopSignal) -> bool:
+        return (step % self.every == 0 or time.time() - self.last > 60 * self.minutes or step == self.total
+                or step == self.until or bool(stop.requested))
+
+    def saved(self) -> None:
+        self.last = time.time()
+
+    def finished(self, step: int, stop: StopSignal) -> bool:
+        """Whether the loop ends after ``step`` although steps remain."""
+        return (self.until is not None and step >= self.until) or bool(stop.requested)
 
 
 class ProgressLine:

@@ -156,7 +156,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     import jax
     from flax import serialization
     from sonitus.checkpoints import load_checkpoint, save_checkpoint
-    from sonitus.training import ProgressLine, StopSignal
+    from sonitus.training import CheckpointClock, ProgressLine, StopSignal
 
     from ._data import Batcher, augment, ctc_feasible, load_corpus, pad_batch
     from .model import encode_text, features, output_lengths
@@ -261,7 +261,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     if step >= config.steps and not (out_dir / "model.ckpt").exists():
         save(final=True)
     smooth = None
-    last_save = time.time()
+    clock = CheckpointClock(config.checkpoint_every, config.checkpoint_minutes, config.steps, until)
     try:
         while step < config.steps:
             tic = time.time()
@@ -283,19 +283,16 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
                                 "seconds": round(elapsed, 1)})
             bar.update(step, force=dev_cer is not None, loss=smooth,
                        dev_CER=history[-1]["dev_cer"] if history else "-")
-            due = step % config.checkpoint_every == 0 or time.time() - last_save > 60 * config.checkpoint_minutes
-            if due or step == config.steps or step == until or stop.requested:
+            if clock.due(step, stop):
                 save(final=step == config.steps)
-                last_save = time.time()
-            if (until is not None and step >= until) or stop.requested:
+                clock.saved()
+            if clock.finished(step, stop):
                 break
     finally:
         stop.restore()
         pool.shutdown(cancel_futures=True)
         bar.close()
-    if stop.requested:
-        log(f"stopped by {stop.requested} at step {step}; saved {last}; continue with --resume")
-        raise KeyboardInterrupt
+    stop.raise_if_requested(step, last, log)
     if step < config.steps:
         log(f"stopped at step {step} of {config.steps}; continue with --resume")
         return last

@@ -116,7 +116,7 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     import jax
     from flax import serialization
     from sonitus.checkpoints import load_checkpoint, save_checkpoint
-    from sonitus.training import ProgressLine, StopSignal
+    from sonitus.training import CheckpointClock, ProgressLine, StopSignal
 
     from .chorales import Chorales
     from .rolls import one_hot, to_score
@@ -165,12 +165,13 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     def batch(s: int) -> np.ndarray:
         rng = np.random.default_rng([seed, 7, s])
         idx = rng.integers(0, len(data), (config.n_critic, config.batch))
-        return one_hot(data[idx.ravel()]).reshape(config.n_critic, config.batch, *one_hot(data[:1]).shape[1:])
+        rolls = one_hot(data[idx.ravel()])
+        return rolls.reshape(config.n_critic, config.batch, *rolls.shape[1:])
 
     stop = StopSignal()
     bar = ProgressLine("training chorale GAN", config.steps, step, progress=progress, log=log,
                        per_epoch=max(1, len(data) // (config.batch * config.n_critic)))
-    last_save = time.time()
+    clock = CheckpointClock(config.checkpoint_every, config.checkpoint_minutes, config.steps, until)
     try:
         while step < config.steps:
             tic = time.time()
@@ -186,18 +187,15 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
             bar.update(step, wasserstein=distance)
             if step % config.sample_every == 0 or step == config.steps:
                 _write_samples(out_dir / "samples", step, gen, state["g"], mc, to_score)
-            due = step % config.checkpoint_every == 0 or time.time() - last_save > 60 * config.checkpoint_minutes
-            if due or step == config.steps or step == until or stop.requested:
+            if clock.due(step, stop):
                 save(final=step == config.steps)
-                last_save = time.time()
-            if (until is not None and step >= until) or stop.requested:
+                clock.saved()
+            if clock.finished(step, stop):
                 break
     finally:
         stop.restore()
         bar.close()
-    if stop.requested:
-        log(f"stopped by {stop.requested} at step {step}; saved {last}; continue with --resume")
-        raise KeyboardInterrupt
+    stop.raise_if_requested(step, last, log)
     if step < config.steps:
         return last
     log(f"done: {step} steps in {elapsed / 60:.1f} min; model {out_dir / 'model.ckpt'}")
