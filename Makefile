@@ -16,7 +16,7 @@ ASR_DATA ?= $(HOME)/.local/share/sonitus/asr
 ASR_RUN ?= runs/asr
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
-.PHONY: demo test test-slow bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model
+.PHONY: demo test test-slow bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model notes-model
 
 help:
 	@echo "make demo       set up and run the demo (speech and music journeys)"
@@ -26,6 +26,7 @@ help:
 	@echo "make asr-data   install the extra training voices and synthesise the speech corpus"
 	@echo "make asr-model  train the speech model from scratch (round 1, about 2.5 h on 2 cores; docs/asr.md)"
 	@echo "make gan-model  train the chorale GAN from scratch (round 1; docs/gan.md)"
+	@echo "make notes-model train the notes GAN from scratch (round 1; docs/gan.md)"
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -92,6 +93,10 @@ asr-model: asr-data
 # Round 1 of the shipped chorale GAN; later rounds add --init shipped (docs/gan.md).
 gan-model: venv
 	$(VENV)/bin/sonitus train gan chorales --out runs/gan --config plugins/gan/recipes/round1.json
+
+# Round 1 of the shipped notes GAN; later rounds add --init shipped (docs/gan.md).
+notes-model: venv
+	$(VENV)/bin/sonitus train gan notes --out runs/notes --config plugins/gan/recipes/notes-round1.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-output

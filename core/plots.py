@@ -108,3 +108,22 @@ def pianoroll_html(score: Score) -> str:
         png = pianoroll_png(score, Path(tmp) / "roll.png", width=9)
         data = base64.b64encode(png.read_bytes()).decode("ascii")
     return f'<div>{score!r}<br><img src="data:image/png;base64,{data}"/></div>'
+
+
+def image_grid_png(images, path: str | os.PathLike[str], *, titles=(), columns: int = 4,
+                   title: str | None = None) -> Path:
+    """Images ``[rows, cols]`` each (e.g. spectrograms ``[freq, frames]``, low frequencies first)
+    drawn in a grid, ``columns`` across, each with its title from ``titles``."""
+    plt = _figure()
+    images = [np.asarray(im) for im in images]
+    rows = max(1, -(-len(images) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.0 * rows), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(images[i], origin="lower", aspect="auto", cmap="magma")
+            if i < len(titles):
+                ax.set_title(titles[i], fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return _save(plt, fig, path)

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "load_config"]
+__all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "load_config", "ConfigDict"]
 
 
 class StopSignal:
@@ -148,3 +148,23 @@ def load_config(cls, path: str | None, **overrides):
         raise SonitusError(f"Unknown training config keys {sorted(unknown)} in {path}; known: {sorted(names)}.")
     data.update({k: v for k, v in overrides.items() if v is not None})
     return cls(**data)
+
+
+class ConfigDict:
+    """Mixin for the frozen dataclasses that size a model and travel in checkpoint headers.
+
+    ``from_dict`` ignores keys the class does not know (a header written by a newer
+    version still loads); ``to_dict`` is the JSON-ready form.
+    """
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        from dataclasses import fields
+
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return asdict(self)

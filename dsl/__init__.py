@@ -25,7 +25,7 @@ from sonitus.score import Score
 from sonitus.stages import StageBase
 from sonitus.values import Transcript
 
-__all__ = ["Pipeline", "load", "recognize", "save", "stage", "text", "stages"]
+__all__ = ["Pipeline", "griffin_lim", "load", "recognize", "save", "stage", "text", "stages"]
 
 
 def stage(name: str, **options: Any) -> StageBase:
@@ -50,6 +50,14 @@ def recognize(recognizer: str = "ctc", **options: Any) -> Pipeline:
     if rate:
         front.append(registry.stage("resample", sample_rate=int(rate)))
     return Pipeline([*front, model])
+
+
+def griffin_lim(n_iter: int = 32, **options: Any) -> StageBase:
+    """The registered ``griffin-lim`` stage: Spectrogram -> Audio (e.g. after ``notes-gan``)::
+
+        (m.generate("notes-gan", pitch=60, instrument="piano") >> griffin_lim() >> save("n.wav")).run()
+    """
+    return get_registry().stage("griffin-lim", n_iter=n_iter, **options)
 
 
 def stages() -> list[str]:

@@ -42,7 +42,11 @@ class Key:
             close = difflib.get_close_matches(scale, list(SCALES), n=3, cutoff=0.5)
             raise MusicError(f"unknown scale {scale!r}." + (f" Did you mean {', '.join(close)}?" if close else
                                                              f" Known: {', '.join(SCALES)}."))
-        return cls(parse_pitch_class(parts[0]), scale)
+        try:
+            tonic = parse_pitch_class(parts[0])
+        except MusicError as exc:
+            raise MusicError(f"{text!r} is not a key: {exc}") from None
+        return cls(tonic, scale)
 
     @property
     def steps(self) -> tuple[int, ...]:

@@ -79,6 +79,24 @@ class Track:
         return replace(self, phrase=self.phrase & (other.phrase if isinstance(other, Track) else other))
 
 
+#: the tempo range a MIDI file can carry: set_tempo holds microseconds a beat in 24 bits
+MIN_TEMPO, MAX_TEMPO = 60_000_000 / 0xFFFFFF, 1000.0
+
+
+def _check_tempo(bpm) -> None:
+    try:
+        value = float(bpm)
+    except (TypeError, ValueError):
+        raise MusicError(f"tempo must be a number of beats per minute, not {bpm!r}.") from None
+    if not MIN_TEMPO <= value <= MAX_TEMPO:
+        raise MusicError(f"tempo {bpm} bpm is out of range: MIDI can carry {MIN_TEMPO:.2f}-{MAX_TEMPO:g} bpm.")
+
+
+def _check_bar(bar) -> None:
+    if isinstance(bar, bool) or not isinstance(bar, int) or bar < 1:
+        raise MusicError(f"bars are counted from 1; got bar {bar!r}.")
+
+
 @dataclass(frozen=True)
 class Song:
     """Tracks with a tempo and a meter (and changes of them), plus named sections.
@@ -96,8 +114,7 @@ class Song:
     key: Key | None = None
 
     def __post_init__(self) -> None:
-        if not 1 <= self.tempo <= 1000:
-            raise MusicError(f"tempo {self.tempo} bpm is out of range 1-1000.")
+        _check_tempo(self.tempo)
         _meter(self.meter)
 
     @property
@@ -133,10 +150,13 @@ class Song:
 
     def change_tempo(self, bar: int, bpm: float) -> Song:
         """Set the tempo to ``bpm`` from the start of ``bar`` (1-based)."""
+        _check_bar(bar)
+        _check_tempo(bpm)
         return replace(self, tempo_changes=self.tempo_changes + ((self.beats_per_bar * (bar - 1), float(bpm)),))
 
     def change_meter(self, bar: int, meter: str) -> Song:
         """Set the meter from the start of ``bar`` (1-based; bars before it use the current meter)."""
+        _check_bar(bar)
         _meter(meter)
         return replace(self, meter_changes=self.meter_changes + ((self.beats_per_bar * (bar - 1), meter),))
 

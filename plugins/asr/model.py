@@ -9,10 +9,10 @@ valid output frames of each item. Index 0 of the vocabulary is the CTC blank.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from sonitus.text import ALPHABET
+from sonitus.training import ConfigDict
 
 __all__ = ["MODEL_NAME", "ModelConfig", "VOCAB", "encode_text", "decode_ids", "build_model", "features", "output_lengths"]
 
@@ -35,7 +35,7 @@ def decode_ids(ids) -> str:
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(ConfigDict):
     """Sizes of the recogniser. ``subsample`` is fixed at 4 (two stride-2 convolutions)."""
 
     sample_rate: int = 16000
@@ -51,13 +51,6 @@ class ModelConfig:
     dropout: float = 0.1
     vocab: int = len(VOCAB)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @property
     def frame_rate(self) -> float:

@@ -45,6 +45,7 @@ class TrainConfig:
     max_seconds: float = 10.0
     spec_augment: bool = True
     augment: bool = True
+    vtlp: float = 0.0
     model: dict = field(default_factory=lambda: {"layers": 4, "conv_channels": 32, "d_model": 144})
 
     @classmethod
@@ -75,6 +76,38 @@ def _spec_augment(key, feats, frame_lengths):
     return jnp.where(mask, feats, 0.0)
 
 
+def vtlp_sources(config: ModelConfig, alpha):
+    """Fractional mel-bin indices ``[batch, n_mels]`` that vocal-tract-length perturbation reads.
+
+    Frequencies are scaled by ``alpha`` (one factor per utterance; > 1 moves formants up, as a
+    shorter vocal tract does) below a boundary, and mapped linearly above it so that the band
+    edge stays put (Jaitly & Hinton 2013). Independent of tempo and pitch, unlike speed
+    perturbation.
+    """
+    import jax.numpy as jnp
+    from sonitus.dsp.mel import mel_frequencies
+
+    fmax = config.sample_rate / 2
+    centres = jnp.asarray(mel_frequencies(config.n_mels + 2, 0.0, fmax)[1:-1], jnp.float32)
+    alpha = jnp.asarray(alpha, jnp.float32)[:, None]
+    boundary = 0.8 * fmax * jnp.minimum(alpha, 1.0)
+    # inverse warp: the output frequency f was at f / alpha in the input
+    upper = boundary / alpha + (centres - boundary) * (fmax - boundary / alpha) / (fmax - boundary)
+    source = jnp.where(centres <= boundary, centres / alpha, upper)
+    return jnp.interp(source, centres, jnp.arange(config.n_mels, dtype=jnp.float32))
+
+
+def warp_features(feats, sources):
+    """Features ``[batch, frames, n_mels]`` read at fractional bins ``sources`` ``[batch, n_mels]``."""
+    import jax.numpy as jnp
+
+    lo = jnp.floor(sources).astype(jnp.int32)
+    hi = jnp.minimum(lo + 1, feats.shape[-1] - 1)
+    w = (sources - lo)[:, None, :]
+    take = lambda idx: jnp.take_along_axis(feats, jnp.broadcast_to(idx[:, None, :], feats.shape), axis=-1)  # noqa: E731
+    return take(lo) * (1 - w) + take(hi) * w
+
+
 def make_steps(config: ModelConfig, tc: TrainConfig):
     """(module, optimizer, train_step, eval_fn) as jitted functions."""
     import jax
@@ -91,6 +124,10 @@ def make_steps(config: ModelConfig, tc: TrainConfig):
 
     def loss_fn(params, x, lengths, labels, label_pad, key):
         feats, frames = features(config, x, lengths)
+        if tc.vtlp > 0:
+            alpha = jax.random.uniform(jax.random.fold_in(key, 2), (x.shape[0],), minval=1 - tc.vtlp,
+                                       maxval=1 + tc.vtlp)
+            feats = warp_features(feats, vtlp_sources(config, alpha))
         if tc.spec_augment:
             feats = _spec_augment(jax.random.fold_in(key, 1), feats, frames)
         logp, out_len = module.apply(params, feats, frames, train=True, rngs={"dropout": key})

@@ -1,13 +1,15 @@
-"""Built-in generative-music plugin: the chorale GAN (four-part chorales as Scores).
+"""Built-in generative-music plugin: the chorale GAN (Scores) and the notes GAN (audio notes).
 
-Stage ``chorale-gan`` (generator, nothing -> Score); dataset ``chorales`` (Bach's chorales
-from music21's corpus as voice rolls); commands ``sonitus generate chorale``,
-``sonitus train gan chorales`` and ``sonitus eval gan chorales``. See docs/gan.md.
+Stages ``chorale-gan`` (generator, nothing -> Score) and ``notes-gan`` (generator, nothing ->
+Spectrogram, for ``griffin-lim``); datasets ``chorales`` (Bach's chorales from music21's
+corpus as voice rolls) and ``gm-notes`` (FluidSynth-rendered notes as log-mel images);
+commands ``sonitus generate chorale|note``, ``sonitus train gan chorales|notes`` and
+``sonitus eval gan chorales|notes``. See docs/gan.md.
 """
 
 from __future__ import annotations
 
-from sonitus import Score, hookimpl
+from sonitus import Score, Spectrogram, hookimpl
 
 
 def chorale_gan(model: str | None = None, bars: int = 8, seed: int = 0, key: str = "C", tempo: float = 80.0,
@@ -17,6 +19,21 @@ def chorale_gan(model: str | None = None, bars: int = 8, seed: int = 0, key: str
 
     return ChoraleGenerator(model, bars=bars, seed=seed, key=key, tempo=tempo, temperature=temperature,
                             program=program)
+
+
+def notes_gan(model: str | None = None, pitch: int = 60, instrument: str = "piano", velocity: int = 100,
+              seed: int = 0):
+    """A new instrument note (Spectrogram, 1 s at 16 kHz) from the notes GAN: pitch, instrument, velocity, seed."""
+    from .note_generator import NoteGenerator
+
+    return NoteGenerator(model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
+
+
+def gm_notes_dataset(root: str | None = None):
+    """Single notes of six instrument families rendered with FluidSynth, as log-mel images, with a held-out split."""
+    from .notes import GMNotes
+
+    return GMNotes(root)
 
 
 def chorales_dataset(root: str | None = None):
@@ -30,20 +47,32 @@ def chorales_dataset(root: str | None = None):
 def register_generators(register):
     register("chorale-gan", chorale_gan, consumes=None, produces=Score,
              description="Four-part (SATB) chorales from a MuseGAN-style WGAN-GP trained on Bach.")
+    register("notes-gan", notes_gan, consumes=None, produces=Spectrogram,
+             description="Instrument notes (pitch, family, velocity) from a conditional SpecGAN-style WGAN-GP.")
 
 
 @hookimpl
 def register_datasets(register):
     register("chorales", chorales_dataset, description="Bach's chorales from music21's corpus as SATB voice rolls.")
+    register("gm-notes", gm_notes_dataset,
+             description="General MIDI notes of six instrument families (FluidSynth) as log-mel images.")
 
 
 @hookimpl
 def register_commands(cli):
     import click
 
-    from ._cli import eval_gan_chorales, generate_chorale, train_gan_chorales
+    from ._cli import (
+        eval_gan_chorales,
+        eval_gan_notes,
+        generate_chorale,
+        generate_note,
+        train_gan_chorales,
+        train_gan_notes,
+    )
 
-    for group_name, command in (("train", train_gan_chorales), ("eval", eval_gan_chorales)):
+    for group_name, command in (("train", train_gan_chorales), ("eval", eval_gan_chorales),
+                                ("train", train_gan_notes), ("eval", eval_gan_notes)):
         group = cli.commands[group_name]
         gan = group.commands.get("gan")
         if gan is None:
@@ -51,3 +80,4 @@ def register_commands(cli):
             group.add_command(gan)
         gan.add_command(command)
     cli.commands["generate"].add_command(generate_chorale)
+    cli.commands["generate"].add_command(generate_note)

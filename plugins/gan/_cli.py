@@ -43,18 +43,48 @@ def generate_chorale(output: Path, bars: int, seed: int, key: str, tempo: float,
     click.echo(f"wrote {output} ({bars} bars in {key}, seed {seed})")
 
 
-@click.command("chorales")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder (checkpoints, samples).")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="JSON file of training settings (steps, batch, n_critic, lr, model sizes).")
-@click.option("--resume", is_flag=True, help="Continue an interrupted run from OUT/last.ckpt.")
-@click.option("--init", default=None,
-              help="Start from this model's generator and critic with fresh optimisers ('shipped' = the shipped one).")
-@click.option("--seed", default=0, show_default=True)
-@click.option("--steps", type=int, default=None, help="Override the number of steps.")
-def train_gan_chorales(out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
-                       steps: int | None) -> None:
-    """Train the chorale GAN (WGAN-GP) on Bach's chorales from music21's corpus.
+def _train_command(name: str, doc: str, settings: str, load):
+    """A ``sonitus train gan NAME`` command; ``load()`` returns (config class, train, shipped model path)."""
+
+    @click.command(name, help=doc)
+    @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder (checkpoints, samples).")
+    @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+                  help=f"JSON file of training settings ({settings}).")
+    @click.option("--resume", is_flag=True, help="Continue an interrupted run from OUT/last.ckpt.")
+    @click.option("--init", default=None,
+                  help="Start from this model's generator and critic with fresh optimisers ('shipped' = the shipped "
+                       "one).")
+    @click.option("--seed", default=0, show_default=True)
+    @click.option("--steps", type=int, default=None, help="Override the number of steps.")
+    def command(out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
+                steps: int | None) -> None:
+        from sonitus.errors import ParameterError
+
+        config_class, train, shipped = load()
+        if resume and init:
+            raise ParameterError("Give --resume (continue this run) or --init (start a new round), not both.")
+        model = train(out, config=config_class.load(config_path, steps=steps), seed=seed, resume=resume,
+                      init=str(shipped()) if init == "shipped" else init)
+        click.echo(f"model: {model}")
+
+    return command
+
+
+def _chorale_trainer():
+    from .generator import default_model_path
+    from .train import GANTrainConfig, train
+
+    return GANTrainConfig, train, default_model_path
+
+
+def _notes_trainer():
+    from .note_generator import default_model_path
+    from .notes_train import NotesTrainConfig, train
+
+    return NotesTrainConfig, train, default_model_path
+
+
+train_gan_chorales = _train_command("chorales", """Train the chorale GAN (WGAN-GP) on Bach's chorales from music21's corpus.
 
     Builds the dataset on first use (about two minutes). Writes samples (MIDI and a piano
     roll PNG) every 500 steps and checkpoints every 10 minutes and on Ctrl-C.
@@ -62,18 +92,17 @@ def train_gan_chorales(out: str, config_path: str | None, resume: bool, init: st
     \b
     First round:  sonitus train gan chorales --out runs/gan
     Next rounds:  sonitus train gan chorales --out runs/gan2 --init shipped
-    """
-    from sonitus.errors import ParameterError
+    """, "steps, batch, n_critic, lr, model sizes", _chorale_trainer)
 
-    from .generator import default_model_path
-    from .train import GANTrainConfig, train
+train_gan_notes = _train_command("notes", """Train the notes GAN (conditional WGAN-GP over log-mel notes) on gm-notes.
 
-    if resume and init:
-        raise ParameterError("Give --resume (continue this run) or --init (start a new round), not both.")
-    config = GANTrainConfig.load(config_path, steps=steps)
-    model = train(out, config=config, seed=seed, resume=resume,
-                  init=str(default_model_path()) if init == "shipped" else init)
-    click.echo(f"model: {model}")
+    Renders the dataset with FluidSynth on first use (about a minute). Writes a PNG grid
+    of sample spectrograms every 250 steps and checkpoints every 10 minutes and on Ctrl-C.
+
+    \b
+    First round:  sonitus train gan notes --out runs/notes
+    Next rounds:  sonitus train gan notes --out runs/notes2 --init shipped
+    """, "steps, batch, n_critic, lr, aux_weight, model sizes", _notes_trainer)
 
 
 @click.command("chorales")
@@ -120,3 +149,60 @@ def evaluate(*, model: str | None = None, count: int = 200, seed: int = 0) -> di
     generated = np.stack(rolls[:count])
     return {"held-out real": report(held_out, train), "chorale GAN": report(generated, train),
             "random": report(random_diatonic(train, count, seed=seed), train)}
+
+
+@click.command("note")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Audio file to write (.wav, .flac or .ogg), 1 s at 16 kHz.")
+@click.option("--pitch", default=60, show_default=True, help="MIDI note number (36-84; 60 is middle C).")
+@click.option("--instrument", default="piano", show_default=True,
+              type=click.Choice(["piano", "guitar", "organ", "strings", "brass", "flute"]))
+@click.option("--velocity", default=100, show_default=True, help="MIDI velocity 1-127.")
+@click.option("--seed", default=0, show_default=True, help="Which note: the same seed writes the same one.")
+@click.option("--iterations", default=64, show_default=True, help="Griffin-Lim iterations (more: cleaner phase).")
+@click.option("--model", default=None, help="Checkpoint (default: the notes GAN shipped with sonitus).")
+def generate_note(output: Path, pitch: int, instrument: str, velocity: int, seed: int, iterations: int,
+                  model: str | None) -> None:
+    """Synthesise a new instrument note with the notes GAN, rendered with Griffin-Lim.
+
+    \b
+    Examples:
+      sonitus generate note --pitch 60 --instrument piano -o c4.wav
+      sonitus generate note --pitch 43 --instrument brass --velocity 110 --seed 3 -o g2.wav
+    """
+    from sonitus.dsl import save, stage
+    from sonitus.errors import ParameterError
+
+    if output.suffix.lower() not in (".wav", ".flac", ".ogg"):
+        raise ParameterError(f"cannot write {output.name}: use .wav, .flac or .ogg.")
+    note = stage("notes-gan", model=model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
+    (note >> stage("griffin-lim", n_iter=iterations) >> save(output)).run()
+    click.echo(f"wrote {output} ({instrument}, MIDI {pitch}, velocity {velocity}, seed {seed})")
+
+
+@click.command("notes")
+@click.option("--model", default=None, help="Checkpoint (default: the shipped notes GAN).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def eval_gan_notes(model: str | None, as_json: bool) -> None:
+    """Pitch accuracy, instrument accuracy and Fréchet distance of generated notes, beside
+    held-out real notes and a noise baseline.
+
+    Pitch: a YIN f0 estimate of the Griffin-Lim rendering within a semitone of the asked
+    pitch. Instrument and distance: a small CNN trained on the real training notes.
+    """
+    from .notes_metrics import evaluate as evaluate_notes
+
+    result = evaluate_notes(model=model)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    rows = list(result)
+    click.echo(f"{'metric':34s}" + "".join(f"{r:>14s}" for r in rows))
+    lines = [("pitch accuracy (all pitches)", lambda r: r["pitch_accuracy"]),
+             ("pitch accuracy (MIDI 48-72)", lambda r: r["pitch_accuracy_48_72"])]
+    lines += [(f"  {name}", lambda r, name=name: r["pitch_accuracy_48_72_by_instrument"].get(name, float("nan")))
+              for name in result[rows[0]]["pitch_accuracy_48_72_by_instrument"]]
+    lines += [("instrument accuracy", lambda r: r["instrument_accuracy"]),
+              ("Fréchet distance (lower: closer)", lambda r: r["frechet_distance"])]
+    for label, get in lines:
+        click.echo(f"{label:34s}" + "".join(f"{get(result[r]):14.3f}" for r in rows))

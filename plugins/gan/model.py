@@ -12,8 +12,9 @@ critic maps such a tensor (or one-hot real rolls) to ``[batch]`` scores.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+
+from sonitus.training import ConfigDict
 
 from .rolls import CLASSES, STEPS_PER_BAR
 
@@ -24,7 +25,7 @@ __all__ = ["MODEL_NAME", "GANConfig", "build_generator", "build_critic", "sample
 
 
 @dataclass(frozen=True)
-class GANConfig:
+class GANConfig(ConfigDict):
     """Sizes of the chorale GAN (stored in the checkpoint header)."""
 
     bars: int = 4
@@ -34,14 +35,6 @@ class GANConfig:
     z_temporal: int = 16
     width: int = 192
     critic_width: int = 128
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GANConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def sample_latents(key, batch: int, config: GANConfig) -> dict:

@@ -12,14 +12,15 @@ ends with the same weights. Every ``sample_every`` steps the run writes
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sonitus.errors import CheckpointError, SonitusError
+from sonitus.errors import SonitusError
 
+from . import _rounds
+from ._rounds import starting_state
 from .model import MODEL_NAME, GANConfig
 
 __all__ = ["GANTrainConfig", "train", "make_steps", "MODEL_NAME", "export_model", "export_state"]
@@ -114,9 +115,6 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     (the next round of a training campaign); ``resume`` continues ``out/last.ckpt`` exactly.
     """
     import jax
-    from flax import serialization
-    from sonitus.checkpoints import load_checkpoint, save_checkpoint
-    from sonitus.training import CheckpointClock, ProgressLine, StopSignal
 
     from .chorales import Chorales
     from .rolls import one_hot, to_score
@@ -132,95 +130,35 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     gen, _, init_state, train_step = make_steps(mc, config)
     key = jax.random.PRNGKey(seed)
     state = init_state(jax.random.fold_in(key, 0))
-    step, history, elapsed = 0, [], 0.0
     last = out_dir / "last.ckpt"
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed,
               "data": {"segments": int(len(data)), "dataset": "chorales (music21 Bach corpus, C major / A minor)"}}
-    if resume:
-        if not last.exists():
-            raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
-        ckpt = load_checkpoint(last, model=MODEL_NAME + "-train")
-        state = serialization.from_state_dict(state, ckpt.state)
-        step, history = ckpt.step, ckpt.header.get("history", [])
-        elapsed = float(ckpt.header.get("train_seconds", 0.0))
-        log(f"resumed at step {step}")
-    elif init:
-        ckpt = load_checkpoint(init)
-        if ckpt.header.get("model") != MODEL_NAME or "critic" not in ckpt.state:
-            raise CheckpointError(f"--init {init} is not a chorale-GAN model checkpoint with its critic.")
-        if GANConfig.from_dict(ckpt.config) != mc:
-            raise CheckpointError(f"--init {init} has model config {ckpt.config}; set 'model' in --config to match.")
-        state = {**state, "g": serialization.from_state_dict(state["g"], ckpt.state["params"]),
-                 "c": serialization.from_state_dict(state["c"], ckpt.state["critic"])}
-        header["rounds"] = list(ckpt.header.get("rounds", [])) + [
-            {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0)}]
-        log(f"initialised from {init} (step {ckpt.step}); fresh optimisers")
+    state, step, history, elapsed = starting_state(state, header, last=last, resume=resume, init=init,
+                                                   model_name=MODEL_NAME, config=mc, config_cls=GANConfig, log=log)
 
-    def save(final: bool = False) -> None:
-        extra = {"history": history, "train_seconds": round(elapsed, 1)}
-        save_checkpoint(last, state, model=MODEL_NAME + "-train", step=step, **header, **extra)
-        if final:
-            export_state(state, out_dir / "model.ckpt", step=step, header={**header, **extra})
-
-    def batch(s: int) -> np.ndarray:
+    def batch(s: int) -> tuple[np.ndarray]:
         rng = np.random.default_rng([seed, 7, s])
         idx = rng.integers(0, len(data), (config.n_critic, config.batch))
         rolls = one_hot(data[idx.ravel()])
-        return rolls.reshape(config.n_critic, config.batch, *rolls.shape[1:])
+        return (rolls.reshape(config.n_critic, config.batch, *rolls.shape[1:]),)
 
-    stop = StopSignal()
-    bar = ProgressLine("training chorale GAN", config.steps, step, progress=progress, log=log,
-                       per_epoch=max(1, len(data) // (config.batch * config.n_critic)))
-    clock = CheckpointClock(config.checkpoint_every, config.checkpoint_minutes, config.steps, until)
-    try:
-        while step < config.steps:
-            tic = time.time()
-            state, metrics = train_step(state, batch(step), jax.random.fold_in(key, step + 1))
-            distance = float(metrics["wasserstein"])
-            if not np.isfinite(distance):
-                raise SonitusError(f"Training diverged at step {step}; lower lr in --config.")
-            step += 1
-            elapsed += time.time() - tic
-            if step % 50 == 0:
-                history.append({"step": step, "wasserstein": round(distance, 4),
-                                "g_loss": round(float(metrics["g_loss"]), 4), "seconds": round(elapsed, 1)})
-            bar.update(step, wasserstein=distance)
-            if step % config.sample_every == 0 or step == config.steps:
-                _write_samples(out_dir / "samples", step, gen, state["g"], mc, to_score)
-            if clock.due(step, stop):
-                save(final=step == config.steps)
-                clock.saved()
-            if clock.finished(step, stop):
-                break
-    finally:
-        stop.restore()
-        bar.close()
-    stop.raise_if_requested(step, last, log)
-    if step < config.steps:
-        return last
-    log(f"done: {step} steps in {elapsed / 60:.1f} min; model {out_dir / 'model.ckpt'}")
-    return out_dir / "model.ckpt"
+    return _rounds.run_steps(
+        title="training chorale GAN", out_dir=out_dir, model_name=MODEL_NAME, state=state, step=step,
+        history=history, elapsed=elapsed, header=header, config=config, key=key, batch=batch,
+        train_step=train_step, export=export_state, progress=progress, log=log, until=until,
+        per_epoch=max(1, len(data) // (config.batch * config.n_critic)),
+        sample=lambda s, st: _write_samples(out_dir / "samples", s, gen, st["g"], mc, to_score))
 
 
 def export_state(state: dict, out: str | Path, *, step: int, header: dict) -> Path:
     """The shipped form of a training state: generator and critic parameters, no optimiser
-    state (a later round resumes from them with fresh optimisers). ``header["config"]`` is
-    the :class:`GANConfig` as a dict."""
-    from sonitus.checkpoints import save_checkpoint
-
-    extra = {k: v for k, v in header.items() if k not in ("model", "config", "step", "version")}
-    return save_checkpoint(out, {"params": state["g"], "critic": state["c"]}, model=MODEL_NAME,
-                           config=header["config"], step=step, **extra)
+    state (a later round starts from them with fresh optimisers)."""
+    return _rounds.export_state(state, out, model_name=MODEL_NAME, step=step, header=header)
 
 
 def export_model(checkpoint: str | Path, out: str | Path) -> Path:
     """Write a training checkpoint (``last.ckpt``, any step) as a model checkpoint for ``--model``."""
-    from sonitus.checkpoints import load_checkpoint
-
-    ckpt = load_checkpoint(checkpoint)
-    if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
-        raise CheckpointError(f"{checkpoint} holds a '{ckpt.header.get('model')}' model, not {MODEL_NAME}.")
-    return export_state(ckpt.state, out, step=ckpt.step, header=ckpt.header)
+    return _rounds.export_model(checkpoint, out, model_name=MODEL_NAME)
 
 
 def _write_samples(folder: Path, step: int, gen, params, config: GANConfig, to_score) -> None:

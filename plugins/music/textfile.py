@@ -58,11 +58,13 @@ def parse_song_text(text: str) -> Song:
     if not blocks:
         raise DSLSyntaxError("no tracks", line=max(1, len(lines)), column=1, expected="a [track] header",
                              source=text)
+    tempo = settings.get("tempo", "120")
     try:
-        song = new_song(tempo=float(settings.get("tempo", 120)), meter=settings.get("meter", "4/4"),
-                        key=settings.get("key"))
+        bpm = float(tempo)
     except ValueError:
-        raise MusicError(f"tempo must be a number of beats per minute, not {settings['tempo']!r}.") from None
+        raise MusicError(f"tempo must be a number of beats per minute, not {tempo!r}.") from None
+    # meter and key are checked where they are parsed, and their errors name them
+    song = new_song(tempo=bpm, meter=settings.get("meter", "4/4"), key=settings.get("key"))
     for name, instrument, number, body in blocks:
         drums = instrument.lower() == "drums" or name.lower() == "drums"
         padded = "\n" * number + "\n".join(body)  # keep the file's line numbers in errors

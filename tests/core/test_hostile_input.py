@@ -36,3 +36,32 @@ def test_a_plugin_that_calls_sys_exit_is_isolated():
     registry = make_registry(Exits)
     record = next(r for r in registry.plugins() if r.error)
     assert "sys.exit(3)" in record.error
+
+
+@pytest.mark.parametrize("header, culprit", [
+    ("tempo: fast", "tempo must be a number"),
+    ("tempo: 96\nmeter: 5/0", "meter"),
+    ("key: H major", "key"),
+    ("tempo: 2", "MIDI can carry 3.58-1000 bpm"),
+])
+def test_song_text_errors_name_the_setting_at_fault(header, culprit):
+    from sonitus.errors import MusicError
+    from sonitus.plugins.music.textfile import parse_song_text
+
+    with pytest.raises(MusicError, match=culprit) as info:
+        parse_song_text(f"{header}\n[piano]\nC4 D4 E4\n")
+    if "tempo" not in header.split("\n")[-1]:
+        assert "tempo" not in str(info.value)
+
+
+@pytest.mark.parametrize("call, culprit", [
+    (lambda s: s.change_tempo(2, 0), "tempo 0 bpm is out of range"),
+    (lambda s: s.change_tempo(0, 120), "bars are counted from 1"),
+    (lambda s: s.change_meter(-1, "3/4"), "bars are counted from 1"),
+])
+def test_tempo_and_bar_changes_are_checked_when_made(call, culprit):
+    from sonitus.dsl import music as m
+    from sonitus.errors import MusicError
+
+    with pytest.raises(MusicError, match=culprit):
+        call(m.song(tempo=100))

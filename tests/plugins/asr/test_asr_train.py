@@ -185,3 +185,23 @@ def test_a_missing_shipped_model_is_said_plainly(monkeypatch, tmp_path):
         recognizer.load_model()
     assert "omit --model" not in str(info.value)
     recognizer.load_model.cache_clear()
+
+
+def test_vtlp_moves_formants_and_keeps_the_band_edges():
+    from sonitus.plugins.asr.model import ModelConfig
+    from sonitus.plugins.asr.train import vtlp_sources, warp_features
+
+    config = ModelConfig()
+    sources = np.asarray(vtlp_sources(config, np.array([1.0, 1.1, 0.9])))
+    bins = np.arange(config.n_mels)
+    np.testing.assert_allclose(sources[0], bins, atol=1e-4)      # alpha 1: identity
+    assert np.all(np.diff(sources, axis=1) > 0)                  # a warp, never a fold
+    middle = config.n_mels // 2
+    # alpha > 1 (shorter vocal tract) reads lower bins, so formants move up; < 1 the reverse
+    assert sources[1, middle] < middle - 1 and sources[2, middle] > middle + 1
+    assert sources[1, 0] == 0 and abs(sources[1, -1] - (config.n_mels - 1)) < 1.0
+    # a peak at bin 30 moves up under alpha 1.1
+    feats = np.zeros((2, 3, config.n_mels), np.float32)
+    feats[:, :, 30] = 1.0
+    warped = np.asarray(warp_features(feats, sources[:2]))
+    assert np.argmax(warped[0, 0]) == 30 and np.argmax(warped[1, 0]) > 30

@@ -50,7 +50,6 @@ def test_an_existing_corpus_is_not_shrunk(tmp_path: Path):
 
 def test_the_default_data_folder_is_the_users_not_a_developers(monkeypatch, tmp_path):
     from cli_helpers import run_cli
-
     from sonitus.plugins.tts_speech import default_root
 
     monkeypatch.delenv("SONITUS_ASR_DATA", raising=False)

@@ -1,0 +1,120 @@
+"""What the GAN trainers share: where a run starts (fresh, ``--resume``, ``--init``) and the
+shipped form of a training state (generator + critic, no optimiser state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sonitus.errors import CheckpointError
+
+
+def starting_state(state: dict, header: dict, *, last: Path, resume: bool, init: str | None, model_name: str,
+                   config, config_cls, log) -> tuple[dict, int, list, float]:
+    """``(state, step, history, train_seconds)`` to start from; updates ``header["rounds"]``.
+
+    ``resume`` continues ``last`` exactly; ``init`` takes a model checkpoint's generator and
+    critic (a new round of a campaign, fresh optimisers); else the fresh ``state``.
+    """
+    from flax import serialization
+    from sonitus.checkpoints import load_checkpoint
+
+    if resume:
+        if not last.exists():
+            raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
+        ckpt = load_checkpoint(last, model=model_name + "-train")
+        header["rounds"] = ckpt.header.get("rounds", [])
+        log(f"resumed at step {ckpt.step}")
+        return (serialization.from_state_dict(state, ckpt.state), ckpt.step, ckpt.header.get("history", []),
+                float(ckpt.header.get("train_seconds", 0.0)))
+    if init:
+        ckpt = load_checkpoint(init)
+        if ckpt.header.get("model") != model_name or "critic" not in ckpt.state:
+            raise CheckpointError(f"--init {init} is not a {model_name} model checkpoint with its critic.")
+        if config_cls.from_dict(ckpt.config) != config:
+            raise CheckpointError(f"--init {init} has model config {ckpt.config}; set 'model' in --config to match.")
+        state = {**state, "g": serialization.from_state_dict(state["g"], ckpt.state["params"]),
+                 "c": serialization.from_state_dict(state["c"], ckpt.state["critic"])}
+        header["rounds"] = list(ckpt.header.get("rounds", [])) + [
+            {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0)}]
+        log(f"initialised from {init} (step {ckpt.step}); fresh optimisers")
+    return state, 0, [], 0.0
+
+
+def export_state(state: dict, out: str | Path, *, model_name: str, step: int, header: dict) -> Path:
+    """Generator and critic parameters of a training state as a model checkpoint;
+    ``header["config"]`` is the model config as a dict."""
+    from sonitus.checkpoints import save_checkpoint
+
+    extra = {k: v for k, v in header.items() if k not in ("model", "config", "step", "version")}
+    return save_checkpoint(out, {"params": state["g"], "critic": state["c"]}, model=model_name,
+                           config=header["config"], step=step, **extra)
+
+
+def export_model(checkpoint: str | Path, out: str | Path, *, model_name: str) -> Path:
+    """A training checkpoint (``last.ckpt``, any step) written as a model checkpoint."""
+    from sonitus.checkpoints import load_checkpoint
+
+    ckpt = load_checkpoint(checkpoint)
+    if ckpt.header.get("model") not in (model_name, model_name + "-train"):
+        raise CheckpointError(f"{checkpoint} holds a '{ckpt.header.get('model')}' model, not {model_name}.")
+    return export_state(ckpt.state, out, model_name=model_name, step=ckpt.step, header=ckpt.header)
+
+
+def run_steps(*, title: str, out_dir: Path, model_name: str, state: dict, step: int, history: list, elapsed: float,
+              header: dict, config, key, batch, train_step, sample, export, per_epoch: int, progress, log,
+              until: int | None, shown: tuple[str, ...] = ("wasserstein",)) -> Path:
+    """The training loop both GANs run: ``train_step(state, *batch(s), key)`` until
+    ``config.steps``, with a progress line, every metric in ``history`` each 50 steps,
+    ``sample(step, state)`` every ``config.sample_every`` steps, and ``last.ckpt`` saved
+    atomically on schedule and on SIGTERM/Ctrl-C (``export(state, path, step, header)``
+    writes ``model.ckpt`` at the end). Returns the model checkpoint, or ``last.ckpt`` when
+    stopped early."""
+    import time
+
+    import jax
+    import numpy as np
+    from sonitus.checkpoints import save_checkpoint
+    from sonitus.errors import SonitusError
+    from sonitus.training import CheckpointClock, ProgressLine, StopSignal
+
+    last = out_dir / "last.ckpt"
+
+    def save(final: bool) -> None:
+        extra = {"history": history, "train_seconds": round(elapsed, 1)}
+        save_checkpoint(last, state, model=model_name + "-train", step=step, **header, **extra)
+        if final:
+            export(state, out_dir / "model.ckpt", step=step, header={**header, **extra})
+
+    if step >= config.steps and not (out_dir / "model.ckpt").exists():
+        save(final=True)
+    stop = StopSignal()
+    bar = ProgressLine(title, config.steps, step, progress=progress, log=log, per_epoch=per_epoch)
+    clock = CheckpointClock(config.checkpoint_every, config.checkpoint_minutes, config.steps, until)
+    try:
+        while step < config.steps:
+            tic = time.time()
+            state, metrics = train_step(state, *batch(step), jax.random.fold_in(key, step + 1))
+            metrics = {k: float(v) for k, v in metrics.items()}
+            if not np.isfinite(metrics["wasserstein"]):
+                raise SonitusError(f"Training diverged at step {step}; lower lr in --config.")
+            step += 1
+            elapsed += time.time() - tic
+            if step % 50 == 0:
+                history.append({"step": step, **{k: round(v, 4) for k, v in metrics.items()},
+                                "seconds": round(elapsed, 1)})
+            bar.update(step, **{k: metrics[k] for k in shown})
+            if step % config.sample_every == 0 or step == config.steps:
+                sample(step, state)
+            if clock.due(step, stop):
+                save(final=step == config.steps)
+                clock.saved()
+            if clock.finished(step, stop):
+                break
+    finally:
+        stop.restore()
+        bar.close()
+    stop.raise_if_requested(step, last, log)
+    if step < config.steps:
+        return last
+    log(f"done: {step} steps in {elapsed / 60:.1f} min; model {out_dir / 'model.ckpt'}")
+    return out_dir / "model.ckpt"
