@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
 from .mel import dct_matrix, mel_filterbank
@@ -148,8 +149,6 @@ def _prepare(x, lengths):
         x = x.astype(jnp.float32)
     if lengths is not None:
         if x.ndim != 2:
-            from sonitus.errors import ParameterError
-
             raise ParameterError("lengths is for a batch [batch, samples]; pass x with two dimensions.")
         lengths = jnp.asarray(lengths, jnp.int32)
     return x, lengths
@@ -207,8 +206,11 @@ def mfcc(x, *, sample_rate: int, n_mfcc: int = 20, lengths=None, n_fft: int = 20
          lifter: float = 0.0):
     """MFCCs ``[..., n_mfcc, frames]``: orthonormal DCT-II of the log-mel spectrogram.
 
-    Equals ``librosa.feature.mfcc`` with the same options.
+    Equals ``librosa.feature.mfcc`` with the same options (``1 <= n_mfcc <= n_mels``).
     """
+    if not 1 <= int(n_mfcc) <= int(n_mels):
+        raise ParameterError(f"n_mfcc must be between 1 and n_mels ({n_mels}), not {n_mfcc}: an MFCC is one "
+                             f"DCT coefficient of the n_mels log-mel bands.")
     x, lengths = _prepare(x, lengths)
     hop, win = _spec_config(n_fft, hop_length, win_length)
     return _mfcc_kernel(x, lengths, int(sample_rate), n_fft, hop, win, window, center, pad_mode, 2.0,

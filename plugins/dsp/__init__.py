@@ -33,6 +33,7 @@ from .stages import (
     GriffinLimStage,
     SpectrogramStage,
     frames_counter,
+    mel_options,
     spectral_options,
 )
 
@@ -168,6 +169,7 @@ def logmel(n_mels: int = 128, n_fft: int = 2048, hop_length: int | None = None, 
            chunk: int = 8) -> FeatureStage:
     """Log-mel spectrogram in dB, Features [frames, n_mels] (librosa's defaults)."""
     hop, win = spectral_options(n_fft, hop_length, win_length)
+    mel_options(n_mels)
 
     def kernel(x, sr, lengths):
         from sonitus.dsp.features import logmel as k
@@ -184,6 +186,7 @@ def mfcc(n_mfcc: int = 20, n_mels: int = 128, n_fft: int = 2048, hop_length: int
          normalize: bool = False, lifter: float = 0.0, chunk: int = 8) -> FeatureStage:
     """MFCCs, optionally with deltas (1) or deltas and delta-deltas (2) and per-utterance CMVN."""
     hop, win = spectral_options(n_fft, hop_length, win_length)
+    mel_options(n_mels, n_mfcc)
     if deltas not in (0, 1, 2):
         raise ParameterError(f"mfcc: deltas must be 0, 1 or 2, not {deltas}.")
 

@@ -103,6 +103,18 @@ def spectral_options(n_fft: int, hop_length: int | None, win_length: int | None)
     return _defaults(n_fft, hop_length if hop_length is not None or win_length is not None else 512, win_length)
 
 
+def mel_options(n_mels, n_mfcc=None) -> None:
+    """Check mel band and cepstral coefficient counts: whole numbers, 1 <= n_mfcc <= n_mels <= 1024."""
+    for name, value, high in (("n_mels", n_mels, 1024), ("n_mfcc", n_mfcc, n_mels)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
+            raise ParameterError(f"{name} must be a whole number, not {value!r}.")
+        if not 1 <= value <= high:
+            extra = " (an MFCC is one DCT coefficient of the n_mels log-mel bands)" if name == "n_mfcc" else ""
+            raise ParameterError(f"{name} must be between 1 and {high}, not {value}{extra}.")
+
+
 def frames_counter(hop_length: int, center: bool, n_fft: int) -> Callable[[int], int]:
     from sonitus.dsp.spectral import num_frames
 

@@ -65,3 +65,20 @@ def test_tempo_and_bar_changes_are_checked_when_made(call, culprit):
 
     with pytest.raises(MusicError, match=culprit):
         call(m.song(tempo=100))
+
+
+@pytest.mark.parametrize("options, culprit", [
+    ({"n_mels": 0}, "n_mels must be between 1 and 1024"),
+    ({"n_mels": -3}, "n_mels must be between 1 and 1024"),
+    ({"n_mels": 40.5}, "n_mels must be a whole number"),
+    ({"n_mfcc": 0}, "n_mfcc must be between 1 and 128"),
+    ({"n_mfcc": 200, "n_mels": 40}, "n_mfcc must be between 1 and 40"),
+])
+def test_mel_and_mfcc_counts_are_checked_at_the_boundary(options, culprit):
+    from sonitus.dsp.features import mfcc
+
+    with pytest.raises(ParameterError, match=culprit):
+        stage("mfcc", **options)
+    if "n_mfcc" in options:
+        with pytest.raises(ParameterError, match="n_mfcc must be between"):
+            mfcc(np.zeros(4000, np.float32), sample_rate=16000, **options)
