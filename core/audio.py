@@ -17,6 +17,7 @@ from .errors import (
     NotAudioError,
     ParameterError,
     TruncatedAudioError,
+    whole_number,
 )
 
 __all__ = ["Audio", "AudioInfo", "check_sample_rate", "MAX_SAMPLE_RATE"]
@@ -30,10 +31,8 @@ MAX_SAMPLE_RATE = 768_000
 
 def check_sample_rate(sample_rate: Any, what: str = "sample_rate") -> int:
     """``sample_rate`` as an int between 1 and ``MAX_SAMPLE_RATE`` Hz, or a ParameterError."""
-    if isinstance(sample_rate, bool) or not float(sample_rate).is_integer() or not 1 <= sample_rate <= MAX_SAMPLE_RATE:
-        raise ParameterError(f"{what}: the sample rate must be a positive whole number of Hz, at most "
-                             f"{MAX_SAMPLE_RATE}, not {sample_rate!r}.")
-    return int(sample_rate)
+    return whole_number(sample_rate, f"{what}: the sample rate", 1, MAX_SAMPLE_RATE, unit=" Hz",
+                        why=" (a positive number of samples a second)")
 
 
 @dataclass(frozen=True)

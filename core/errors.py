@@ -27,6 +27,7 @@ __all__ = [
     "CheckpointError",
     "DatasetError",
     "TrainingError",
+    "whole_number",
 ]
 
 
@@ -126,3 +127,15 @@ class DatasetError(SonitusError):
 
 class TrainingError(SonitusError):
     """Training cannot start or continue."""
+
+
+def whole_number(value, name: str, low: int, high: int, *, unit: str = "", why: str = "") -> int:
+    """``value`` as an int in ``[low, high]``, or a ParameterError naming ``name``, the value
+    and the range (``unit`` follows the numbers, ``why`` ends the sentence)."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value).is_integer():
+        raise ParameterError(f"{name} must be a whole number{unit and ' of' + unit}, not {value!r}.")
+    if not low <= value <= high:
+        raise ParameterError(f"{name} must be between {low} and {high}{unit}, not {value}{why}.")
+    return int(value)

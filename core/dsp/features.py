@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from sonitus.errors import ParameterError
+from sonitus.errors import ParameterError, whole_number
 from sonitus.jit import lazy_jit
 
 from .mel import dct_matrix, mel_filterbank
 from .spectral import _defaults, _stft_frames, num_frames
 
-__all__ = ["power_spectrogram", "melspectrogram", "power_to_db", "logmel", "mfcc", "deltas", "cmvn",
+__all__ = ["power_spectrogram", "melspectrogram", "power_to_db", "logmel", "mfcc", "check_mfcc_count", "deltas", "cmvn",
            "chroma", "frame_mask", "frame_lengths"]
 
 
@@ -199,6 +199,12 @@ def logmel(x, *, sample_rate: int, lengths=None, n_fft: int = 2048, hop_length: 
                           None if top_db is None else float(top_db))
 
 
+def check_mfcc_count(n_mfcc, n_mels) -> int:
+    """``n_mfcc`` as an int in ``[1, n_mels]``, or a ParameterError saying why."""
+    return whole_number(n_mfcc, "n_mfcc", 1, n_mels,
+                        why=": an MFCC is one DCT coefficient of the n_mels log-mel bands")
+
+
 def mfcc(x, *, sample_rate: int, n_mfcc: int = 20, lengths=None, n_fft: int = 2048,
          hop_length: int | None = None, win_length: int | None = None, window: str = "hann",
          center: bool = True, pad_mode: str = "constant", n_mels: int = 128, fmin: float = 0.0,
@@ -208,9 +214,7 @@ def mfcc(x, *, sample_rate: int, n_mfcc: int = 20, lengths=None, n_fft: int = 20
 
     Equals ``librosa.feature.mfcc`` with the same options (``1 <= n_mfcc <= n_mels``).
     """
-    if not 1 <= int(n_mfcc) <= int(n_mels):
-        raise ParameterError(f"n_mfcc must be between 1 and n_mels ({n_mels}), not {n_mfcc}: an MFCC is one "
-                             f"DCT coefficient of the n_mels log-mel bands.")
+    check_mfcc_count(n_mfcc, n_mels)
     x, lengths = _prepare(x, lengths)
     hop, win = _spec_config(n_fft, hop_length, win_length)
     return _mfcc_kernel(x, lengths, int(sample_rate), n_fft, hop, win, window, center, pad_mode, 2.0,

@@ -30,7 +30,7 @@ from .notation import DRUMS, parse_phrase
 from .phrase import DYNAMICS, Note, Phrase, euclid, rest
 from .pitch import parse_pitch, pitch_name
 from .scales import SCALES, Key, key
-from .song import Song, Track, from_score, instrument_program, parse_track
+from .song import Song, Track, check_tempo, from_score, instrument_program, parse_track
 
 __all__ = [
     "CHORD_QUALITIES", "DRUMS", "DYNAMICS", "SCALES", "Key", "Note", "Phrase", "Song", "Track",
@@ -42,6 +42,7 @@ __all__ = [
 
 def song(tempo: float = 120.0, meter: str = "4/4", key: str | None = None) -> Song:
     """An empty song; add tracks with ``+``."""
+    check_tempo(tempo)
     return Song(tempo=float(tempo), meter=meter, key=None if key is None else Key.parse(key))
 
 

@@ -20,7 +20,7 @@ from .notation import parse_phrase
 from .phrase import Note, Phrase
 from .scales import Key
 
-__all__ = ["Track", "Song", "instrument_program", "TICKS_PER_BEAT", "from_score"]
+__all__ = ["Track", "Song", "instrument_program", "TICKS_PER_BEAT", "from_score", "check_tempo"]
 
 TICKS_PER_BEAT = 480
 
@@ -83,7 +83,8 @@ class Track:
 MIN_TEMPO, MAX_TEMPO = 60_000_000 / 0xFFFFFF, 1000.0
 
 
-def _check_tempo(bpm) -> None:
+def check_tempo(bpm) -> None:
+    """A MusicError unless ``bpm`` is a number of beats per minute that MIDI can carry."""
     try:
         value = float(bpm)
     except (TypeError, ValueError):
@@ -114,7 +115,7 @@ class Song:
     key: Key | None = None
 
     def __post_init__(self) -> None:
-        _check_tempo(self.tempo)
+        check_tempo(self.tempo)
         _meter(self.meter)
 
     @property
@@ -151,7 +152,7 @@ class Song:
     def change_tempo(self, bar: int, bpm: float) -> Song:
         """Set the tempo to ``bpm`` from the start of ``bar`` (1-based)."""
         _check_bar(bar)
-        _check_tempo(bpm)
+        check_tempo(bpm)
         return replace(self, tempo_changes=self.tempo_changes + ((self.beats_per_bar * (bar - 1), float(bpm)),))
 
     def change_meter(self, bar: int, meter: str) -> Song:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 from sonitus import Audio, Features, Spectrogram
-from sonitus.errors import ParameterError
+from sonitus.dsp.features import check_mfcc_count
+from sonitus.errors import whole_number
 from sonitus.stages import StageBase
 
 BUCKET = 32768
@@ -95,24 +96,15 @@ MAX_N_FFT = 65536
 def spectral_options(n_fft: int, hop_length: int | None, win_length: int | None) -> tuple[int, int]:
     from sonitus.dsp.spectral import _defaults
 
-    if isinstance(n_fft, bool) or not float(n_fft).is_integer():
-        raise ParameterError(f"n_fft must be a whole number of samples, not {n_fft!r}.")
-    if not 16 <= n_fft <= MAX_N_FFT:
-        raise ParameterError(f"n_fft must be between 16 and {MAX_N_FFT} samples, not {n_fft}.")
-    n_fft = int(n_fft)
+    n_fft = whole_number(n_fft, "n_fft", 16, MAX_N_FFT, unit=" samples")
     return _defaults(n_fft, hop_length if hop_length is not None or win_length is not None else 512, win_length)
 
 
 def mel_options(n_mels, n_mfcc=None) -> None:
     """Check mel band and cepstral coefficient counts: whole numbers, 1 <= n_mfcc <= n_mels <= 1024."""
-    for name, value, high in (("n_mels", n_mels, 1024), ("n_mfcc", n_mfcc, n_mels)):
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
-            raise ParameterError(f"{name} must be a whole number, not {value!r}.")
-        if not 1 <= value <= high:
-            extra = " (an MFCC is one DCT coefficient of the n_mels log-mel bands)" if name == "n_mfcc" else ""
-            raise ParameterError(f"{name} must be between 1 and {high}, not {value}{extra}.")
+    whole_number(n_mels, "n_mels", 1, 1024)
+    if n_mfcc is not None:
+        check_mfcc_count(n_mfcc, n_mels)
 
 
 def frames_counter(hop_length: int, center: bool, n_fft: int) -> Callable[[int], int]:

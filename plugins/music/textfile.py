@@ -29,7 +29,7 @@ from sonitus.dsl.music import Song
 from sonitus.dsl.music import song as new_song
 from sonitus.dsl.music.notation import parse_phrase
 from sonitus.dsl.music.song import Track, instrument_program
-from sonitus.errors import DSLSyntaxError, MusicError
+from sonitus.errors import DSLSyntaxError
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]:]+?)\s*(?::\s*([^\]]+?)\s*)?\]\s*$")
 _SETTING = re.compile(r"^\s*(tempo|meter|key)\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -58,13 +58,8 @@ def parse_song_text(text: str) -> Song:
     if not blocks:
         raise DSLSyntaxError("no tracks", line=max(1, len(lines)), column=1, expected="a [track] header",
                              source=text)
-    tempo = settings.get("tempo", "120")
-    try:
-        bpm = float(tempo)
-    except ValueError:
-        raise MusicError(f"tempo must be a number of beats per minute, not {tempo!r}.") from None
-    # meter and key are checked where they are parsed, and their errors name them
-    song = new_song(tempo=bpm, meter=settings.get("meter", "4/4"), key=settings.get("key"))
+    # each setting is checked where it is parsed, and its error names it
+    song = new_song(tempo=settings.get("tempo", "120"), meter=settings.get("meter", "4/4"), key=settings.get("key"))
     for name, instrument, number, body in blocks:
         drums = instrument.lower() == "drums" or name.lower() == "drums"
         padded = "\n" * number + "\n".join(body)  # keep the file's line numbers in errors
