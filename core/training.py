@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "load_config", "ConfigDict"]
+__all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "load_config", "ConfigDict", "LoadableConfig"]
 
 
 class StopSignal:
@@ -168,3 +168,12 @@ class ConfigDict:
         from dataclasses import asdict
 
         return asdict(self)
+
+
+class LoadableConfig:
+    """Mixin for training-settings dataclasses: ``load(path, **overrides)`` (see :func:`load_config`)."""
+
+    @classmethod
+    def load(cls, path: str | None, **overrides):
+        """Settings from a JSON file (``--config``) with command-line ``overrides``."""
+        return load_config(cls, path, **overrides)

@@ -19,9 +19,9 @@ def _yin(x, threshold, frame_length, hop_length, min_period, max_period):
 
     from .spectral import frame
 
-    frames = frame(jnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(frame_length // 2, frame_length // 2)]),
-                     frame_length, hop_length)                                  # [..., T, N]
-    w = frame_length // 2                                                        # integration window
+    half = frame_length // 2
+    frames = frame(jnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(half, half)]), frame_length, hop_length)  # [..., T, N]
+    w = half                                                                     # integration window
     n = 1 << int(np.ceil(np.log2(2 * frame_length)))
     spec = jnp.fft.rfft(frames, n)
     head = jnp.fft.rfft(frames[..., :w], n)
@@ -32,8 +32,8 @@ def _yin(x, threshold, frame_length, hop_length, min_period, max_period):
     shifted = energy[..., lags + w] - energy[..., lags]                          # sum of x[j+tau]^2
     diff = energy[..., w:w + 1] + shifted - 2 * cross                            # d(tau)
     cumulative = jnp.cumsum(diff[..., 1:], axis=-1) / jnp.arange(1, max_period + 1)
-    cmnd = jnp.concatenate([jnp.ones_like(diff[..., :1]), jnp.where(cumulative > 1e-10, diff[..., 1:] / jnp.maximum(cumulative, 1e-10), 1.0)],
-                           axis=-1)                                             # d'(tau); silence: 1
+    normalised = jnp.where(cumulative > 1e-10, diff[..., 1:] / jnp.maximum(cumulative, 1e-10), 1.0)  # silence: 1
+    cmnd = jnp.concatenate([jnp.ones_like(diff[..., :1]), normalised], axis=-1)  # d'(tau)
     band = cmnd[..., min_period:max_period + 1]
     # the first local minimum under the threshold, else the global minimum
     is_min = jnp.concatenate([band[..., :-1] < band[..., 1:], jnp.ones_like(band[..., :1], bool)], axis=-1)

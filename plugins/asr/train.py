@@ -16,19 +16,18 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sonitus.errors import CheckpointError, SonitusError
+from sonitus.training import LoadableConfig
 
 from .model import MODEL_NAME, ModelConfig
 
 __all__ = ["TrainConfig", "train", "MODEL_NAME", "export_model", "build_lm"]
 
 
-
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(LoadableConfig):
     """Optimisation settings (a JSON file given to ``--config`` may set any of these and
     ``model``: a dict of :class:`~sonitus.plugins.asr.model.ModelConfig` fields)."""
 
@@ -47,13 +46,6 @@ class TrainConfig:
     augment: bool = True
     vtlp: float = 0.0
     model: dict = field(default_factory=lambda: {"layers": 4, "conv_channels": 32, "d_model": 144})
-
-    @classmethod
-    def load(cls, path: str | None, **overrides: Any) -> TrainConfig:
-        """Settings from a JSON file (``--config``) with command-line ``overrides``."""
-        from sonitus.training import load_config
-
-        return load_config(cls, path, **overrides)
 
 
 def _spec_augment(key, feats, frame_lengths):

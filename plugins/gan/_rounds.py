@@ -1,5 +1,6 @@
-"""What the GAN trainers share: where a run starts (fresh, ``--resume``, ``--init``) and the
-shipped form of a training state (generator + critic, no optimiser state)."""
+"""What the GANs share: where a run starts (fresh, ``--resume``, ``--init``), the training
+loop, the shipped form of a training state (generator + critic, no optimiser state) and
+loading a generator from it."""
 
 from __future__ import annotations
 
@@ -118,3 +119,21 @@ def run_steps(*, title: str, out_dir: Path, model_name: str, state: dict, step: 
         return last
     log(f"done: {step} steps in {elapsed / 60:.1f} min; model {out_dir / 'model.ckpt'}")
     return out_dir / "model.ckpt"
+
+
+def load_generator_params(path: str | None, *, shipped: Path, what: str, model_name: str, config_cls,
+                          train_command: str) -> tuple:
+    """``(config, generator params, header)`` of a GAN checkpoint (``path``, else ``shipped``),
+    with errors that say what to do when it is missing or holds another model."""
+    from sonitus.checkpoints import load_checkpoint
+
+    p = Path(path) if path else shipped
+    if not p.exists():
+        raise CheckpointError(f"{what} {p} does not exist; " + (
+            "check the path, or leave out --model for the shipped one." if path
+            else f"this install ships none: train one with '{train_command}'."))
+    ckpt = load_checkpoint(p)
+    if ckpt.header.get("model") not in (model_name, model_name + "-train"):
+        raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {model_name}.")
+    params = ckpt.state["params"] if "params" in ckpt.state else ckpt.state["g"]
+    return config_cls.from_dict(ckpt.config), params, dict(ckpt.header)

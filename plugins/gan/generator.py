@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from sonitus import Score
-from sonitus.errors import CheckpointError, ParameterError
+from sonitus.errors import ParameterError
 from sonitus.stages import StageBase
 
 __all__ = ["ChoraleGenerator", "default_model_path", "key_shift", "load_generator"]
@@ -45,21 +45,13 @@ def load_generator(path: str | None = None):
     """``(config, generate, header)`` of a chorale-GAN checkpoint; ``generate(seed, segments)``
     returns probabilities ``[segments, bars*16, CLASSES, 4]`` (jitted)."""
     import jax
-    from sonitus.checkpoints import load_checkpoint
 
+    from ._rounds import load_generator_params
     from .model import MODEL_NAME, GANConfig, build_generator, sample_latents
 
-    p = Path(path) if path else default_model_path()
-    if not p.exists():
-        raise CheckpointError(f"Chorale GAN {p} does not exist; " + (
-            "check the path, or leave out --model for the shipped one." if path
-            else "this install ships none: train one with 'sonitus train gan chorales'."))
-    ckpt = load_checkpoint(p)
-    if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
-        raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {MODEL_NAME}.")
-    config = GANConfig.from_dict(ckpt.config)
-    state = ckpt.state
-    params = state["params"] if "params" in state else state["g"]
+    config, params, header = load_generator_params(path, shipped=default_model_path(), what="Chorale GAN",
+                                                   model_name=MODEL_NAME, config_cls=GANConfig,
+                                                   train_command="sonitus train gan chorales")
     module = build_generator(config)
 
     @functools.partial(jax.jit, static_argnums=1)
@@ -72,7 +64,7 @@ def load_generator(path: str | None = None):
                    "temporal": fresh["temporal"], "voice_temporal": fresh["voice_temporal"]}
         return module.apply(params, latents)
 
-    return config, generate, dict(ckpt.header)
+    return config, generate, header
 
 
 class ChoraleGenerator(StageBase):

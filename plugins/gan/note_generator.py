@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from sonitus import Spectrogram
-from sonitus.errors import CheckpointError, ParameterError
+from sonitus.errors import ParameterError
 from sonitus.stages import StageBase
 
 from .notes import SPEC, family_index, from_image
@@ -32,27 +32,20 @@ def load_note_generator(path: str | None = None):
     """``(config, generate, header)`` of a notes-GAN checkpoint; ``generate(z [B, latent],
     pitch [B], family [B], velocity [B])`` returns images ``[B, frames, n_mels]`` (jitted)."""
     import jax
-    from sonitus.checkpoints import load_checkpoint
 
+    from ._rounds import load_generator_params
     from .notes_model import MODEL_NAME, NotesGANConfig, build_generator
 
-    p = Path(path) if path else default_model_path()
-    if not p.exists():
-        raise CheckpointError(f"Notes GAN {p} does not exist; " + (
-            "check the path, or leave out --model for the shipped one." if path
-            else "this install ships none: train one with 'sonitus train gan notes'."))
-    ckpt = load_checkpoint(p)
-    if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
-        raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {MODEL_NAME}.")
-    config = NotesGANConfig.from_dict(ckpt.config)
-    params = ckpt.state["params"] if "params" in ckpt.state else ckpt.state["g"]
+    config, params, header = load_generator_params(path, shipped=default_model_path(), what="Notes GAN",
+                                                   model_name=MODEL_NAME, config_cls=NotesGANConfig,
+                                                   train_command="sonitus train gan notes")
     module = build_generator(config)
 
     @jax.jit
     def generate(z, pitch, family, velocity):
         return module.apply(params, z, {"pitch": pitch, "family": family, "velocity": velocity})
 
-    return config, generate, dict(ckpt.header)
+    return config, generate, header
 
 
 class NoteGenerator(StageBase):

@@ -13,6 +13,7 @@ log-mel spectrogram at 16 kHz (``n_fft`` 1024, hop 256), scaled to [-1, 1] over 
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -102,13 +103,18 @@ def from_image(images: np.ndarray, spec: SpecFormat = SPEC) -> np.ndarray:
     dB back to mel power, then a non-negative least-squares fit through the mel filterbank's
     pseudo-inverse (as ``librosa.feature.inverse.mel_to_stft``, without its iterations).
     """
-    from sonitus.dsp.mel import mel_filterbank
-
     db = (np.clip(images, -1, 1) - 1) * (spec.top_db / 2) + spec.db_max
     power = 10.0 ** (np.swapaxes(db, -1, -2) / 10)                    # [..., n_mels, frames]
-    fb = mel_filterbank(spec.sample_rate, spec.n_fft, spec.n_mels)     # [n_mels, bins]
-    linear = np.maximum(np.linalg.pinv(fb) @ power, 0.0)
+    linear = np.maximum(_mel_inverse(spec) @ power, 0.0)
     return np.sqrt(linear).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _mel_inverse(spec: SpecFormat) -> np.ndarray:
+    """``[bins, n_mels]``: the pseudo-inverse of the mel filterbank (computed once per format)."""
+    from sonitus.dsp.mel import mel_filterbank
+
+    return np.linalg.pinv(mel_filterbank(spec.sample_rate, spec.n_fft, spec.n_mels))
 
 
 def render_notes(program: int, notes: list[tuple[int, int]], *, soundfont: str | None = None,

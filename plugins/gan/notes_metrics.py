@@ -42,8 +42,13 @@ def pitch_accuracy(images: np.ndarray, pitches: np.ndarray, *, tolerance: float 
     f0 = np.array([note_f0(a, sample_rate=SPEC.sample_rate, fmin=50.0, fmax=1500.0) for a in audio])
     target = 440.0 * 2.0 ** ((np.asarray(pitches, float) - 69) / 12)
     error = 12 * np.log2(f0 / target)
-    hits = np.abs(np.nan_to_num(error, nan=99.0)) < tolerance
+    hits = _within(error, tolerance)
     return float(np.mean(hits)) if len(hits) else float("nan"), error
+
+
+def _within(error: np.ndarray, tolerance: float) -> np.ndarray:
+    """Which pitch errors (semitones) are within ``tolerance``; NaN (no pitch found) is a miss."""
+    return np.abs(np.nan_to_num(error, nan=99.0)) < tolerance
 
 
 def noise_images(count: int, seed: int = 0) -> np.ndarray:
@@ -124,14 +129,14 @@ class NoteClassifier:
     @classmethod
     def cached(cls, train: NoteSet, folder: str | Path) -> NoteClassifier:
         """The classifier saved in ``folder`` (trained on ``train`` and saved on first use)."""
+        import jax
         from flax import serialization
         from sonitus.checkpoints import load_checkpoint
 
         path = Path(folder) / "classifier.ckpt"
         clf = cls()
         if path.exists():
-            template = clf.module.init(__import__("jax").random.PRNGKey(0),
-                                       np.zeros((1, SPEC.frames, SPEC.n_mels), np.float32))
+            template = clf.module.init(jax.random.PRNGKey(0), np.zeros((1, SPEC.frames, SPEC.n_mels), np.float32))
             clf.params = serialization.from_state_dict(template, load_checkpoint(path).state["params"])
             return clf
         clf.fit(train)
@@ -154,7 +159,7 @@ def report(images: np.ndarray, labels: NoteSet, classifier: NoteClassifier, refe
     """Pitch accuracy (all, and 48-72 per family), instrument accuracy and FD to ``reference``
     features for ``images`` made for ``labels`` (pitch, family of each image)."""
     accuracy, error = pitch_accuracy(images, labels.pitch)
-    hits = np.abs(np.nan_to_num(error, nan=99.0)) < 1.0
+    hits = _within(error, 1.0)
     middle = (labels.pitch >= 48) & (labels.pitch <= 72)
     per_family = {name: float(np.mean(hits[middle & (labels.family == i)]))
                   for i, name in enumerate(FAMILIES) if np.any(middle & (labels.family == i))}

@@ -14,6 +14,7 @@ pitch logits [B, pitches], family logits [B, families])``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,23 +48,26 @@ class Labels(dict):
     """A batch of conditions: ``pitch`` (MIDI), ``family`` (index), ``velocity`` (1-127); int arrays ``[B]``."""
 
 
+@functools.lru_cache(maxsize=4)
+def _comb_table(spec: SpecFormat, harmonics: int) -> np.ndarray:
+    """``[128, n_mels]``: the harmonic comb of every MIDI pitch."""
+    from sonitus.dsp.mel import hz_to_mel, mel_frequencies
+
+    centres = hz_to_mel(mel_frequencies(spec.n_mels + 2, 0.0, spec.sample_rate / 2)[1:-1])
+    width = centres[1] - centres[0]
+    k = np.arange(1, harmonics + 1)
+    hz = 440.0 * 2.0 ** ((np.arange(128)[:, None] - 69.0) / 12.0) * k                   # [128, H]
+    audible = (hz < spec.sample_rate / 2) / k
+    bumps = np.exp(-0.5 * ((centres - hz_to_mel(hz)[:, :, None]) / width) ** 2)          # [128, H, M]
+    return np.sum(bumps * audible[:, :, None], axis=1).astype(np.float32)
+
+
 def harmonic_comb(pitch, spec: SpecFormat = SPEC, harmonics: int = 16):
     """``[B, n_mels]`` map of where the harmonics of MIDI ``pitch`` ``[B]`` fall (weights 1/k)."""
     import jax.numpy as jnp
-    from sonitus.dsp.mel import hz_to_mel, mel_frequencies
 
-    mels = np.asarray(hz_to_mel(mel_frequencies(spec.n_mels + 2, 0.0, spec.sample_rate / 2)[1:-1]))
-    width = float(mels[1] - mels[0])
-    centres = jnp.asarray(mels, jnp.float32)
-    f0 = 440.0 * 2.0 ** ((jnp.asarray(pitch, jnp.float32) - 69.0) / 12.0)
-    k = jnp.arange(1, harmonics + 1, dtype=jnp.float32)
-    hz = f0[:, None] * k[None, :]                                                   # [B, H]
-    # Slaney's mel scale (as the filterbank): linear below 1 kHz, logarithmic above
-    mel = jnp.where(hz < 1000.0, hz * 3.0 / 200.0,
-                    15.0 + jnp.log(jnp.maximum(hz, 1e-3) / 1000.0) / (np.log(6.4) / 27.0))
-    audible = (hz < spec.sample_rate / 2).astype(jnp.float32) / k[None, :]
-    bumps = jnp.exp(-0.5 * ((centres[None, None, :] - mel[:, :, None]) / width) ** 2)  # [B, H, M]
-    return jnp.sum(bumps * audible[:, :, None], axis=1)
+    table = jnp.asarray(_comb_table(spec, harmonics))
+    return jnp.take(table, jnp.clip(jnp.asarray(pitch, jnp.int32), 0, 127), axis=0)
 
 
 def _conditions(config: NotesGANConfig, labels, nn, jnp):

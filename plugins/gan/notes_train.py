@@ -15,13 +15,12 @@ from __future__ import annotations
 import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sonitus.errors import SonitusError
+from sonitus.training import LoadableConfig
 
 from . import _rounds
-from ._rounds import starting_state
 from .notes import NoteSet
 from .notes_model import MODEL_NAME, NotesGANConfig
 
@@ -29,7 +28,7 @@ __all__ = ["NotesTrainConfig", "make_steps", "train", "export_state", "export_mo
 
 
 @dataclass(frozen=True)
-class NotesTrainConfig:
+class NotesTrainConfig(LoadableConfig):
     """Optimisation settings (``--config`` JSON may set any of these and ``model``)."""
 
     steps: int = 4000
@@ -42,13 +41,6 @@ class NotesTrainConfig:
     checkpoint_minutes: float = 10.0
     sample_every: int = 250
     model: dict = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: str | None, **overrides: Any) -> NotesTrainConfig:
-        """Settings from a JSON file (``--config``) with command-line ``overrides``."""
-        from sonitus.training import load_config
-
-        return load_config(cls, path, **overrides)
 
 
 def make_steps(config: NotesGANConfig, tc: NotesTrainConfig):
@@ -152,7 +144,7 @@ def train(out: str, *, config: NotesTrainConfig, data: NoteSet | None = None, se
     last = out_dir / "last.ckpt"
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed,
               "data": {"notes": int(len(data)), "dataset": "gm-notes (General MIDI SoundFont via FluidSynth)"}}
-    state, step, history, elapsed = starting_state(state, header, last=last, resume=resume, init=init,
+    state, step, history, elapsed = _rounds.starting_state(state, header, last=last, resume=resume, init=init,
                                                    model_name=MODEL_NAME, config=mc, config_cls=NotesGANConfig, log=log)
 
     def batch(s: int):

@@ -14,21 +14,19 @@ from __future__ import annotations
 import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sonitus.errors import SonitusError
+from sonitus.training import LoadableConfig
 
 from . import _rounds
-from ._rounds import starting_state
 from .model import MODEL_NAME, GANConfig
 
 __all__ = ["GANTrainConfig", "train", "make_steps", "MODEL_NAME", "export_model", "export_state"]
 
 
-
 @dataclass(frozen=True)
-class GANTrainConfig:
+class GANTrainConfig(LoadableConfig):
     """Optimisation settings (``--config`` JSON may set any of these and ``model``)."""
 
     steps: int = 6000
@@ -40,13 +38,6 @@ class GANTrainConfig:
     checkpoint_minutes: float = 10.0
     sample_every: int = 500
     model: dict = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: str | None, **overrides: Any) -> GANTrainConfig:
-        """Settings from a JSON file (``--config``) with command-line ``overrides``."""
-        from sonitus.training import load_config
-
-        return load_config(cls, path, **overrides)
 
 
 def make_steps(config: GANConfig, tc: GANTrainConfig):
@@ -133,7 +124,7 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     last = out_dir / "last.ckpt"
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed,
               "data": {"segments": int(len(data)), "dataset": "chorales (music21 Bach corpus, C major / A minor)"}}
-    state, step, history, elapsed = starting_state(state, header, last=last, resume=resume, init=init,
+    state, step, history, elapsed = _rounds.starting_state(state, header, last=last, resume=resume, init=init,
                                                    model_name=MODEL_NAME, config=mc, config_cls=GANConfig, log=log)
 
     def batch(s: int) -> tuple[np.ndarray]:
