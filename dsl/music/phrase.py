@@ -88,8 +88,9 @@ class Phrase:
         """The phrase ``times`` times in a row (at most ``MAX_NOTES`` notes in all)."""
         if times < 1:
             raise MusicError(f"repeat needs a positive count, not {times}.")
-        return Phrase.concat([self] * times) if len(self.notes) * times <= MAX_NOTES else _too_many(
-            len(self.notes) * times)
+        if len(self.notes) * times > MAX_NOTES:  # before building a list of `times` references
+            _too_many(len(self.notes) * times)
+        return Phrase.concat([self] * times)
 
     @staticmethod
     def concat(phrases: list[Phrase]) -> Phrase:
