@@ -76,6 +76,10 @@ def save_checkpoint(path: str | os.PathLike[str], state: Any, *, model: str, con
 def _split(path: Path) -> tuple[dict[str, Any], bytes]:
     if not path.exists():
         raise CheckpointError(f"Checkpoint {path} does not exist; check the path or train a model first.")
+    if path.is_dir():
+        found = sorted(path.glob("*.ckpt"))
+        hint = f" such as {found[0]}" if found else ""
+        raise CheckpointError(f"{path} is a folder; give a checkpoint file{hint}.")
     data = path.read_bytes()
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 8:
         raise CheckpointError(f"{path} is not a sonitus checkpoint (bad magic bytes).")
@@ -95,12 +99,14 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     return _split(Path(path))[0]
 
 
-def load_checkpoint(path: str | os.PathLike[str], *, model: str | None = None) -> Checkpoint:
+def load_checkpoint(path: str | os.PathLike[str], *, model: str | None = None,
+                    keys: tuple[str, ...] = ()) -> Checkpoint:
     """Read a checkpoint written by :func:`save_checkpoint`.
 
     Args:
         path: the file.
         model: if given, the header's model name must match it.
+        keys: top-level entries the state must have (e.g. ``("params",)``).
 
     Raises:
         CheckpointError: missing, not a checkpoint, truncated, corrupt, or another model's.
@@ -116,4 +122,8 @@ def load_checkpoint(path: str | os.PathLike[str], *, model: str | None = None) -
     except Exception as exc:
         raise CheckpointError(f"Checkpoint {path} has a corrupt body ({type(exc).__name__}); "
                               f"re-copy it or resume from an older one.") from exc
+    missing = [key for key in keys if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise CheckpointError(f"Checkpoint {path} has no {', '.join(map(repr, missing))} in it: it is not a complete "
+                              f"'{header.get('model')}' checkpoint; re-export or retrain it.")
     return Checkpoint(header, state)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "SonitusError",
+    "OutputError",
     "ParameterError",
     "DependencyError",
     "AudioError",
@@ -127,6 +128,10 @@ class DatasetError(SonitusError):
 
 class TrainingError(SonitusError):
     """Training cannot start or continue."""
+
+
+class OutputError(SonitusError):
+    """An output file cannot be written where it was asked for (a folder, a read-only place)."""
 
 
 def whole_number(value, name: str, low: int, high: int, *, unit: str = "", why: str = "") -> int:

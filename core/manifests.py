@@ -23,8 +23,9 @@ from .errors import DatasetError
 __all__ = ["read_manifest", "write_manifest"]
 
 
-def read_manifest(path: str | os.PathLike[str], *, make_hint: str = "") -> list[tuple[str, str]]:
-    """``(audio path, label)`` rows of a manifest.
+def read_manifest(path: str | os.PathLike[str], *, make_hint: str = "",
+                  allow_empty: bool = False) -> list[tuple[str, str]]:
+    """``(audio path, label)`` rows of a manifest; one without rows is an error unless ``allow_empty``.
 
     ``make_hint`` finishes the error sentence when the file is missing, e.g.
     ``"build it with 'sonitus generate tts-speech'"``.
@@ -42,6 +43,8 @@ def read_manifest(path: str | os.PathLike[str], *, make_hint: str = "") -> list[
         audio, label = line.split("\t", 1)
         audio_path = Path(audio)
         rows.append((str(audio_path if audio_path.is_absolute() else path.parent / audio_path), label.strip()))
+    if not rows and not allow_empty:
+        raise DatasetError(f"Manifest {path} lists no utterances; it needs 'path<TAB>label' lines.")
     return rows
 
 

@@ -60,6 +60,8 @@ class Pipeline(StageBase):
     ('Audio', 'Audio')
     """
 
+    noun = "Pipeline"
+
     def __init__(self, stages: Sequence[Any]) -> None:
         flat: list[StageBase] = []
         for obj in stages:

@@ -17,11 +17,12 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sonitus.errors import SonitusError
 
-__all__ = ["Voice", "SAMPLE_RATE", "synthesize", "festival_batch", "espeak_variants", "ESPEAK_BASES", "festival_voices",
+__all__ = ["Voice", "EspeakVariant", "SAMPLE_RATE", "synthesize", "festival_batch", "espeak_variants", "ESPEAK_BASES", "festival_voices",
            "mbrola_voices", "pico_voices", "PICO_LANGUAGES", "MBROLA_VOICES", "load_16k"]
 
 SAMPLE_RATE = 16000
@@ -37,6 +38,61 @@ PICO_LANGUAGES = ("en-US", "en-GB")
 
 
 @dataclass(frozen=True)
+class EspeakVariant:
+    """A made-up espeak-ng voice variant: pitch, formants and voice quality of a new speaker.
+
+    espeak-ng's ~70 installed variants are a few hand-made speakers; a random variant moves
+    each formant's frequency, height and width independently (a different vocal tract), sets
+    the pitch base and range, and may switch to Klatt synthesis. Written on first use to a
+    sonitus copy of espeak-ng's data folder (symlinks to the installed files), never into
+    the system's.
+
+    Args:
+        pitch: base and top of the pitch range in Hz (espeak-ng's ``pitch`` line).
+        formants: ``(n, frequency %, height %, width %)`` per formant 1-5.
+        klatt: 0 for espeak-ng's own synthesiser, 1-6 for its Klatt voice types.
+        flutter: pitch flutter (0-30).
+        voicing, consonants: loudness of voiced sounds and of consonants (%).
+    """
+
+    pitch: tuple[int, int] = (82, 118)
+    formants: tuple[tuple[int, int, int, int], ...] = ()
+    klatt: int = 0
+    flutter: int = 0
+    voicing: int = 100
+    consonants: int = 100
+
+    @classmethod
+    def random(cls, rng) -> EspeakVariant:
+        """A random speaker from a ``random.Random``: male or female pitch, formants +-15 %."""
+        female = rng.random() < 0.5
+        base = rng.randint(135, 210) if female else rng.randint(70, 130)
+        scale = 1.1 if female else 1.0
+        formants = tuple((n, round(rng.uniform(0.87, 1.15) * 100 * (scale if n <= 3 else 1.0)),
+                          rng.randint(70, 130), rng.randint(80, 130)) for n in range(1, 6))
+        return cls(pitch=(base, base + rng.randint(30, 110)), formants=formants,
+                   klatt=rng.choice((0, 0, 1, 2, 4, 5, 6)), flutter=rng.randint(0, 25),
+                   voicing=rng.randint(85, 115), consonants=rng.randint(70, 120))
+
+    def text(self) -> str:
+        """The variant file espeak-ng reads."""
+        lines = ["language variant", f"name {self.name}", f"pitch {self.pitch[0]} {self.pitch[1]}"]
+        lines += [f"formant {n} {f} {h} {w}" for n, f, h, w in self.formants]
+        if self.klatt:
+            lines.append(f"klatt {self.klatt}")
+        lines += [f"flutter {self.flutter}", f"voicing {self.voicing}", f"consonants {self.consonants}"]
+        return "\n".join(lines) + "\n"
+
+    @property
+    def name(self) -> str:
+        """``sx`` + a hash of the settings: the same settings always make the same name."""
+        import hashlib
+
+        key = repr((self.pitch, self.formants, self.klatt, self.flutter, self.voicing, self.consonants))
+        return "sx" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
 class Voice:
     """One synthetic speaker: ``engine`` ('espeak', 'festival' or 'pico'), ``name`` and prosody settings.
 
@@ -46,6 +102,7 @@ class Voice:
 
     ``rate`` is words per minute (espeak) or a duration stretch x100 (Festival);
     ``pitch``/``amplitude``/``gap`` are espeak-ng's ``-p``/``-a``/``-g`` (gap in 10 ms units).
+    ``variant`` (espeak-ng only) speaks ``name`` with a made-up :class:`EspeakVariant`.
     """
 
     engine: str
@@ -54,10 +111,11 @@ class Voice:
     pitch: int = 50
     amplitude: int = 100
     gap: int = 0
+    variant: EspeakVariant | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.engine}:{self.name}"
+        return f"{self.engine}:{self.name}" + (f"+{self.variant.name}" if self.variant else "")
 
 
 def espeak_variants() -> list[str]:
@@ -124,13 +182,48 @@ def _run(cmd: list[str], what: str, *, output: str | None = None, timeout: int =
     return proc.stdout
 
 
+def _espeak_data_for(variant: EspeakVariant, exe: str) -> Path:
+    """A folder with espeak-ng's data (symlinks to the installed files) whose only variant is
+    ``variant``: espeak-ng lists at most 350 voices, and its own languages, variants and MBROLA
+    voices already take about 325, so each made-up speaker gets a folder of its own."""
+    from sonitus.jaxcache import cache_dir
+
+    root = cache_dir() / "espeak-ng" / variant.name
+    if (root / "espeak-ng-data" / "voices" / "!v" / variant.name).exists():
+        return root
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
+    installed = Path(version.split("Data at:")[-1].strip()) if "Data at:" in version else None
+    if installed is None or not installed.is_dir():
+        raise SonitusError("espeak-ng did not say where its data is ('espeak-ng --version'); reinstall espeak-ng.")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{variant.name}.", dir=root.parent))
+    data = tmp / "espeak-ng-data"
+    (data / "voices" / "!v").mkdir(parents=True)
+    for entry in installed.iterdir():
+        if entry.name != "voices":
+            (data / entry.name).symlink_to(entry)
+    for entry in (installed / "voices").iterdir():
+        if entry.name != "!v":
+            (data / "voices" / entry.name).symlink_to(entry)
+    (data / "voices" / "!v" / variant.name).write_text(variant.text(), encoding="utf-8")
+    try:
+        os.rename(tmp, root)
+    except OSError:  # another process made it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root
+
+
 def _espeak(text: str, voice: Voice) -> np.ndarray:
     import soundfile as sf
 
     exe = _engine("espeak-ng", "install it with 'apt-get install espeak-ng'")
-    cmd = [exe, "-v", voice.name, "-s", str(voice.rate), "-p", str(voice.pitch), "-a", str(voice.amplitude),
+    name, path = voice.name, []
+    if voice.variant is not None:
+        root = _espeak_data_for(voice.variant, exe)
+        name, path = f"{voice.name}+{voice.variant.name}", [f"--path={root}"]
+    cmd = [exe, *path, "-v", name, "-s", str(voice.rate), "-p", str(voice.pitch), "-a", str(voice.amplitude),
            "-g", str(voice.gap), "--stdout", text]
-    data, sr = sf.read(io.BytesIO(_run(cmd, f"espeak-ng with voice {voice.name}")), dtype="float32")
+    data, sr = sf.read(io.BytesIO(_run(cmd, f"espeak-ng with voice {name}")), dtype="float32")
     return _to_16k(data, sr)
 
 

@@ -96,7 +96,9 @@ class _Save(StageBase):
     produces = Path
 
     def __init__(self, path: str | os.PathLike[str], options: dict[str, Any]) -> None:
-        self.path = Path(path)
+        from sonitus.atomic import check_destination
+
+        self.path = check_destination(path)  # a pipeline that cannot save fails before it runs
         self.options = options
 
     def __call__(self, value: Any) -> Path:

@@ -89,3 +89,4 @@ def test_docs_stages_md_is_current():
     current = (ROOT / "docs" / "stages.md").read_text()
     assert current == result.stdout, "regenerate it: sonitus stages --markdown > docs/stages.md"
     assert "| `logmel` |" in current and "| `ctc` |" in current and "| `chorale-gan` |" in current
+    assert str(Path.home()) not in current, "a default that names this machine's home folder leaked into the docs"

@@ -46,6 +46,7 @@ class SonitusGroup(click.Group):
         debug = "--debug" in argv[:cut]
         if debug:
             argv = ["--debug"] + [a for a in argv[:cut] if a != "--debug"] + argv[cut:]
+        _exit_cleanly_on_sigterm()
         try:
             return super().main(argv, prog_name or "sonitus", complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
@@ -72,6 +73,19 @@ class SonitusGroup(click.Group):
             click.echo(f"Error: unexpected {type(exc).__name__}: {_one_line(exc)} "
                        f"(rerun with --debug for the traceback)", err=True)
             sys.exit(1)
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (``kill``, a job scheduler's timeout) unwinds like Ctrl-C does, so that
+    ``finally`` blocks run: temporary files are removed and trainers save a checkpoint."""
+    import signal
+    import threading
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, terminate)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -27,7 +27,15 @@ from .phrase import DYNAMICS, MAX_NOTES, Note, Phrase
 from .pitch import PITCH_CLASSES, check_pitch
 from .scales import Key
 
-__all__ = ["parse_phrase", "DRUMS"]
+__all__ = ["parse_phrase", "DRUMS", "MAX_DEPTH"]
+
+#: how deep ( ) groups may nest (each level is a recursive call of the parser)
+MAX_DEPTH = 64
+
+
+def _digit(c: str) -> bool:
+    """An ASCII digit: ``str.isdigit`` also accepts superscripts such as '²', which ``int`` refuses."""
+    return len(c) == 1 and "0" <= c <= "9"
 
 DRUMS = {
     "kick": 36, "bd": 36, "kick2": 35, "snare": 38, "sd": 38, "rim": 37, "clap": 39, "snare2": 40,
@@ -47,6 +55,7 @@ class _Parser:
         self.octave = octave
         self.duration = Fraction(1)  # beats: a quarter
         self.velocity = velocity
+        self.depth = 0
 
     # -- positions and errors ------------------------------------------------------------
     def where(self, pos: int | None = None) -> tuple[int, int]:
@@ -85,7 +94,7 @@ class _Parser:
         if signed and self.peek() == "-":
             sign = "-"
             self.pos += 1
-        digits = self.take_while(str.isdigit)
+        digits = self.take_while(_digit)
         if not digits:
             self.pos = start
             raise self.error(f"expected {what}", expected="a number")
@@ -118,8 +127,12 @@ class _Parser:
         start = self.pos
         c = self.peek()
         if c == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"groups nest more than {MAX_DEPTH} deep", expected="fewer nested '('", pos=start)
             self.pos += 1
             group = self.sequence(")")
+            self.depth -= 1
             if self.peek() == "*":
                 self.pos += 1
                 times = self.integer("a repeat count after '*'")
@@ -188,7 +201,7 @@ class _Parser:
             if accidental:
                 self.pos += 1
             return self.key.degree(self.integer("a scale degree", signed=True), self.octave, accidental)
-        if c.isdigit():
+        if _digit(c):
             return check_pitch(self.integer("a MIDI note number"))
         if c.upper() in PITCH_CLASSES and not self.drums:
             self.pos += 1
@@ -196,7 +209,7 @@ class _Parser:
             while self.peek() in ("#", "b"):
                 value += 1 if self.peek() == "#" else -1
                 self.pos += 1
-            if not (self.peek().isdigit() or self.peek() == "-"):
+            if not (_digit(self.peek()) or self.peek() == "-"):
                 raise self.error(f"note {self.text[start:self.pos]!r} needs an octave",
                                  expected="an octave number, e.g. C4 (use @C for a chord symbol)")
             octave = self.integer("an octave", signed=True)
@@ -248,7 +261,7 @@ class _Parser:
             if c == "!":
                 self.pos += 1
                 start = self.pos
-                if self.peek().isdigit():
+                if _digit(self.peek()):
                     velocity = self.integer("a velocity")
                     if not 1 <= velocity <= 127:
                         raise self.error(f"velocity {velocity} is outside 1-127", pos=start)

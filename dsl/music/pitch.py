@@ -40,7 +40,7 @@ def parse_pitch(text: str | int) -> int:
         return check_pitch(text)
     match = _NOTE.match(text.strip())
     if not match:
-        if text.strip().isdigit():
+        if text.strip().isascii() and text.strip().isdigit():
             return check_pitch(int(text))
         raise MusicError(f"{text!r} is not a pitch: write a note name and octave such as C4, F#3 or Bb2, "
                          f"or a MIDI number 0-127.")

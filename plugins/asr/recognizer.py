@@ -60,7 +60,7 @@ def load_model(path: str | None = None) -> LoadedModel:
         raise CheckpointError(f"This sonitus install has no speech model ({p} is missing; it ships in the "
                               "sonitus package); reinstall sonitus, or train one with 'sonitus train asr' and "
                               "pass it with --model.")
-    ckpt = load_checkpoint(p)
+    ckpt = load_checkpoint(p, keys=("params",))
     if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
         raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {MODEL_NAME} model.")
     config = ModelConfig.from_dict(ckpt.config)

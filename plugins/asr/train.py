@@ -185,6 +185,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     import jax
     from flax import serialization
     from sonitus.checkpoints import load_checkpoint, save_checkpoint
+    from sonitus.manifests import read_manifest
     from sonitus.training import CheckpointClock, ProgressLine, StopSignal
 
     from ._data import Batcher, augment, ctc_feasible, load_corpus, pad_batch
@@ -208,7 +209,8 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         corpus.texts = [corpus.texts[i] for i in usable]
         corpus.paths = [corpus.paths[i] for i in usable]
         label_ids = [label_ids[i] for i in usable]
-    dev = load_corpus(str(dev_manifest), limit=config.dev_limit) if dev_manifest.exists() else None
+    has_dev = dev_manifest.exists() and read_manifest(dev_manifest, allow_empty=True)
+    dev = load_corpus(str(dev_manifest), limit=config.dev_limit) if has_dev else None
     log(f"loaded {len(corpus.audio)} training utterances ({corpus.durations.sum() / 3600:.1f} h)"
         f"{'' if dev is None else f', {len(dev.audio)} dev'} in {time.time() - t0:.0f} s")
     data_sharding, replicated = _mesh()

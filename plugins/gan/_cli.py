@@ -96,7 +96,7 @@ train_gan_chorales = _train_command("chorales", """Train the chorale GAN (WGAN-G
 
 train_gan_notes = _train_command("notes", """Train the notes GAN (conditional WGAN-GP over log-mel notes) on gm-notes.
 
-    Renders the dataset with FluidSynth on first use (about a minute). Writes a PNG grid
+    Renders the dataset with FluidSynth on first use (seconds). Writes a PNG grid
     of sample spectrograms every 250 steps and checkpoints every 10 minutes and on Ctrl-C.
 
     \b

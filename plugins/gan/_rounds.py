@@ -135,5 +135,8 @@ def load_generator_params(path: str | None, *, shipped: Path, what: str, model_n
     ckpt = load_checkpoint(p)
     if ckpt.header.get("model") not in (model_name, model_name + "-train"):
         raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {model_name}.")
+    if "params" not in ckpt.state and "g" not in ckpt.state:
+        raise CheckpointError(f"{p} has no generator parameters in it: it is not a complete {model_name} "
+                              f"checkpoint; re-export or retrain it.")
     params = ckpt.state["params"] if "params" in ckpt.state else ckpt.state["g"]
     return config_cls.from_dict(ckpt.config), params, dict(ckpt.header)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sonitus.errors import ParameterError
 from sonitus.training import ConfigDict
 
 from .rolls import CLASSES, STEPS_PER_BAR
@@ -35,6 +36,13 @@ class GANConfig(ConfigDict):
     z_temporal: int = 16
     width: int = 192
     critic_width: int = 128
+    #: steps a bar the generator decides: 16 (sixteenths) or 8 (eighths, each held over two
+    #: sixteenths, as in the classic JSB Chorales set); the output is on the 16th grid either way
+    grid: int = 16
+
+    def __post_init__(self):
+        if self.grid not in (8, 16):
+            raise ParameterError(f"chorale GAN: grid must be 8 or 16 steps a bar, not {self.grid}.")
 
 
 def sample_latents(key, batch: int, config: GANConfig) -> dict:
@@ -80,15 +88,15 @@ def build_generator(config: GANConfig):
             h = nn.leaky_relu(nn.Dense(c.width * 2)(per_bar), 0.2)
             h = nn.Dense(STEPS_PER_BAR // 4 * c.width)(h).reshape(B * c.bars, STEPS_PER_BAR // 4, c.width)
             h = nn.leaky_relu(nn.LayerNorm()(h), 0.2)
-            for _ in range(2):  # 4 -> 8 -> 16 steps a bar
+            for _ in range({8: 1, 16: 2}[c.grid]):  # 4 -> 8 (-> 16) steps a bar
                 h = jnp.repeat(h, 2, axis=1)
                 h = nn.Conv(c.width, (3,), padding="SAME")(h)
                 h = nn.leaky_relu(nn.LayerNorm()(h), 0.2)
-            h = h.reshape(B, c.bars * STEPS_PER_BAR, c.width)
+            h = h.reshape(B, c.bars * c.grid, c.width)
             h = h + nn.Conv(c.width, (5,), padding="SAME")(h)  # across bar lines
             h = nn.leaky_relu(nn.LayerNorm()(h), 0.2)
-            logits = nn.Dense(CLASSES * c.voices)(h).reshape(B, c.bars * STEPS_PER_BAR, c.voices, CLASSES)
-            probs = nn.softmax(logits / temperature, axis=-1)
+            logits = nn.Dense(CLASSES * c.voices)(h).reshape(B, c.bars * c.grid, c.voices, CLASSES)
+            probs = jnp.repeat(nn.softmax(logits / temperature, axis=-1), STEPS_PER_BAR // c.grid, axis=1)
             return jnp.swapaxes(probs, -1, -2)                                               # [B, T, C, V]
 
     return Generator()

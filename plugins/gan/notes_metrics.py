@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .notes import FAMILIES, SPEC, NoteSet, from_image
+from .notes import FAMILIES, FORMAT, SPEC, NoteSet, from_image
 
 __all__ = ["pitch_accuracy", "render_images", "NoteClassifier", "frechet_distance", "noise_images", "report"]
 
@@ -124,20 +124,23 @@ class NoteClassifier:
     def save(self, path: str | Path) -> Path:
         from sonitus.checkpoints import save_checkpoint
 
-        return save_checkpoint(path, {"params": self.params}, model="sonitus-notes-classifier", step=0)
+        return save_checkpoint(path, {"params": self.params}, model="sonitus-notes-classifier", step=0,
+                               dataset_format=FORMAT)
 
     @classmethod
     def cached(cls, train: NoteSet, folder: str | Path) -> NoteClassifier:
-        """The classifier saved in ``folder`` (trained on ``train`` and saved on first use)."""
+        """The classifier saved in ``folder`` (trained on ``train`` and saved on first use, and
+        again when the dataset's format has changed since)."""
         import jax
         from flax import serialization
         from sonitus.checkpoints import load_checkpoint
 
         path = Path(folder) / "classifier.ckpt"
         clf = cls()
-        if path.exists():
+        saved = load_checkpoint(path) if path.exists() else None
+        if saved is not None and saved.header.get("dataset_format") == FORMAT:
             template = clf.module.init(jax.random.PRNGKey(0), np.zeros((1, SPEC.frames, SPEC.n_mels), np.float32))
-            clf.params = serialization.from_state_dict(template, load_checkpoint(path).state["params"])
+            clf.params = serialization.from_state_dict(template, saved.state["params"])
             return clf
         clf.fit(train)
         clf.save(path)

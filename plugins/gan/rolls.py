@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["REST", "VOICES", "LOWEST", "PITCHES", "CLASSES", "STEPS_PER_BAR", "notes_of", "one_hot", "from_classes",
-           "to_score", "VOICE_RANGES"]
+           "to_score", "VOICE_RANGES", "quantise"]
 
 REST = -1
 VOICES = ("soprano", "alto", "tenor", "bass")
@@ -33,6 +33,13 @@ def notes_of(line: np.ndarray) -> list[tuple[int, int, int]]:
                 notes.append((int(line[start]), start, step - start))
             start = step
     return notes
+
+
+def quantise(rolls: np.ndarray, grid: int) -> np.ndarray:
+    """Voice rolls ``[..., steps]`` on a coarser grid of ``grid`` steps a bar (8: eighth notes):
+    each step takes the pitch sounding at its start, still written out on the 16th grid."""
+    factor = STEPS_PER_BAR // grid
+    return np.repeat(rolls[..., ::factor], factor, axis=-1) if factor > 1 else rolls
 
 
 def one_hot(rolls: np.ndarray) -> np.ndarray:

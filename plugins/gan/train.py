@@ -108,7 +108,7 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     import jax
 
     from .chorales import Chorales
-    from .rolls import one_hot, to_score
+    from .rolls import one_hot, quantise, to_score
 
     log = log or (lambda msg: print(msg, flush=True))
     out_dir = Path(out)
@@ -116,6 +116,7 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     mc = GANConfig.from_dict(config.model)
     if data is None:
         data, _ = Chorales().load()
+    data = quantise(data, mc.grid)  # the generator cannot write finer notes: neither may the critic see them
     if len(data) < config.batch:
         raise SonitusError(f"Only {len(data)} training segments; need at least a batch of {config.batch}.")
     gen, _, init_state, train_step = make_steps(mc, config)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from sonitus import Audio, Transcript, Word
-from sonitus.errors import ParameterError, TrainingError
+from sonitus.errors import CheckpointError, ParameterError, TrainingError
 from sonitus.jit import lazy_jit
 
 from .emissions import gmm_log_b
@@ -135,8 +135,11 @@ class WordModels:
     def load(cls, path: str | os.PathLike[str] | None = None) -> WordModels:
         from sonitus.checkpoints import load_checkpoint
 
-        ckpt = load_checkpoint(path or default_model_path(), model=MODEL_NAME)
-        config = ckpt.config
+        ckpt = load_checkpoint(path or default_model_path(), model=MODEL_NAME,
+                               keys=("startprob", "transmat", "weights", "means", "covars"))
+        config = dict(ckpt.config)
+        if "words" not in config:
+            raise CheckpointError(f"{path or default_model_path()} lists no words in its header; retrain it.")
         words = tuple(config.pop("words"))
         s = ckpt.state
         return cls(words, s["startprob"], s["transmat"], s["weights"], s["means"], s["covars"], config)

@@ -60,9 +60,10 @@ def _write(score, output: Path, soundfont: Path | None, sample_rate: int, *, mid
     if suffix not in AUDIO_SUFFIXES:
         kinds = ".mid, .wav, .flac or .ogg" if midi_ok else ".wav, .flac or .ogg"
         raise ParameterError(f"cannot write {output.name}: use {kinds}.")
+    saver = save(output)  # checks the destination before rendering
     renderer = stage("fluidsynth", soundfont=str(soundfont) if soundfont else None, sample_rate=sample_rate)
     audio = (Source(score) >> renderer).run()
-    (Source(audio) >> save(output)).run()
+    (Source(audio) >> saver).run()
     return f"wrote {output} ({audio.duration:.1f} s at {audio.sample_rate} Hz, peak {audio.peak_dbfs():.1f} dBFS)"
 
 

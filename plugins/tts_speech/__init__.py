@@ -35,17 +35,18 @@ def default_root() -> str:
     return os.path.join(data_home, "sonitus", "asr")
 
 
-DEFAULT_ROOT = default_root()
 #: how to make a missing tts-speech manifest, for error messages
 MAKE_HINT = "build it with 'sonitus generate tts-speech' (or 'make asr-data')"
 
 
 @dataclass(frozen=True)
 class TTSSpeech:
-    """The synthetic speech corpus under ``root``; :meth:`build` makes or completes it."""
+    """The synthetic speech corpus under ``root`` (default: :func:`default_root`); :meth:`build`
+    makes or completes it."""
 
-    root: str = DEFAULT_ROOT
+    root: str | None = None
     seed: int = 0
+    variety: int = 0
 
     def build(self, *, train: int = 10000, dev: int = 360, jobs: int = 2, progress: bool = True,
               force: bool = False) -> dict[str, Path]:
@@ -54,11 +55,17 @@ class TTSSpeech:
         An existing corpus is extended, never shrunk unless ``force``."""
         from ._build import build
 
-        return build(self.root, train=train, dev=dev, seed=self.seed, jobs=jobs, progress=progress, force=force)
+        return build(self.folder, train=train, dev=dev, seed=self.seed, variety=self.variety, jobs=jobs,
+                     progress=progress, force=force)
+
+    @property
+    def folder(self) -> Path:
+        """Where the corpus lives."""
+        return Path(self.root or default_root())
 
     def manifest(self, split: str = "train") -> Path:
         """The manifest path of a split ('train' or 'dev')."""
-        return Path(self.root) / f"{split}.tsv"
+        return self.folder / f"{split}.tsv"
 
     def items(self, split: str = "train") -> list[tuple[str, str]]:
         """``(wav path, transcript)`` pairs of a split."""
@@ -66,7 +73,7 @@ class TTSSpeech:
 
     def text(self) -> list[str]:
         """Every training sentence (the text an n-gram LM is built from)."""
-        path = Path(self.root) / "text" / "train.txt"
+        path = self.folder / "text" / "train.txt"
         return path.read_text(encoding="utf-8").split("\n") if path.exists() else []
 
 
@@ -83,8 +90,12 @@ def register_datasets(register):
 @click.option("--dev", "n_dev", default=360, show_default=True, help="Dev utterances (held-out voices).")
 @click.option("--jobs", default=2, show_default=True, help="Parallel synthesis processes.")
 @click.option("--seed", default=0, show_default=True)
+@click.option("--variety", default=0, show_default=True, type=click.IntRange(0, 1),
+              help="1: most espeak-ng voices become made-up speakers (random formants, pitch, Klatt), "
+                   "MBROLA speaks over a wider pitch and rate range. Same sentences and dev voices as 0.")
 @click.option("--force", is_flag=True, help="Allow fewer utterances than the folder already lists.")
-def generate_tts_speech(root: str, n_train: int, n_dev: int, jobs: int, seed: int, force: bool) -> None:
+def generate_tts_speech(root: str, n_train: int, n_dev: int, jobs: int, seed: int, variety: int,
+                        force: bool) -> None:
     """Synthesise the tts-speech corpus (resumable: re-run to complete or extend it).
 
     \b
@@ -98,7 +109,7 @@ def generate_tts_speech(root: str, n_train: int, n_dev: int, jobs: int, seed: in
     if missing:
         click.echo(f"note: {' and '.join(missing)} not installed, so espeak-ng speaks their share; "
                    "'make asr-data' installs them.", err=True)
-    out = TTSSpeech(root, seed).build(train=n_train, dev=n_dev, jobs=jobs, force=force)
+    out = TTSSpeech(root, seed, variety).build(train=n_train, dev=n_dev, jobs=jobs, force=force)
     for split, path in out.items():
         click.echo(f"{split}: {path} ({sum(1 for _ in open(path))} utterances)")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import random
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from sonitus.atomic import atomic_path, atomic_write_text
 from sonitus.tts import (
     ESPEAK_BASES,
     SAMPLE_RATE,
+    EspeakVariant,
     Voice,
     espeak_variants,
     festival_batch,
@@ -70,6 +71,20 @@ def _mbrola_voice(rng: random.Random, names: list[str]) -> Voice:
                  amplitude=rng.randint(70, 150), gap=rng.choice((0, 0, 1, 2)))
 
 
+#: how many made-up espeak-ng speakers ``variety`` 1 draws from
+MADE_UP_SPEAKERS = 400
+
+
+def _more_varied(voice: Voice, rng: random.Random, speakers: list[EspeakVariant]) -> Voice:
+    """``variety`` 1: most espeak-ng voices become made-up speakers (random formants, pitch,
+    Klatt synthesis); MBROLA voices speak over a wider pitch and rate range."""
+    if voice.name.startswith("mb-"):
+        return replace(voice, rate=rng.randint(100, 220), pitch=rng.randint(5, 95))
+    if rng.random() < 0.6:
+        return replace(voice, name=voice.name.split("+")[0], variant=rng.choice(speakers))
+    return voice
+
+
 def _pico_voice(rng: random.Random, names: list[str]) -> Voice:
     return Voice("pico", rng.choice(names), rate=rng.randint(88, 115), pitch=rng.randint(10, 90))
 
@@ -78,15 +93,19 @@ def _festival_voice(rng: random.Random, name: str) -> Voice:
     return Voice("festival", name, rate=rng.randint(85, 125))
 
 
-def plan(*, train: int = 10000, dev: int = 360, seed: int = 0,
+def plan(*, train: int = 10000, dev: int = 360, seed: int = 0, variety: int = 0,
          dev_sentences: int = 1000) -> tuple[list[Job], list[str]]:
     """The job list and the training sentences. Dev sentences never occur in training text.
 
     Training voices: espeak-ng English bases x training variants, MBROLA us1/us2/en1 and
     SVOX Pico (where installed). Dev voices are never heard in training: held-out espeak-ng
-    variants, MBROLA us3 and the whole Festival engine.
+    variants, MBROLA us3 and the whole Festival engine. ``variety`` 1 makes most espeak-ng
+    training voices made-up speakers and widens MBROLA's prosody (see ``_more_varied``); it
+    draws from its own random stream, so sentences and dev voices are the same as with 0.
     """
     rng = random.Random(seed)
+    varied = random.Random(f"{seed}-variety-{variety}")
+    speakers = [EspeakVariant.random(varied) for _ in range(MADE_UP_SPEAKERS if variety else 0)]
     pool = sentence_pool(seed)
     dev_text, train_text = pool[:dev_sentences], pool[dev_sentences:]
     all_variants = espeak_variants()
@@ -104,6 +123,8 @@ def plan(*, train: int = 10000, dev: int = 360, seed: int = 0,
             voice = _pico_voice(rng, pico)
         else:
             voice = _espeak_voice(rng, train_variants)
+        if variety and voice.engine == "espeak":
+            voice = _more_varied(voice, varied, speakers)
         jobs.append(Job("train", f"tr{i:06d}", train_text[i % len(train_text)], voice))
     for i in range(dev):
         kind = i % 6
@@ -162,7 +183,7 @@ def _existing_rows(path: Path) -> int:
 
 
 def build(root: str | os.PathLike[str], *, train: int = 10000, dev: int = 360,
-          seed: int = 0, jobs: int = 2, chunk: int = 64, progress: bool = True, force: bool = False) -> dict[str, Path]:
+          seed: int = 0, variety: int = 0, jobs: int = 2, chunk: int = 64, progress: bool = True, force: bool = False) -> dict[str, Path]:
     """Synthesise the corpus under ``root`` (resumable) and write manifests; returns their paths.
 
     A corpus is only ever extended: asking for fewer utterances than ``root`` already lists
@@ -181,7 +202,7 @@ def build(root: str | os.PathLike[str], *, train: int = 10000, dev: int = 360,
         if have > wanted and not force:
             raise SonitusError(f"{root / f'{split}.tsv'} already lists {have} {split} utterances and you asked for "
                                f"{wanted}; ask for at least {have} to extend it, or pass --force to shrink it.")
-    job_list, train_text = plan(train=train, dev=dev, seed=seed)
+    job_list, train_text = plan(train=train, dev=dev, seed=seed, variety=variety)
     (root / "text").mkdir(parents=True, exist_ok=True)
     atomic_write_text(root / "text" / "train.txt", "\n".join(train_text) + "\n")
     for split in ("train", "dev"):
@@ -201,10 +222,10 @@ def build(root: str | os.PathLike[str], *, train: int = 10000, dev: int = 360,
             if job.split == split and path.exists():
                 rows.append(f"{path}\t{job.text}")
                 voices.append(f"{job.uid}\t{job.voice.label}\t{job.voice.rate}\t{job.voice.pitch}")
-        out[split] = atomic_write_text(root / f"{split}.tsv", "\n".join(rows) + "\n")
-        atomic_write_text(root / f"{split}.voices.tsv", "\n".join(voices) + "\n")
+        out[split] = atomic_write_text(root / f"{split}.tsv", "".join(row + "\n" for row in rows))
+        atomic_write_text(root / f"{split}.voices.tsv", "".join(row + "\n" for row in voices))
     engines = {split: dict(Counter(j.voice.engine + ":" + j.voice.name.split("+")[0] for j in job_list
                                    if j.split == split)) for split in ("train", "dev")}
-    recipe = {"train": train, "dev": dev, "seed": seed, "sentences": len(train_text), "voices": engines}
+    recipe = {"train": train, "dev": dev, "seed": seed, "variety": variety, "sentences": len(train_text), "voices": engines}
     atomic_write_text(root / "recipe.json", json.dumps(recipe, indent=1, sort_keys=True) + "\n")
     return out

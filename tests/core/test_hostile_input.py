@@ -82,3 +82,47 @@ def test_mel_and_mfcc_counts_are_checked_at_the_boundary(options, culprit):
     if "n_mfcc" in options:
         with pytest.raises(ParameterError, match="n_mfcc must be between"):
             mfcc(np.zeros(4000, np.float32), sample_rate=16000, **options)
+
+
+def test_crafted_and_misplaced_checkpoints_get_a_checkpoint_error(tmp_path):
+    from sonitus.checkpoints import load_checkpoint, save_checkpoint
+    from sonitus.errors import CheckpointError
+    from sonitus.plugins.asr.recognizer import load_model
+    from sonitus.plugins.hmm.words import WordModels
+
+    crafted = save_checkpoint(tmp_path / "crafted.ckpt", {"weights": np.zeros(3)}, model="sonitus-asr-ctc")
+    with pytest.raises(CheckpointError, match="'params'"):
+        load_model(str(crafted))
+    hmm = save_checkpoint(tmp_path / "hmm.ckpt", {"startprob": np.zeros(3)}, model="hmm-words")
+    with pytest.raises(CheckpointError, match="'transmat'"):
+        WordModels.load(hmm)
+    with pytest.raises(CheckpointError, match="is a folder; give a checkpoint file such as"):
+        load_checkpoint(tmp_path)
+
+
+@pytest.mark.parametrize("text, culprit", [("C² D4", "needs an octave"), ("(" * 100 + "C4" + ")" * 100, "nest"),
+                                           ("C4/²", "note value")])
+def test_music_text_that_would_crash_the_parser_is_a_syntax_error(text, culprit):
+    from sonitus.dsl.music import parse_phrase
+    from sonitus.errors import DSLSyntaxError
+
+    with pytest.raises(DSLSyntaxError, match=culprit):
+        parse_phrase(text)
+
+
+def test_an_empty_manifest_is_a_dataset_error(tmp_path):
+    from cli_helpers import run_cli
+
+    (tmp_path / "empty.tsv").write_text("# no rows yet\n")
+    result = run_cli("eval", "asr", str(tmp_path / "empty.tsv"))
+    assert result.returncode == 1 and "lists no utterances" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value, said", [(None, "not nothing"), ("talk.wav", "not str 'talk.wav'"), (3, "not int 3")])
+def test_a_stage_given_the_wrong_thing_says_what_it_takes(value, said):
+    from sonitus.errors import StageTypeMismatchError
+
+    with pytest.raises(StageTypeMismatchError, match=f"'logmel' takes Audio, {said}"):
+        stage("logmel")(value)
+    with pytest.raises(StageTypeMismatchError, match=f"Pipeline 'to-mono >> logmel' takes Audio, {said}"):
+        (stage("to-mono") >> stage("logmel"))(value)

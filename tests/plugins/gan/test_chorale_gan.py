@@ -35,6 +35,27 @@ def test_generator_and_critic_shapes():
     assert scores.shape == (3,)
 
 
+def test_an_eighth_note_generator_holds_every_note_for_two_sixteenths():
+    import jax
+    from sonitus.errors import ParameterError
+    from sonitus.plugins.gan.model import build_generator, sample_latents
+    from sonitus.plugins.gan.rolls import quantise
+
+    config = GANConfig(**SMALL, grid=8)
+    gen = build_generator(config)
+    z = sample_latents(jax.random.PRNGKey(0), 2, config)
+    probs = np.asarray(gen.apply(gen.init(jax.random.PRNGKey(1), z), z))
+    assert probs.shape == (2, 64, CLASSES, 4)
+    np.testing.assert_array_equal(probs[:, 0::2], probs[:, 1::2])
+    assert not np.allclose(probs[:, 0::2][:, :-1], probs[:, 2::2])
+
+    roll = np.array([[60, 62, 64, 64, 65, 67, REST, 69]], np.int8)
+    np.testing.assert_array_equal(quantise(roll, 8), [[60, 60, 64, 64, 65, 65, REST, REST]])
+    np.testing.assert_array_equal(quantise(roll, 16), roll)
+    with pytest.raises(ParameterError, match="grid"):
+        GANConfig(grid=12)
+
+
 def test_training_steps_teach_the_critic_and_resume_exactly(tmp_path):
     import jax
     from sonitus.checkpoints import load_checkpoint

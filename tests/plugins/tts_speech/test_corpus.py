@@ -42,6 +42,18 @@ def test_dev_voices_and_sentences_are_never_in_training():
                or j.voice.name.split("+")[1] in DEV_VARIANTS for j in dev)
 
 
+@needs_sources
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_variety_changes_training_voices_only():
+    plain, _ = plan(train=600, dev=60)
+    varied, _ = plan(train=600, dev=60, variety=1)
+    assert [j.text for j in plain] == [j.text for j in varied]
+    assert [j for j in plain if j.split == "dev"] == [j for j in varied if j.split == "dev"]
+    made_up = [j.voice for j in varied if j.voice.variant is not None]
+    assert len(made_up) > 150 and len({v.variant.name for v in made_up}) > 100
+    assert all("+" not in v.name for v in made_up)  # the made-up variant replaces the stock one
+
+
 def test_an_existing_corpus_is_not_shrunk(tmp_path: Path):
     (tmp_path / "train.tsv").write_text("".join(f"a{i}.wav\tword\n" for i in range(5)))
     with pytest.raises(SonitusError, match="already lists 5 train"):
