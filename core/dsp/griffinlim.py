@@ -7,6 +7,7 @@ step for step.
 
 from __future__ import annotations
 
+import numpy as np
 from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
@@ -34,6 +35,64 @@ def _griffinlim(S, angles, momentum, n_iter, n_fft, hop_length, win_length, wind
 
     angles, _ = jax.lax.fori_loop(0, n_iter, body, (angles, jnp.zeros_like(angles)))
     return _istft.raw(S * angles, n_fft, hop_length, win_length, window, center, length)
+
+
+def _frames_major_applies(n_fft: int, hop: int, frames: int, center: bool, length: int | None) -> bool:
+    """Whether :func:`_griffinlim_frames` can run: centred frames, a hop that divides ``n_fft``
+    (librosa's default quarter hop does) and a ``length`` that re-frames to as many frames."""
+    return center and n_fft % hop == 0 and (length is None or 1 + length // hop == frames)
+
+
+@lazy_jit(static_argnames=("n_iter", "n_fft", "hop_length", "win_length", "window", "length"))
+def _griffinlim_frames(S, angles, momentum, n_iter, n_fft, hop_length, win_length, window, length):
+    """The same iteration as :func:`_griffinlim`, kept frames-major ``[..., frames, freq]`` (no
+    transposes in the loop), with framing and overlap-add as ``n_fft / hop`` shifted slices
+    of hop-sized blocks instead of a gather and a scatter-add: about 1.7x the bare FFTs' time
+    instead of 3x (``benchmarks/griffinlim.py``)."""
+    import jax
+    import jax.numpy as jnp
+
+    from .spectral import get_window
+
+    S = jnp.swapaxes(S.astype(angles.real.dtype), -1, -2)
+    angles = jnp.swapaxes(angles, -1, -2)
+    frames, shifts = S.shape[-2], n_fft // hop_length
+    batch = S.shape[:-2]
+    total = n_fft + hop_length * (frames - 1)
+    start = n_fft // 2
+    out_length = total - n_fft if length is None else length
+    w = get_window(window, win_length, n_fft)
+    envelope = np.zeros(total)
+    np.add.at(envelope, (np.arange(frames)[:, None] * hop_length + np.arange(n_fft)).ravel(), np.tile(w ** 2, frames))
+    # dividing by the window envelope, and trimming to the output (zeros where istft + stft pad)
+    scale = np.zeros(total)
+    keep = slice(start, start + out_length)
+    scale[keep] = 1.0 / np.where(envelope[keep] > np.finfo(np.float32).tiny, envelope[keep], 1.0)
+    scale = jnp.asarray(scale, S.dtype)
+    w = jnp.asarray(w, S.dtype)
+    eps = jnp.finfo(S.dtype).tiny
+
+    def overlap_add(spec):
+        blocks = (jnp.fft.irfft(spec, n=n_fft, axis=-1) * w).reshape(batch + (frames, shifts, hop_length))
+        pad = [(0, 0)] * len(batch)
+        out = sum(jnp.pad(blocks[..., k, :], pad + [(k, shifts - 1 - k), (0, 0)]) for k in range(shifts))
+        return out.reshape(batch + (total,)) * scale
+
+    def stft(signal):
+        blocks = signal.reshape(batch + (total // hop_length, hop_length))
+        framed = jnp.concatenate([blocks[..., k:k + frames, :] for k in range(shifts)], axis=-1)
+        return jnp.fft.rfft(framed * w, axis=-1)
+
+    def body(_, carry):
+        angles, rebuilt = carry
+        previous = rebuilt
+        rebuilt = stft(overlap_add(S * angles))
+        angles = rebuilt - (momentum / (1 + momentum)) * previous
+        angles = angles * jax.lax.rsqrt(angles.real ** 2 + angles.imag ** 2 + eps)
+        return angles, rebuilt
+
+    angles, _ = jax.lax.fori_loop(0, n_iter, body, (angles, jnp.zeros_like(angles)))
+    return overlap_add(S * angles)[..., start:start + out_length]
 
 
 def griffinlim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, win_length: int | None = None,
@@ -71,6 +130,9 @@ def griffinlim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, wi
         angles = jnp.ones(S.shape, complex_dtype)
     else:
         raise ParameterError(f"init must be 'random' or None, not {init!r}.")
+    if _frames_major_applies(n_fft, hop_length, S.shape[-1], center, length):
+        return _griffinlim_frames(S, angles, jnp.asarray(momentum, S.dtype), int(n_iter), n_fft, hop_length,
+                                  win_length, window, length)
     return _griffinlim(S, angles, jnp.asarray(momentum, S.dtype), int(n_iter), n_fft, hop_length,
                        win_length, window, center, length)
 
