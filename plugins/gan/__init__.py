@@ -1,7 +1,7 @@
 """Built-in generative-music plugin: the chorale GAN (Scores) and the notes GAN (audio notes).
 
-Stages ``chorale-gan`` (generator, nothing -> Score) and ``notes-gan`` (generator, nothing ->
-Spectrogram, for ``griffin-lim``); datasets ``chorales`` (Bach's chorales from music21's
+Stages ``chorale-gan`` (generator, nothing -> Score), ``notes-gan`` (generator, nothing ->
+Spectrogram, for ``griffin-lim``) and ``notes-gan-synth`` (renderer, Score -> Audio); datasets ``chorales`` (Bach's chorales from music21's
 corpus as voice rolls) and ``gm-notes`` (FluidSynth-rendered notes as log-mel images);
 commands ``sonitus generate chorale|note``, ``sonitus train gan chorales|notes`` and
 ``sonitus eval gan chorales|notes``. See docs/gan.md.
@@ -9,7 +9,7 @@ commands ``sonitus generate chorale|note``, ``sonitus train gan chorales|notes``
 
 from __future__ import annotations
 
-from sonitus import Score, Spectrogram, hookimpl
+from sonitus import Audio, Score, Spectrogram, hookimpl
 
 
 def chorale_gan(model: str | None = None, bars: int = 8, seed: int = 0, key: str = "C", tempo: float = 80.0,
@@ -27,6 +27,14 @@ def notes_gan(model: str | None = None, pitch: int = 60, instrument: str = "pian
     from .note_generator import NoteGenerator
 
     return NoteGenerator(model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
+
+
+def notes_gan_synth(model: str | None = None, instrument: str = "auto", seed: int = 0, release: float = 0.08,
+                    iterations: int = 32):
+    """Play a Score with the notes GAN: each note generated, Griffin-Lim rendered and overlap-added (16 kHz)."""
+    from .note_synth import NotesGANSynth
+
+    return NotesGANSynth(model, instrument=instrument, seed=seed, release=release, iterations=iterations)
 
 
 def gm_notes_dataset(root: str | None = None):
@@ -49,6 +57,12 @@ def register_generators(register):
              description="Four-part (SATB) chorales from a MuseGAN-style WGAN-GP trained on Bach.")
     register("notes-gan", notes_gan, consumes=None, produces=Spectrogram,
              description="Instrument notes (pitch, family, velocity) from a conditional SpecGAN-style WGAN-GP.")
+
+
+@hookimpl
+def register_renderers(register):
+    register("notes-gan-synth", notes_gan_synth, consumes=Score, produces=Audio,
+             description="Plays a Score with the notes GAN, one generated note per note (16 kHz).")
 
 
 @hookimpl

@@ -25,7 +25,7 @@ from sonitus.errors import DatasetError, ParameterError
 from sonitus.training import ConfigDict
 
 __all__ = ["FAMILIES", "PITCHES", "VELOCITIES", "SpecFormat", "SPEC", "NoteSet", "GMNotes", "family_index",
-           "to_image", "from_image", "render_notes"]
+           "to_image", "from_image", "render_notes", "render_images"]
 
 #: instrument family -> the General MIDI programs (0-based) that play it in the dataset
 FAMILIES: dict[str, tuple[int, ...]] = {
@@ -116,6 +116,18 @@ def _mel_inverse(spec: SpecFormat) -> np.ndarray:
     from sonitus.dsp.mel import mel_filterbank
 
     return np.linalg.pinv(mel_filterbank(spec.sample_rate, spec.n_fft, spec.n_mels))
+
+
+def render_images(images: np.ndarray, *, n_iter: int = 32, batch: int = 64) -> np.ndarray:
+    """Images ``[n, frames, n_mels]`` -> waveforms ``[n, samples]`` at 16 kHz (mel inversion + Griffin-Lim)."""
+    from sonitus.dsp.griffinlim import griffinlim
+
+    out = []
+    for i in range(0, len(images), batch):
+        mags = from_image(np.asarray(images[i:i + batch], np.float32))
+        out.append(np.asarray(griffinlim(mags, n_iter=n_iter, n_fft=SPEC.n_fft, hop_length=SPEC.hop_length,
+                                         length=SPEC.samples)))
+    return np.concatenate(out) if out else np.zeros((0, SPEC.samples), np.float32)
 
 
 def render_notes(program: int, notes: list[tuple[int, int]], *, soundfont: str | None = None,

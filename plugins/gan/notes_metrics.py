@@ -16,21 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .notes import FAMILIES, FORMAT, SPEC, NoteSet, from_image
+from .notes import FAMILIES, FORMAT, SPEC, NoteSet, render_images
 
-__all__ = ["pitch_accuracy", "render_images", "NoteClassifier", "frechet_distance", "noise_images", "report"]
-
-
-def render_images(images: np.ndarray, *, n_iter: int = 32, batch: int = 64) -> np.ndarray:
-    """Images ``[n, frames, n_mels]`` -> waveforms ``[n, samples]`` at 16 kHz (mel inversion + Griffin-Lim)."""
-    from sonitus.dsp.griffinlim import griffinlim
-
-    out = []
-    for i in range(0, len(images), batch):
-        mags = from_image(np.asarray(images[i:i + batch], np.float32))
-        out.append(np.asarray(griffinlim(mags, n_iter=n_iter, n_fft=SPEC.n_fft, hop_length=SPEC.hop_length,
-                                         length=SPEC.samples)))
-    return np.concatenate(out) if out else np.zeros((0, SPEC.samples), np.float32)
+__all__ = ["pitch_accuracy", "NoteClassifier", "frechet_distance", "noise_images", "report"]
 
 
 def pitch_accuracy(images: np.ndarray, pitches: np.ndarray, *, tolerance: float = 1.0) -> tuple[float, np.ndarray]:

@@ -24,3 +24,14 @@ def main(out_dir: Path) -> None:
     song.to_score().save(out_dir / "chorale.mid")
     png = pianoroll_png(song.to_score(), out_dir / "chorale.png", title="chorale GAN (seed 11, G) + a written flute")
     print(f"             layered with a written flute line -> {wav.name}, {png.name}")
+
+    from sonitus.dsl import griffin_lim, stage
+
+    note = (m.generate("notes-gan", pitch=55, instrument="brass", seed=3) >> griffin_lim()
+            >> save(out_dir / "gan-note.wav")).run()
+    print(f"notes-gan    one brass G3, generated as a spectrogram and phased by Griffin-Lim -> {note.name}")
+    start = time.perf_counter()
+    tune = m.song(tempo=96).add(m.track("strings", "G4/4 B4 D5 G5/2 F#5/4 D5 E5/2 C5/2 B4/1"))
+    wav = (tune >> stage("notes-gan-synth", seed=1) >> save(out_dir / "gan-melody.wav")).run()
+    print(f"             a written phrase played note by note by the notes GAN in "
+          f"{time.perf_counter() - start:.1f} s -> {wav.name}")
