@@ -16,12 +16,13 @@ ASR_DATA ?= $(HOME)/.local/share/sonitus/asr
 ASR_RUN ?= runs/asr
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
-.PHONY: demo test test-slow bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model notes-model
+.PHONY: demo test test-slow fuzz bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model notes-model
 
 help:
 	@echo "make demo       set up and run the demo (speech and music journeys)"
 	@echo "make test       set up and run the tests (slow ones excluded)"
 	@echo "make test-slow  run the slow tests (training to convergence, long fuzzing)"
+	@echo "make fuzz       fuzz every input reader (notation, song text, checkpoints, audio, MIDI) ~10 min"
 	@echo "make bench      run the benchmarks under benchmarks/"
 	@echo "make asr-data   install the extra training voices and synthesise the speech corpus"
 	@echo "make asr-model  train the speech model from scratch (round 1, about 2.5 h on 2 cores; docs/asr.md)"
@@ -63,6 +64,9 @@ test: venv
 test-slow: venv
 	@$(PY) -m pytest -m slow; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "No test is marked slow: nothing to run."; exit 0; fi; exit $$rc
+
+fuzz: venv
+	$(PY) -m pytest -m slow tests/test_fuzz.py
 
 bench: venv
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

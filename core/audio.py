@@ -78,6 +78,9 @@ class Audio:
             raise ParameterError(
                 f"Audio samples must be shaped [channels, frames]; got an array of shape "
                 f"{samples.shape}.")
+        if np.iscomplexobj(samples):
+            raise ParameterError("Audio samples must be real numbers, not complex; take .real (or np.abs for a "
+                                 "magnitude) before making Audio.")
         if samples.dtype != np.float32:
             samples = samples.astype(np.float32)
         if not np.isfinite(samples).all():

@@ -55,18 +55,31 @@ class Score:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Score:
-        """Read a standard MIDI file."""
+        """Read a standard MIDI file.
+
+        Notes switched on and never off cannot be kept (they have no length): they are left
+        out with a :class:`UserWarning` that counts them.
+        """
+        import mido
         import pretty_midi
 
         path = Path(path)
         if not path.exists():
             raise ScoreError(f"{path} does not exist; check the path.")
         try:
-            return cls(pretty_midi.PrettyMIDI(str(path)))
+            score = cls(pretty_midi.PrettyMIDI(str(path)))
+            midi_file = mido.MidiFile(str(path))
         except Exception as exc:  # mido and pretty_midi raise many kinds of errors
             why = str(exc).strip() or ("the file is empty" if path.stat().st_size == 0 else type(exc).__name__)
             raise ScoreError(f"{path} is not a MIDI file sonitus can read ({why}); export it again as a "
                              "standard MIDI file (.mid).") from exc
+        dropped = _unterminated_notes(midi_file)
+        if dropped:
+            import warnings
+
+            warnings.warn(f"{path}: {dropped} note(s) are switched on and never off; they are left out.",
+                          stacklevel=2)
+        return score
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a standard MIDI file atomically."""
@@ -84,3 +97,18 @@ class Score:
     def piano_roll(self, fs: float = 100.0) -> np.ndarray:
         """Velocities ``[128, frames]`` sampled ``fs`` times a second over all instruments."""
         return self.midi.get_piano_roll(fs=fs)
+
+
+def _unterminated_notes(midi_file) -> int:
+    """How many note-ons of a ``mido.MidiFile`` no note-off (or velocity-0 note-on) ends."""
+    open_notes: dict[tuple[int, int], int] = {}
+    for track in midi_file.tracks:
+        for msg in track:
+            if msg.type == "note_on" and msg.velocity > 0:
+                key = (msg.channel, msg.note)
+                open_notes[key] = open_notes.get(key, 0) + 1
+            elif msg.type in ("note_off", "note_on"):
+                key = (msg.channel, msg.note)
+                if open_notes.get(key):
+                    open_notes[key] = 0  # pretty_midi ends every open note of that pitch
+    return sum(open_notes.values())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from sonitus import Audio, Score
-from sonitus.errors import DependencyError, ParameterError, ScoreError
+from sonitus.errors import DependencyError, ParameterError, ScoreError, whole_number
 from sonitus.stages import StageBase
 
 __all__ = ["FluidSynthRenderer", "default_soundfont", "load_fluidsynth"]
@@ -72,9 +72,11 @@ class FluidSynthRenderer(StageBase):
         self.soundfont = Path(soundfont) if soundfont is not None else default_soundfont()
         if not self.soundfont.exists():
             raise ParameterError(f"SoundFont {self.soundfont} does not exist; give the path of a .sf2 file.")
-        if not 8000 <= int(sample_rate) <= 192000:
-            raise ParameterError(f"sample_rate must be between 8000 and 192000 Hz, not {sample_rate}.")
-        self.sample_rate = int(sample_rate)
+        self.sample_rate = whole_number(sample_rate, "sample_rate", 8000, 192000, unit=" Hz")
+        if not 0.0 <= float(gain) <= 10.0:  # FluidSynth's own range for synth.gain
+            raise ParameterError(f"fluidsynth: gain must be between 0 and 10, not {gain}.")
+        if not 0.0 <= float(tail) <= 60.0:
+            raise ParameterError(f"fluidsynth: tail must be between 0 and 60 s, not {tail}.")
         self.reverb, self.chorus, self.gain, self.tail = reverb, chorus, float(gain), float(tail)
         self.threads = max(1, int(threads or os.cpu_count() or 1))
         if normalize is not None and not -60 <= float(normalize) <= 0:

@@ -126,3 +126,26 @@ def test_a_stage_given_the_wrong_thing_says_what_it_takes(value, said):
         stage("logmel")(value)
     with pytest.raises(StageTypeMismatchError, match=f"Pipeline 'to-mono >> logmel' takes Audio, {said}"):
         (stage("to-mono") >> stage("logmel"))(value)
+
+
+def test_values_that_would_be_silently_changed_are_refused():
+    with pytest.raises(ParameterError, match="not complex"):
+        Audio(np.ones((1, 100), np.complex64), 16000)
+    with pytest.raises(ParameterError, match="gain must be between 0 and 10"):
+        stage("fluidsynth", gain=-1)
+    with pytest.raises(ParameterError, match="sample_rate must be a whole number"):
+        stage("fluidsynth", sample_rate=44100.5)
+
+
+def test_a_note_never_switched_off_is_reported_not_silently_dropped(tmp_path):
+    import mido
+    from sonitus import Score
+
+    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=90, time=0),
+                            mido.Message("note_off", note=60, velocity=0, time=480),
+                            mido.Message("note_on", note=64, velocity=90, time=0),
+                            mido.MetaMessage("end_of_track", time=960)])
+    mido.MidiFile(tracks=[track]).save(tmp_path / "open.mid")
+    with pytest.warns(UserWarning, match="1 note"):
+        score = Score.load(tmp_path / "open.mid")
+    assert score.notes == 1
