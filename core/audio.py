@@ -183,6 +183,52 @@ class Audio:
                          info.format, info.subtype)
 
     @classmethod
+    def levels(cls, path: str | os.PathLike[str], *, block_frames: int = 1 << 16) -> tuple[int, float, float]:
+        """``(frames, peak dBFS, RMS dBFS)`` of a file, read block by block: the same figures as
+        ``Audio.load(path).peak_dbfs()`` / ``.rms_dbfs()`` in constant memory (an hour of 48 kHz
+        stereo is fine). Raises what :meth:`load` raises for a damaged, empty or non-finite file."""
+        import soundfile as sf
+
+        info = cls._checked_info(path)
+        frames, peak, total = 0, 0.0, 0.0
+        try:
+            for block in sf.blocks(str(info.path), blocksize=block_frames, dtype="float32", always_2d=True):
+                if not np.isfinite(block).all():
+                    raise NonFiniteAudioError(f"{info.path}: the audio contains NaN or infinite samples; clean or "
+                                              "regenerate it.")
+                frames += block.shape[0]
+                peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+                total += float(np.sum(np.square(block, dtype=np.float64)))
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise TruncatedAudioError(f"{info.path} is damaged and could not be decoded ({_libsndfile_reason(exc)}); "
+                                      f"re-export or re-copy it.") from exc
+        cls._check_frames(info, frames)
+        rms = np.sqrt(total / (frames * info.channels))
+        return frames, (20.0 * np.log10(peak) if peak > 0 else float("-inf")), \
+            (20.0 * np.log10(rms) if rms > 0 else float("-inf"))
+
+    @classmethod
+    def _checked_info(cls, path: str | os.PathLike[str]) -> AudioInfo:
+        import soundfile as sf
+
+        info = cls.info(path)
+        extra = sf.info(str(info.path)).extra_info
+        if any(mark in extra for mark in _TRUNCATION_MARKS):
+            raise TruncatedAudioError(
+                f"{info.path} is truncated: the file ends before its header says it should. "
+                f"Re-export or re-copy it.")
+        return info
+
+    @staticmethod
+    def _check_frames(info: AudioInfo, frames: int) -> None:
+        if frames == 0:
+            raise EmptyAudioError(f"{info.path} holds no audio samples; record or export it again.")
+        if info.frames and frames < info.frames:
+            raise TruncatedAudioError(
+                f"{info.path} is truncated: its header promises {info.frames} frames but only "
+                f"{frames} could be read. Re-export or re-copy it.")
+
+    @classmethod
     def load(cls, path: str | os.PathLike[str], *, sample_rate: int | None = None,
              mono: bool = False) -> Audio:
         """Read an audio file (WAV, FLAC, OGG, ... any channel count, bit depth and rate).
@@ -198,24 +244,14 @@ class Audio:
         """
         import soundfile as sf
 
-        info = cls.info(path)
-        extra = sf.info(str(info.path)).extra_info
-        if any(mark in extra for mark in _TRUNCATION_MARKS):
-            raise TruncatedAudioError(
-                f"{info.path} is truncated: the file ends before its header says it should. "
-                f"Re-export or re-copy it.")
+        info = cls._checked_info(path)
         try:
             data, rate = sf.read(str(info.path), dtype="float32", always_2d=True)
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise TruncatedAudioError(
                 f"{info.path} is damaged and could not be decoded ({_libsndfile_reason(exc)}); "
                 f"re-export or re-copy it.") from exc
-        if data.shape[0] == 0:
-            raise EmptyAudioError(f"{info.path} holds no audio samples; record or export it again.")
-        if info.frames and data.shape[0] < info.frames:
-            raise TruncatedAudioError(
-                f"{info.path} is truncated: its header promises {info.frames} frames but only "
-                f"{data.shape[0]} could be read. Re-export or re-copy it.")
+        cls._check_frames(info, data.shape[0])
         try:
             audio = cls(np.ascontiguousarray(data.T), rate)
         except NonFiniteAudioError as exc:

@@ -25,11 +25,11 @@ def info(files: tuple[Path, ...], as_json: bool) -> None:
     rows = []
     for path in files:
         header = Audio.info(path)
-        audio = Audio.load(path)
-        rows.append({"path": str(path), "duration": round(audio.duration, 6),
-                     "sample_rate": audio.sample_rate, "channels": audio.channels,
-                     "frames": audio.frames, "format": header.format, "subtype": header.subtype,
-                     "peak_dbfs": _round(audio.peak_dbfs()), "rms_dbfs": _round(audio.rms_dbfs())})
+        frames, peak, rms = Audio.levels(path)  # streamed: memory does not grow with the file
+        rows.append({"path": str(path), "duration": round(frames / header.sample_rate, 6),
+                     "sample_rate": header.sample_rate, "channels": header.channels,
+                     "frames": frames, "format": header.format, "subtype": header.subtype,
+                     "peak_dbfs": _round(peak), "rms_dbfs": _round(rms)})
     if as_json:
         click.echo(json.dumps(rows if len(rows) > 1 else rows[0], indent=2))
         return

@@ -140,3 +140,17 @@ def test_levels():
     assert audio.peak_dbfs() == pytest.approx(-6.0206, abs=1e-3)
     assert audio.rms_dbfs() == pytest.approx(-6.0206, abs=1e-3)
     assert Audio(np.zeros((1, 10)), 8000).peak_dbfs() == float("-inf")
+
+
+def test_levels_are_streamed_and_equal_the_loaded_ones(tmp_path):
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    x = (0.3 * rng.standard_normal((50000, 3))).astype(np.float32)
+    sf.write(tmp_path / "a.wav", x, 16000, subtype="FLOAT")
+    frames, peak, rms = Audio.levels(tmp_path / "a.wav", block_frames=4096)
+    audio = Audio.load(tmp_path / "a.wav")
+    assert frames == audio.frames == 50000
+    assert abs(peak - audio.peak_dbfs()) < 1e-4 and abs(rms - audio.rms_dbfs()) < 1e-4
+    sf.write(tmp_path / "silent.wav", np.zeros(100, np.float32), 16000)
+    assert Audio.levels(tmp_path / "silent.wav")[1:] == (float("-inf"), float("-inf"))
