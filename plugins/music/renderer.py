@@ -112,6 +112,9 @@ class FluidSynthRenderer(StageBase):
         return events, setup
 
     def __call__(self, score: Score) -> Audio:
+        if score.notes == 0:
+            raise ScoreError("The score has no notes to render; a MIDI file of only tempo or controller events "
+                             "makes silence.")
         fluidsynth = load_fluidsynth()
         events, setup = self._events(score)
         synth = fluidsynth.Synth(gain=self.gain, samplerate=self.sample_rate,
@@ -144,7 +147,10 @@ class FluidSynthRenderer(StageBase):
             synth.delete()
         stereo = np.concatenate(chunks).astype(np.float32).reshape(-1, 2).T / 32768.0
         peak = float(np.max(np.abs(stereo))) if stereo.size else 0.0
-        if self.normalize is not None and peak > 0:
+        if peak < 1e-4:  # -80 dBFS: normalising would turn the synthesiser's noise floor into the music
+            raise ScoreError("The score rendered to silence (its notes are too short or too quiet to sound: "
+                             f"peak {20 * np.log10(max(peak, 1e-12)):.0f} dBFS); check its tempo and velocities.")
+        if self.normalize is not None:
             stereo *= np.float32(10 ** (self.normalize / 20) / peak)
         return Audio(stereo, self.sample_rate)
 

@@ -120,3 +120,20 @@ def test_renders_peak_at_the_asked_level():
     assert m.fluidsynth()(song.to_score()).peak_dbfs() == pytest.approx(-1.0, abs=0.05)
     assert m.fluidsynth(normalize=-6)(song.to_score()).peak_dbfs() == pytest.approx(-6.0, abs=0.05)
     assert m.fluidsynth(normalize=None)(song.to_score()).peak_dbfs() < -6
+
+
+def test_silence_is_an_error_not_amplified_noise():
+    import pretty_midi
+    import pytest
+    from sonitus import Score
+    from sonitus.dsl import stage
+    from sonitus.errors import ScoreError
+
+    midi = pretty_midi.PrettyMIDI()
+    piano = pretty_midi.Instrument(program=0)
+    piano.notes.append(pretty_midi.Note(velocity=100, pitch=60, start=0.0, end=0.5))
+    midi.instruments.append(piano)
+    with pytest.raises(ScoreError, match="rendered to silence"):
+        stage("fluidsynth", gain=0.0)(Score(midi))
+    with pytest.raises(ScoreError, match="no notes"):
+        stage("fluidsynth")(Score(pretty_midi.PrettyMIDI()))

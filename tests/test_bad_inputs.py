@@ -1,0 +1,200 @@
+"""The bad-input table: every kind of hostile input the CLI may meet, and what must happen.
+
+Each bad case must end with a non-zero exit, a one-line error naming the culprit, no
+traceback and no file left behind; each good-but-unusual case (odd bit depths, rates and
+channel counts, a one-sample clip) must simply work. Runs the CLI in-process (click's
+runner) so that the table stays fast.
+"""
+
+import pickle
+import struct
+
+import mido
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+from sonitus.checkpoints import MAGIC, save_checkpoint
+
+
+def _wav(path, samples, rate=16000, subtype="PCM_16"):
+    sf.write(path, samples, rate, subtype=subtype)
+    return path
+
+
+def _midi(path, messages, ticks=480):
+    track = mido.MidiTrack(messages + [mido.MetaMessage("end_of_track", time=0)])
+    mido.MidiFile(tracks=[track], ticks_per_beat=ticks).save(path)
+    return path
+
+
+def _notes(channel=0, count=4):
+    out = []
+    for i in range(count):
+        out += [mido.Message("note_on", channel=channel, note=60 + i, velocity=80, time=0),
+                mido.Message("note_off", channel=channel, note=60 + i, velocity=0, time=240)]
+    return out
+
+
+def _make(kind, folder):
+    """Build the input of one case in ``folder``; returns the CLI arguments."""
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(8000) / 16000)).astype(np.float32)
+    p = folder / "in"
+    cases = {
+        # -- audio (sonitus info) --
+        "audio missing": lambda: ["info", str(folder / "nope.wav")],
+        "audio is a folder": lambda: (folder / "dir.wav").mkdir() or ["info", str(folder / "dir.wav")],
+        "audio empty file": lambda: ["info", _file(folder / "e.wav", b"")],
+        "audio header only": lambda: ["info", str(_wav(folder / "h.wav", np.zeros(0, np.float32)))],
+        "audio truncated": lambda: _truncated(folder / "t.wav", tone),
+        "audio is text": lambda: ["info", _file(folder / "x.wav", b"hello\n")],
+        "audio random bytes": lambda: ["info", _file(folder / "r.wav", np.random.default_rng(0).bytes(4000))],
+        "audio NaN": lambda: ["info", str(_wav(folder / "n.wav", np.full(100, np.nan, np.float32), subtype="FLOAT"))],
+        # -- MIDI (sonitus render) --
+        "MIDI random bytes": lambda: ["render", _file(folder / "r.mid", b"MThd" + np.random.default_rng(1).bytes(300)),
+                                      "-o", str(folder / "out.wav")],
+        "MIDI empty file": lambda: ["render", _file(folder / "e.mid", b""), "-o", str(folder / "out.wav")],
+        "MIDI without notes": lambda: ["render", str(_midi(folder / "z.mid", [])), "-o", str(folder / "out.wav")],
+        # -- music text (sonitus compose) --
+        "text unknown note": lambda: _song(folder, "C4 H4 |"),
+        "text unbalanced": lambda: _song(folder, "(C4 D4 |"),
+        "text repeat bomb": lambda: _song(folder, "(C4)*100000000"),
+        "text deep nesting": lambda: _song(folder, "(" * 600 + "C4" + ")" * 600),
+        "text empty": lambda: ["compose", _file(p.with_suffix(".txt"), b""), "-o", str(folder / "out.mid")],
+        "text non-ASCII note": lambda: _song(folder, "C♯4 D4"),
+        "text superscript": lambda: _song(folder, "C² D4"),
+        "text Python code": lambda: _song(folder, "__import__('os').system('touch pwned')"),
+        "text not UTF-8": lambda: ["compose", _file(p.with_suffix(".txt"), b"tempo: 90\n\xff\xfe"),
+                                   "-o", str(folder / "out.mid")],
+        # -- options --
+        "option bad output suffix": lambda: _song(folder, "C4 D4", out="out.xyz"),
+        "option sample rate": lambda: _song(folder, "C4 D4", out="out.wav", extra=["--sample-rate", "5"]),
+        "option pitch": lambda: ["generate", "note", "--pitch", "200", "-o", str(folder / "out.wav")],
+        "option beam": lambda: ["transcribe", "--beam", "0", str(_wav(folder / "s.wav", tone))],
+        # -- output paths --
+        "output is a folder": lambda: (folder / "out.mid").mkdir() or _song(folder, "C4 D4"),
+        "output under a file": lambda: _file(folder / "f", b"") and _song(folder, "C4", out="f/out.mid"),
+        # -- checkpoints (sonitus transcribe --model) --
+        "checkpoint random": lambda: _transcribe_with(folder, tone, np.random.default_rng(2).bytes(500)),
+        "checkpoint truncated": lambda: _transcribe_with(folder, tone, _checkpoint_bytes(folder)[:200]),
+        "checkpoint crafted": lambda: _transcribe_with(folder, tone, MAGIC + struct.pack("<Q", 2) + b"{}"),
+        "checkpoint pickle": lambda: _transcribe_with(folder, tone, pickle.dumps({"params": [1, 2, 3]})),
+        "checkpoint is a folder": lambda: ["transcribe", "--model", str(folder), str(_wav(folder / "s.wav", tone))],
+    }
+    return cases[kind]()
+
+
+def _file(path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)
+
+
+def _truncated(path, tone):
+    _wav(path, tone)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    return ["info", str(path)]
+
+
+def _song(folder, notation, *, out="out.mid", extra=()):
+    song = folder / "song.txt"
+    song.write_text(f"tempo: 100\n\n[melody: piano]\n{notation}\n", encoding="utf-8")
+    return ["compose", str(song), "-o", str(folder / out), *extra]
+
+
+def _checkpoint_bytes(folder):
+    return save_checkpoint(folder / "tmp.ckpt", {"params": {"w": np.zeros(100)}}, model="sonitus-asr-ctc").read_bytes()
+
+
+def _transcribe_with(folder, tone, data):
+    (folder / "m.ckpt").write_bytes(data)
+    (folder / "tmp.ckpt").unlink(missing_ok=True)
+    return ["transcribe", "--model", str(folder / "m.ckpt"), str(_wav(folder / "s.wav", tone))]
+
+
+#: case -> words the error must contain (the culprit, or what to do)
+BAD = {
+    "audio missing": "does not exist",
+    "audio is a folder": "is a directory",
+    "audio empty file": "empty",
+    "audio header only": "no audio samples",
+    "audio truncated": "truncated",
+    "audio is text": "not an audio file",
+    "audio random bytes": "not an audio file",
+    "audio NaN": "NaN",
+    "MIDI random bytes": "not a MIDI file",
+    "MIDI empty file": "not a MIDI file",
+    "MIDI without notes": "no notes",
+    "text unknown note": "H4",
+    "text unbalanced": "missing ')'",
+    "text repeat bomb": "lower the repeat count",
+    "text deep nesting": "nest more than",
+    "text empty": "no track",
+    "text non-ASCII note": "♯",
+    "text superscript": "needs an octave",
+    "text Python code": "line 4",
+    "text not UTF-8": "not UTF-8",
+    "option bad output suffix": "out.xyz",
+    "option sample rate": "sample_rate",
+    "option pitch": "pitch",
+    "option beam": "beam",
+    "output is a folder": "is a folder",
+    "output under a file": "is a file, not a folder",
+    "checkpoint random": "not a sonitus checkpoint",
+    "checkpoint truncated": "corrupt body",
+    "checkpoint crafted": "corrupt body",
+    "checkpoint pickle": "not a sonitus checkpoint",
+    "checkpoint is a folder": "is a folder",
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input(case, tmp_path):
+    from sonitus.cli import cli
+
+    args = _make(case, tmp_path)
+    before = {p for p in tmp_path.rglob("*")}
+    result = CliRunner().invoke(cli, args)
+    message = result.stderr + result.stdout
+    assert result.exit_code != 0, f"{case}: exit 0 ({message!r})"
+    assert "Traceback" not in message and not isinstance(result.exception, AssertionError)
+    assert BAD[case].lower() in message.lower(), f"{case}: {message!r}"
+    assert message.count("\n") <= 4, f"{case}: not a short error: {message!r}"
+    assert {p for p in tmp_path.rglob("*")} == before, f"{case}: left files behind"
+    assert not (tmp_path / "pwned").exists()
+
+
+GOOD = {
+    "8-bit": dict(subtype="PCM_U8"), "24-bit": dict(subtype="PCM_24"), "32-bit int": dict(subtype="PCM_32"),
+    "32-bit float": dict(subtype="FLOAT"), "8 kHz": dict(rate=8000), "96 kHz": dict(rate=96000),
+    "6 channels": dict(channels=6), "one sample": dict(frames=1),
+}
+
+
+@pytest.mark.parametrize("case", list(GOOD))
+def test_unusual_but_valid_audio_works(case, tmp_path):
+    from sonitus.cli import cli
+
+    spec = {"rate": 16000, "channels": 1, "frames": 4000, "subtype": "PCM_16", **GOOD[case]}
+    samples = 0.25 * np.ones((spec["frames"], spec["channels"]), np.float32)
+    path = _wav(tmp_path / "ok.wav", samples, spec["rate"], spec["subtype"])
+    result = CliRunner().invoke(cli, ["info", "--json", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert f'"channels": {spec["channels"]}' in result.stdout and f'"frames": {spec["frames"]}' in result.stdout
+
+
+def test_unusual_but_valid_midi_renders(tmp_path):
+    """Sixteen channels, a note never switched off (a warning), an extreme tempo."""
+    from sonitus.cli import cli
+
+    messages = [m for channel in range(16) for m in _notes(channel, 1)]
+    messages.append(mido.Message("note_on", note=70, velocity=90, time=0))  # never switched off
+    path = _midi(tmp_path / "many.mid", messages)
+    with pytest.warns(UserWarning, match="never off"):
+        result = CliRunner().invoke(cli, ["render", str(path), "-o", str(tmp_path / "out.wav")])
+    assert result.exit_code == 0, result.stderr
+    assert sf.info(tmp_path / "out.wav").frames > 0
+    # a tempo of 1 microsecond a beat: the notes last microseconds, their release still sounds
+    fast = _midi(tmp_path / "fast.mid", [mido.MetaMessage("set_tempo", tempo=1)] + _notes())
+    result = CliRunner().invoke(cli, ["render", str(fast), "-o", str(tmp_path / "fast.wav")])
+    assert result.exit_code == 0, result.stderr
