@@ -6,7 +6,7 @@ import numpy as np
 from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
-__all__ = ["frame_db", "speech_segments", "trim", "normalize"]
+__all__ = ["frame_db", "speech_segments", "trim", "normalize", "sounds_like_speech"]
 
 
 @lazy_jit(static_argnames=("frame_length", "hop_length"))
@@ -69,6 +69,21 @@ def trim(x, *, sample_rate: int, top_db: float = 40.0, pad_ms: float = 50.0) -> 
         return x[:0], (0.0, 0.0)
     start, end = segments[0][0], segments[-1][1]
     return x[int(round(start * sample_rate)):int(round(end * sample_rate))], (start, end)
+
+
+def sounds_like_speech(x, *, sample_rate: int, floor_db: float = -60.0, min_variation_db: float = 2.0) -> bool:
+    """Whether a mono clip could hold speech: its peak is above ``floor_db`` dBFS, and the
+    level of its 25 ms frames (those within 40 dB of the loudest) varies by at least
+    ``min_variation_db`` (standard deviation). Syllables make speech rise and fall by 4-14 dB;
+    a tone, a chirp, hum or steady noise stays within about 1.5 dB.
+    """
+    x = np.asarray(x, np.float32)
+    if x.size == 0 or float(np.max(np.abs(x))) < 10 ** (floor_db / 20):
+        return False
+    frame = max(2, int(0.025 * sample_rate))
+    levels = np.asarray(frame_db(x, frame_length=frame, hop_length=frame))
+    loud = levels[levels > levels.max() - 40.0]
+    return loud.size >= 4 and float(np.std(loud)) >= min_variation_db
 
 
 def normalize(x, *, mode: str = "peak", target_db: float = -1.0):

@@ -164,11 +164,17 @@ class WordModels:
 
     def recognize(self, audios: list[Audio], *, threshold: float = 0.0) -> list[Transcript]:
         """The best word of each clip, with its confidence; a clip whose confidence is below
-        ``threshold`` gets an empty Transcript (no word: rejected)."""
+        ``threshold``, or that does not sound like speech at all (silence, a tone, steady
+        noise: :func:`sonitus.dsp.vad.sounds_like_speech`), gets an empty Transcript (rejected)."""
+        from sonitus.dsp.vad import sounds_like_speech
+
         features, spans = extract_features(audios, self.config)
         scores = self.log_likelihoods(features)
         results = []
-        for row, feats, (start, end) in zip(scores, features, spans):
+        for audio, row, feats, (start, end) in zip(audios, scores, features, spans):
+            if not sounds_like_speech(audio.mono, sample_rate=audio.sample_rate):
+                results.append(Transcript("", (), None))
+                continue
             best = int(np.argmax(row))
             confidence = word_confidence(row, len(feats))
             if confidence < threshold:

@@ -102,3 +102,13 @@ def test_confidence_separates_words_from_non_words_and_rejects():
     assert np.mean(known) > np.mean(unknown) + 0.1
     strict = stage("hmm-words", threshold=0.999).map(others)
     assert any(r.text == "" and not r.words for r in strict)
+
+
+def test_sounds_that_are_not_speech_get_no_word():
+    """Silence, a tone, a chirp and steady noise used to be answered 'seven', 'no', 'left'."""
+    rng = np.random.default_rng(0)
+    t = np.arange(16000) / 16000
+    clips = [np.zeros(16000), 1e-4 * rng.standard_normal(16000), 0.3 * np.sin(2 * np.pi * 440 * t),
+             0.3 * np.sin(2 * np.pi * (200 * t + 800 * t ** 2)), 0.1 * rng.standard_normal(16000)]
+    results = stage("hmm-words").map([Audio(c.astype(np.float32), 16000) for c in clips])
+    assert [r.text for r in results] == [""] * 5 and all(not r.words for r in results)
