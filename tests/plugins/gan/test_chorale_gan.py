@@ -1,5 +1,7 @@
 """The chorale GAN: shapes, a critic that learns, checkpoints, the generator stage and the CLI."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sonitus.plugins.gan.model import GANConfig
@@ -136,3 +138,47 @@ def test_generate_chorale_cli_with_the_shipped_model(tmp_path):
     assert Audio.load(tmp_path / "c.wav").duration > 2 * 4 * 60 / 80 * 0.5
     bad = run_cli("generate", "chorale", "-o", str(tmp_path / "c.txt"))
     assert bad.returncode == 1 and "use .mid, .wav" in bad.stderr
+
+
+def test_a_run_killed_with_sigterm_resumes_to_the_same_weights(tmp_path):
+    """SIGTERM mid-run saves last.ckpt; --resume ends where an uninterrupted run ends."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    import jax
+    from sonitus.checkpoints import load_checkpoint
+    from sonitus.plugins.gan.train import GANTrainConfig, train
+
+    config = GANTrainConfig(steps=150, batch=8, n_critic=1, sample_every=10**6, checkpoint_every=10**6, model=SMALL)
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from test_chorale_gan import SMALL, _data
+        from sonitus.plugins.gan.train import GANTrainConfig, train
+        config = GANTrainConfig(steps=150, batch=8, n_critic=1, sample_every=10**6, checkpoint_every=10**6,
+                                model=SMALL)
+        train({str(tmp_path / "killed")!r}, config=config, data=_data(), progress=False,
+              log=lambda m: print(m, flush=True))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    for line in proc.stdout:  # the history line at step 50 says training is under way
+        if line.startswith("step 50") or "50/150" in line:
+            break
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGTERM)
+    output = proc.communicate(timeout=120)[0]
+    assert "stopped by SIGTERM" in output, output
+    stopped = load_checkpoint(tmp_path / "killed" / "last.ckpt")
+    assert 0 < stopped.step < 150, stopped.step
+    resumed = train(str(tmp_path / "killed"), config=config, data=_data(), resume=True, progress=False,
+                    log=lambda m: None)
+    full = train(str(tmp_path / "full"), config=config, data=_data(), progress=False, log=lambda m: None)
+    a, b = load_checkpoint(full), load_checkpoint(resumed)
+    assert a.step == b.step == 150
+    for x, y in zip(jax.tree_util.tree_leaves(a.state), jax.tree_util.tree_leaves(b.state)):
+        np.testing.assert_array_equal(x, y)
