@@ -62,7 +62,7 @@ class Pipeline(StageBase):
 
     noun = "Pipeline"
 
-    def __init__(self, stages: Sequence[Any]) -> None:
+    def __init__(self, stages: Sequence[Any], *, fuse: bool = True) -> None:
         flat: list[StageBase] = []
         for obj in stages:
             stage = _as_stage(obj)
@@ -75,6 +75,23 @@ class Pipeline(StageBase):
         self.name = " >> ".join(s.name for s in flat)
         self.consumes = flat[0].consumes
         self.produces = flat[-1].produces
+        self.fuses = fuse
+        self._plan: tuple[StageBase, ...] | None = None
+
+    @property
+    def plan(self) -> tuple[StageBase, ...]:
+        """The stages as they run: neighbours that can run as one (:meth:`StageBase.fuse`, e.g.
+        consecutive JAX kernels in one jitted function) are fused, unless ``fuse=False``."""
+        if self._plan is None:
+            planned: list[StageBase] = []
+            for stage in self.stages:
+                fused = planned[-1].fuse(stage) if planned and self.fuses else None
+                if fused is not None:
+                    planned[-1] = fused
+                else:
+                    planned.append(stage)
+            self._plan = tuple(planned)
+        return self._plan
 
     @classmethod
     def of(cls, obj: Any) -> Pipeline:
@@ -82,10 +99,10 @@ class Pipeline(StageBase):
         return obj if isinstance(obj, Pipeline) else cls([obj])
 
     def __rshift__(self, other: Any) -> Pipeline:
-        return Pipeline([*self.stages, other])
+        return Pipeline([*self.stages, other], fuse=self.fuses)
 
     def __rrshift__(self, other: Any) -> Pipeline:
-        return Pipeline([other, *self.stages])
+        return Pipeline([other, *self.stages], fuse=self.fuses)
 
     def __len__(self) -> int:
         return len(self.stages)
@@ -95,7 +112,7 @@ class Pipeline(StageBase):
 
     def run(self, value: Any = None) -> Any:
         """Feed ``value`` (nothing, for a pipeline that starts with a source) through every stage."""
-        for stage in self.stages:
+        for stage in self.plan:
             value = _call(stage, stage, value)
         return value
 
@@ -119,7 +136,7 @@ class Pipeline(StageBase):
 
             batches = track(batches, description=self.name, total=len(batches))
         for batch in batches:
-            for stage in self.stages:
+            for stage in self.plan:
                 batch = _call(stage, stage.map, batch)
             results.extend(batch)
         return results

@@ -103,6 +103,12 @@ class StageBase:
         """Process several values; override for real batching."""
         return [self(v) for v in values]
 
+    def fuse(self, after: Any) -> StageBase | None:
+        """One stage doing ``self`` then ``after`` at once (e.g. in one jitted function), or
+        ``None`` when they cannot run together. Pipelines ask each pair of neighbours before
+        they run; the fused stage must give what the two give one after the other."""
+        return None
+
     def __rshift__(self, other: Any):
         from .pipeline import Pipeline
 

@@ -27,9 +27,9 @@ __all__ = ["power_spectrogram", "melspectrogram", "power_to_db", "logmel", "mfcc
            "chroma", "frame_mask", "frame_lengths"]
 
 
-def frame_lengths(lengths, *, hop_length: int, n_fft: int, center: bool = True) -> np.ndarray:
-    """Valid frames of each item, given its valid samples."""
-    lengths = np.asarray(lengths)
+def frame_lengths(lengths, *, hop_length: int, n_fft: int, center: bool = True):
+    """Valid frames of each item, given its valid samples (NumPy in, NumPy out; JAX in, JAX out)."""
+    lengths = lengths if hasattr(lengths, "shape") else np.asarray(lengths)
     return 1 + lengths // hop_length if center else 1 + (lengths - n_fft) // hop_length
 
 

@@ -63,7 +63,7 @@ def pre_emphasis(coef: float = 0.97) -> AudioStage:
 
         return kernel(x, coef)
 
-    return AudioStage("pre-emphasis", apply, {"coef": coef})
+    return AudioStage("pre-emphasis", apply, {"coef": coef}, fusable=True)
 
 
 def _butterworth(name: str, btype: str, cutoff: Any, order: int, zero_phase: bool) -> AudioStage:
@@ -76,7 +76,8 @@ def _butterworth(name: str, btype: str, cutoff: Any, order: int, zero_phase: boo
         sos = butter_sos(order, cutoff, btype, sr)
         return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)
 
-    return AudioStage(name, apply, {"cutoff": cutoff, "order": order, "zero_phase": zero_phase})
+    return AudioStage(name, apply, {"cutoff": cutoff, "order": order, "zero_phase": zero_phase},
+                      fusable=not zero_phase)  # filtering backwards would read the batch's padding
 
 
 def highpass(cutoff: float = 80.0, order: int = 4, zero_phase: bool = False) -> AudioStage:

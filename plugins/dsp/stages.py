@@ -33,13 +33,31 @@ class AudioStage(StageBase):
     consumes = Audio
     produces = Audio
 
-    def __init__(self, name: str, function: Callable[[Any, int], Any], options: dict[str, Any]) -> None:
+    def __init__(self, name: str, function: Callable[[Any, int], Any], options: dict[str, Any], *,
+                 fusable: bool = False) -> None:
         self.name = name
         self.function = function
         self.options = options
+        #: the function is traceable JAX, linear and causal, and keeps the length: it gives the
+        #: same samples on the mono mix of a zero-padded batch, so it can run inside the next
+        #: stage's jitted kernel
+        self.fusable = fusable
 
     def __call__(self, audio: Audio) -> Audio:
         return Audio(np.asarray(self.function(audio.samples, audio.sample_rate), np.float32), audio.sample_rate)
+
+    def fuse(self, after: Any) -> StageBase | None:
+        """Run inside a following feature extractor's jitted kernel, or chain with a following
+        fusable preprocessor; ``None`` for anything else."""
+        if not self.fusable:
+            return None
+        if isinstance(after, FeatureStage):
+            return after.preprocessed_by(self)
+        if isinstance(after, AudioStage) and after.fusable:
+            first, then = self.function, after.function
+            return AudioStage(f"{self.name}+{after.name}", lambda x, sr: then(first(x, sr), sr),
+                              {**self.options, **after.options}, fusable=True)
+        return None
 
     def __repr__(self) -> str:
         return f"<stage {self.name}({', '.join(f'{k}={v!r}' for k, v in self.options.items())}): Audio -> Audio>"
@@ -66,6 +84,15 @@ class FeatureStage(StageBase):
 
     def __call__(self, audio: Audio) -> Features:
         return self.map([audio])[0]
+
+    def preprocessed_by(self, pre: AudioStage) -> FeatureStage:
+        """This extractor with ``pre`` applied to each batch first, the two in one jitted function."""
+        import jax
+
+        kernel, function = self.kernel, pre.function
+        fused = jax.jit(lambda x, sr, lengths: kernel(function(x, sr), sr, lengths), static_argnums=1)
+        return FeatureStage(f"{pre.name}+{self.name}", self.kind, fused, self.frames_of, self.hop_length,
+                            {**pre.options, **self.options}, chunk=self.chunk)
 
     def map(self, audios: Sequence[Audio]) -> list[Features]:
         out: list[Features | None] = [None] * len(audios)

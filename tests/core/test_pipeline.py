@@ -96,3 +96,38 @@ def test_dsl_uses_the_default_registry(registry):
     with use_registry(registry):
         assert "count" in dsl.stages()
         assert dsl.count().run(sine(seconds=0.25)).text == "4000 frames"
+
+
+def test_neighbours_that_fuse_run_as_one_stage():
+    from sonitus.pipeline import Pipeline
+    from sonitus.stages import StageBase
+
+    calls = []
+
+    class Scale(StageBase):
+        consumes = produces = float
+
+        def __init__(self, k):
+            self.k, self.name = k, f"x{k}"
+
+        def __call__(self, value):
+            calls.append(self.name)
+            return value * self.k
+
+        def fuse(self, after):
+            return Scale(self.k * after.k) if isinstance(after, Scale) else None
+
+    class Negate(StageBase):
+        name, consumes, produces = "neg", float, float
+
+        def __call__(self, value):
+            calls.append(self.name)
+            return -value
+
+    pipeline = Scale(2) >> Scale(3) >> Negate() >> Scale(5)
+    assert [s.name for s in pipeline.stages] == ["x2", "x3", "neg", "x5"]
+    assert [s.name for s in pipeline.plan] == ["x6", "neg", "x5"]
+    assert pipeline(1.0) == -30.0 and calls == ["x6", "neg", "x5"]
+    assert pipeline.map([1.0, 2.0]) == [-30.0, -60.0]
+    calls.clear()
+    assert Pipeline(list(pipeline.stages), fuse=False)(1.0) == -30.0 and calls == ["x2", "x3", "neg", "x5"]

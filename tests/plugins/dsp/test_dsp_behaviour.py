@@ -143,3 +143,29 @@ def test_bad_options_are_clear_errors():
         stage("mfcc", deltas=3)
     with pytest.raises(ParameterError, match="mode must be"):
         stage("normalize", mode="loud")
+
+
+@pytest.mark.parametrize("pre, feature", [("pre-emphasis", "logmel"), ("highpass", "mfcc")])
+def test_fused_preprocessing_gives_what_the_stages_give_one_by_one(pre, feature):
+    from sonitus import Audio
+    from sonitus.dsl import stage
+    from sonitus.pipeline import Pipeline
+
+    clips = [Audio(speech_like(seconds=s, seed=i)[None].repeat(2, 0) * [[1.0], [0.5]], SR)
+             for i, s in enumerate((0.7, 1.3, 2.0))]
+    options = {"n_fft": 512, "hop_length": 160, "n_mels": 40} | ({"n_mfcc": 13, "deltas": 2} if feature == "mfcc" else {})
+    fused = stage(pre) >> stage(feature, **options)
+    separate = Pipeline([stage(pre), stage(feature, **options)], fuse=False)
+    assert [s.name for s in fused.plan] == [f"{pre}+{feature}"] and len(separate.plan) == 2
+    for a, b in zip(fused.map(clips), separate.map(clips)):
+        assert a.data.shape == b.data.shape
+        np.testing.assert_allclose(a.data, b.data, atol=2e-2 if feature == "logmel" else 2e-3)
+
+
+def test_stages_that_read_ahead_are_not_fused():
+    from sonitus.dsl import stage
+
+    assert len((stage("highpass", zero_phase=True) >> stage("logmel")).plan) == 2
+    assert len((stage("denoise") >> stage("logmel")).plan) == 2
+    assert [s.name for s in (stage("pre-emphasis") >> stage("lowpass") >> stage("logmel")).plan] == [
+        "pre-emphasis+lowpass+logmel"]
