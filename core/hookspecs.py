@@ -17,10 +17,42 @@ and ``description`` (one line shown by ``sonitus stages``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pluggy
+
+from .audio import Audio
+from .score import Score
+from .values import Features, Spectrogram, Transcript
+
+__all__ = ["hookspec", "hookimpl", "HookKind", "STAGE_KINDS", "DATASETS"]
 
 hookspec = pluggy.HookspecMarker("sonitus")
 hookimpl = pluggy.HookimplMarker("sonitus")
+
+
+@dataclass(frozen=True)
+class HookKind:
+    """The contract of one registering hook: the kind of what it registers and the types a
+    registration consumes and produces unless it says otherwise (``consumes=``, ``produces=``)."""
+
+    hook: str
+    kind: str
+    consumes: Any
+    produces: Any
+
+
+#: the one table of stage kinds; the registry, ``sonitus stages`` and the meta-tests read it
+STAGE_KINDS: tuple[HookKind, ...] = (
+    HookKind("register_preprocessors", "preprocessor", Audio, Audio),
+    HookKind("register_feature_extractors", "feature-extractor", Audio, Features),
+    HookKind("register_recognizers", "recognizer", (Audio, Features), Transcript),
+    HookKind("register_generators", "generator", None, (Score, Spectrogram)),
+    HookKind("register_renderers", "renderer", (Score, Spectrogram), Audio),
+)
+#: datasets are not stages: they have a table (and a namespace) of their own
+DATASETS = HookKind("register_datasets", "dataset", None, object)
 
 
 @hookspec

@@ -33,11 +33,9 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .audio import Audio
 from .errors import ParameterError, PluginError, SonitusError, UnknownStageError
-from .score import Score
+from .hookspecs import DATASETS, STAGE_KINDS, HookKind
 from .stages import FunctionStage, StageBase, type_name
-from .values import Features, Spectrogram, Transcript
 
 __all__ = ["Registry", "StageSpec", "PluginRecord", "STAGE_HOOKS", "get_registry", "set_registry",
            "reset_registry"]
@@ -45,24 +43,8 @@ __all__ = ["Registry", "StageSpec", "PluginRecord", "STAGE_HOOKS", "get_registry
 ENTRY_POINT_GROUP = "sonitus"
 
 
-@dataclass(frozen=True)
-class HookKind:
-    """What a stage hook registers: its kind label and default input/output types."""
-
-    hook: str
-    kind: str
-    consumes: Any
-    produces: Any
-
-
-STAGE_HOOKS: tuple[HookKind, ...] = (
-    HookKind("register_preprocessors", "preprocessor", Audio, Audio),
-    HookKind("register_feature_extractors", "feature-extractor", Audio, Features),
-    HookKind("register_recognizers", "recognizer", (Audio, Features), Transcript),
-    HookKind("register_generators", "generator", None, (Score, Spectrogram)),
-    HookKind("register_renderers", "renderer", (Score, Spectrogram), Audio),
-    HookKind("register_datasets", "dataset", None, object),
-)
+#: every hook that registers something, in the order they are collected
+STAGE_HOOKS: tuple[HookKind, ...] = (*STAGE_KINDS, DATASETS)
 
 
 @dataclass(frozen=True)
@@ -144,6 +126,7 @@ class Registry:
         self.pm.add_hookspecs(hookspecs)
         self._records: dict[str, PluginRecord] = {}
         self._specs: dict[str, StageSpec] = {}
+        self._datasets: dict[str, StageSpec] = {}
         self._broken_stages: dict[str, str] = {}
         if builtins:
             self._load_builtins()
@@ -230,11 +213,13 @@ class Registry:
         record = self._records[plugin]
         added: list[str] = []
 
+        store, noun = (self._datasets, "dataset") if hook_kind is DATASETS else (self._specs, "stage")
+
         def register(name: str, factory: Callable[..., Any], **metadata: Any) -> None:
             key = _normal(name)
-            if key in self._specs and self._specs[key].plugin != plugin:
+            if key in store and store[key].plugin != plugin:
                 raise PluginError(
-                    f"stage '{key}' is already provided by plugin '{self._specs[key].plugin}'; "
+                    f"{noun} '{key}' is already provided by plugin '{store[key].plugin}'; "
                     f"rename it or disable one of the plugins with SONITUS_DISABLE_PLUGINS.",
                     plugin=plugin)
             if not callable(factory):
@@ -242,8 +227,8 @@ class Registry:
             consumes = metadata.pop("consumes", hook_kind.consumes)
             produces = metadata.pop("produces", hook_kind.produces)
             description = metadata.pop("description", None) or _first_line(factory.__doc__)
-            self._specs[key] = StageSpec(key, hook_kind.kind, plugin, factory, consumes, produces,
-                                         description, MappingProxyType(dict(metadata)))
+            store[key] = StageSpec(key, hook_kind.kind, plugin, factory, consumes, produces,
+                                   description, MappingProxyType(dict(metadata)))
             added.append(key)
             if self._trace:
                 print(f"sonitus: {plugin}.{hook_kind.hook} registered {key}", file=sys.stderr)
@@ -267,9 +252,9 @@ class Registry:
         return [r for r in self._records.values() if r.error]
 
     def specs(self, kind: str | None = None) -> list[StageSpec]:
-        """Every registered stage (of one ``kind``), sorted by name."""
-        return sorted((s for s in self._specs.values() if kind is None or s.kind == kind),
-                      key=lambda s: (s.kind, s.name))
+        """Every registered stage and dataset (or those of one ``kind``), sorted by kind and name."""
+        everything = [*self._specs.values(), *self._datasets.values()]
+        return sorted((s for s in everything if kind is None or s.kind == kind), key=lambda s: (s.kind, s.name))
 
     def names(self) -> list[str]:
         """Every stage name, sorted."""
@@ -292,6 +277,9 @@ class Registry:
                               f"{self._records[plugin].error}", plugin=plugin)
         if key in self._specs:
             return self._specs[key]
+        if key in self._datasets:
+            raise ParameterError(f"'{key}' is a dataset, not a stage; build it with "
+                                 f"get_registry().dataset({key!r}).")
         suggestions = tuple(difflib.get_close_matches(key, list(self._specs), n=4, cutoff=0.6))
         broken = self.broken_plugins()
         if broken and not suggestions:
@@ -310,11 +298,17 @@ class Registry:
 
     def dataset(self, name: str, **options: Any) -> Any:
         """Build the dataset called ``name`` (registered with ``register_datasets``)."""
-        spec = self.spec(name)
-        if spec.kind != "dataset":
-            raise ParameterError(f"'{spec.name}' is a {spec.kind}, not a dataset; "
-                                 f"run `sonitus stages --kind dataset` to list the datasets.")
-        return self._build(spec, options)
+        key = _normal(name)
+        if key in self._broken_stages and key not in self._datasets:
+            self.spec(key)  # raises the broken plugin's error
+        if key not in self._datasets:
+            what = (f"'{key}' is a {self._specs[key].kind}, not a dataset" if key in self._specs
+                    else f"No dataset named '{name}'")
+            close = difflib.get_close_matches(key, list(self._datasets), n=3, cutoff=0.6)
+            hint = f"did you mean {', '.join(map(repr, close))}?" if close else \
+                "run `sonitus stages --kind dataset` to list the datasets."
+            raise ParameterError(f"{what}; {hint}")
+        return self._build(self._datasets[key], options)
 
     def _build(self, spec: StageSpec, options: Mapping[str, Any]) -> Any:
         accepted = spec.options()

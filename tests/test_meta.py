@@ -90,3 +90,15 @@ def test_docs_stages_md_is_current():
     assert current == result.stdout, "regenerate it: sonitus stages --markdown > docs/stages.md"
     assert "| `logmel` |" in current and "| `ctc` |" in current and "| `chorale-gan` |" in current
     assert str(Path.home()) not in current, "a default that names this machine's home folder leaked into the docs"
+
+
+def test_each_hook_documents_its_row_of_the_contract_table():
+    """The table in sonitus.hookspecs is the contract; the hook docstrings may not drift from it."""
+    from sonitus import hookspecs
+    from sonitus.stages import type_name
+
+    for row in (*hookspecs.STAGE_KINDS, hookspecs.DATASETS):
+        doc = getattr(hookspecs, row.hook).__doc__
+        for t in (row.consumes, row.produces):
+            for name in type_name(t).split(" | "):
+                assert name in ("None", "any") or name in doc, f"{row.hook} does not mention {name}"

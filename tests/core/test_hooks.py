@@ -68,10 +68,14 @@ def test_generator_then_renderer_pipeline():
 
 def test_dataset_registration():
     registry = make_registry(("music", Music()))
-    assert registry.spec("numbers").kind == "dataset"
+    assert [s.name for s in registry.specs("dataset")] == ["numbers"] and "numbers" not in registry.names()
     assert registry.dataset("numbers", size=4) == [0, 1, 2, 3]
     with pytest.raises(ParameterError, match="is a renderer, not a dataset"):
         registry.dataset("beep")
+    with pytest.raises(ParameterError, match="is a dataset, not a stage"):  # datasets are not stages
+        registry.stage("numbers")
+    with pytest.raises(ParameterError, match="did you mean 'numbers'"):
+        registry.dataset("number")
 
 
 def test_plugin_commands_join_the_cli():
