@@ -142,6 +142,14 @@ class Pipeline(StageBase):
         return results
 
 
+    def run_dataset(self, inputs: Sequence[Any], out: Any, **options: Any) -> dict[str, Any]:
+        """Run over many audio or MIDI files (paths, folders, globs, manifests), one JSON row a
+        file in ``out``, resumable: see :func:`sonitus.batch.run_dataset`."""
+        from .batch import run_dataset
+
+        return run_dataset(self, inputs, out, **options)
+
+
 def _call(stage: StageBase, function: Any, value: Any) -> Any:
     try:
         return function(value)

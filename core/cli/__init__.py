@@ -111,6 +111,7 @@ def main() -> None:
     cli.main()
 
 
+from . import batch as _batch  # noqa: E402,F401
 from . import groups as _groups  # noqa: E402,F401
 from . import info as _info  # noqa: E402,F401  (registers the command)
 from . import plugins as _plugins  # noqa: E402,F401

@@ -1,0 +1,234 @@
+"""Run a pipeline over many files: one JSON line a file, resumable, a bad file never stops it.
+
+>>> from sonitus.batch import parse_pipeline, run_dataset              # doctest: +SKIP
+>>> pipeline = parse_pipeline("to-mono >> resample(sample_rate=16000) >> ctc")
+>>> run_dataset(pipeline, ["a.wav", "b.wav"], "out.jsonl")
+{'done': 2, 'skipped': 0, 'errors': 0, 'seconds': 1.9}
+
+Each row is ``{"path", "ok", "seconds", ...}`` plus the result: ``text`` and ``words`` for a
+Transcript, ``text`` for a string, and ``output`` for Audio, Score and Features, which are
+written beside the JSONL file (``OUT.files/NAME-HASH.wav|.mid|.npy``). A failed file gets
+``"ok": false`` and ``"error"``: the sentence sonitus raised. Rows are appended and flushed
+one at a time, so a killed run loses at most the file it was on; run it again and it skips
+every file that already has a row (``retry_errors=True`` redoes the failed ones).
+"""
+
+from __future__ import annotations
+
+import ast
+import glob
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError, SonitusError
+from .pipeline import Pipeline
+
+__all__ = ["parse_pipeline", "expand_inputs", "run_dataset", "AUDIO_SUFFIXES"]
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3", ".opus")
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+def parse_pipeline(text: str) -> Pipeline:
+    """A pipeline from text such as ``"to-mono >> resample(sample_rate=16000) >> ctc"``: stage
+    names joined by ``>>``, each with optional keyword options whose values are literals
+    (numbers, strings, booleans, None). Read by a parser, never evaluated."""
+    from .registry import get_registry
+
+    parts = _split_top_level(text)
+    if not parts or any(not p.strip() for p in parts):
+        raise ParameterError(f"pipeline {text!r}: expected stage names joined by '>>', e.g. 'to-mono >> logmel'.")
+    registry = get_registry()
+    return Pipeline([registry.stage(name, **options) for name, options in (_stage_call(p.strip()) for p in parts)])
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, start, quote = [], 0, 0, ""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif text.startswith(">>", i) and depth == 0:
+            parts.append(text[start:i])
+            start = i + 2
+            i += 1
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _stage_call(text: str) -> tuple[str, dict[str, Any]]:
+    name, _, rest = text.partition("(")
+    name = name.strip()
+    if not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise ParameterError(f"pipeline: {text!r} is not a stage name (letters, digits, '-', '_').")
+    if not rest:
+        return name, {}
+    if not rest.rstrip().endswith(")"):
+        raise ParameterError(f"pipeline: {text!r} is missing its closing ')'.")
+    try:
+        call = ast.parse(f"f({rest.rstrip()[:-1]})", mode="eval").body
+    except SyntaxError as exc:
+        raise ParameterError(f"pipeline: cannot read the options of {text!r} ({exc.msg}); write "
+                             "name(option=value, ...).") from None
+    if call.args:
+        raise ParameterError(f"pipeline: {text!r}: options are given by name, e.g. resample(sample_rate=16000).")
+    options = {}
+    for keyword in call.keywords:
+        try:
+            options[keyword.arg] = ast.literal_eval(keyword.value)
+        except ValueError:
+            raise ParameterError(f"pipeline: option {keyword.arg} of {name} must be a number, string, True, "
+                                 f"False or None, not {ast.unparse(keyword.value)!r}.") from None
+    return name, options
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files from paths, folders (audio and MIDI files inside, recursively), glob patterns and
+    manifests (``.tsv``: the first column), in order, each once."""
+    from .manifests import read_manifest
+
+    found: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        path = Path(text)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES + MIDI_SUFFIXES)
+        elif path.suffix.lower() == ".tsv" and path.is_file():
+            found += [Path(p) for p, _ in read_manifest(path)]
+        elif any(c in text for c in "*?[") and not path.exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise ParameterError(f"{text} matches no file.")
+            found += [Path(m) for m in matches]
+        else:
+            found.append(path)
+    seen: set[Path] = set()
+    return [p for p in found if not (p in seen or seen.add(p))]
+
+
+def _reader(pipeline: Pipeline):
+    """The stage that turns a path into what ``pipeline`` consumes (audio or a MIDI score)."""
+    from .audio import Audio
+    from .score import Score
+    from .stages import FunctionStage, types_fit
+
+    if types_fit(Audio, pipeline.consumes):
+        from sonitus.dsl import load
+
+        return load()
+    if types_fit(Score, pipeline.consumes):
+        return FunctionStage("load-midi", Score.load, consumes=(str, os.PathLike), produces=Score)
+    raise ParameterError(f"sonitus batch reads audio and MIDI files; pipeline {pipeline.name!r} starts with a "
+                         f"stage that takes {pipeline.consumes}.")
+
+
+def _row(path: Path, value: Any, files: Path) -> dict[str, Any]:
+    import numpy as np
+
+    from .audio import Audio
+    from .score import Score
+    from .values import Features, Transcript
+
+    stem = f"{path.stem}-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
+    if isinstance(value, Transcript):
+        return value.to_dict()
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, Audio):
+        return {"output": str(value.save(files / f"{stem}.wav")), "duration": round(value.duration, 3)}
+    if isinstance(value, Score):
+        return {"output": str(value.save(files / f"{stem}.mid")), "notes": value.notes}
+    if isinstance(value, Features):
+        from .atomic import atomic_path
+
+        with atomic_path(files / f"{stem}.npy") as tmp:
+            np.save(tmp, np.asarray(value.data))
+        return {"output": str(files / f"{stem}.npy"), "shape": list(np.shape(value.data)), "kind": value.kind}
+    if isinstance(value, os.PathLike):
+        return {"output": str(value)}
+    raise ParameterError(f"sonitus batch cannot store a {type(value).__name__}; end the pipeline with a stage that "
+                         "makes a Transcript, text, Audio, a Score or Features.")
+
+
+def _done_paths(out: Path, retry_errors: bool) -> set[str]:
+    if not out.exists():
+        return set()
+    done = set()
+    for line in out.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # the line a killed run was writing
+            continue
+        if row.get("ok") or not retry_errors:
+            done.add(row.get("path"))
+    return done
+
+
+def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
+                batch_size: int = 16, retry_errors: bool = False, progress: bool | None = None) -> dict[str, Any]:
+    """Run ``pipeline`` over every file of ``inputs`` (see :func:`expand_inputs`), appending one
+    JSON row a file to ``out``; returns counts (``done``, ``skipped``, ``errors``) and seconds."""
+    from .atomic import check_destination
+    from .progress import track
+
+    out = check_destination(out)
+    files = out.with_name(out.name + ".files")
+    paths = expand_inputs(inputs)
+    runnable = _reader(pipeline) >> pipeline
+    done = _done_paths(out, retry_errors)
+    todo = [p for p in paths if str(p) not in done]
+    counts = {"done": 0, "skipped": len(paths) - len(todo), "errors": 0}
+    start = time.time()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "a", encoding="utf-8") as sink:
+        batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
+        for batch in track(batches, description=f"{pipeline.name} ({len(todo)} files)", total=len(batches),
+                           disable=None if progress is None else not progress):
+            for path, row in _run_batch(runnable, batch, files):
+                counts["done" if row["ok"] else "errors"] += 1
+                sink.write(json.dumps({"path": str(path), **row}) + "\n")
+                sink.flush()
+    counts["seconds"] = round(time.time() - start, 2)
+    return counts
+
+
+def _run_batch(runnable: Pipeline, batch: list[Path], files: Path):
+    """``(path, row)`` for each file: the whole batch at once, or one by one when any fails."""
+    tic = time.time()
+    try:
+        values = runnable.map([str(p) for p in batch], batch_size=len(batch))
+    except SonitusError:
+        values = None
+    if values is not None:
+        each = (time.time() - tic) / len(batch)
+        for path, value in zip(batch, values):
+            yield path, _stored(path, value, files, each)
+        return
+    for path in batch:
+        tic = time.time()
+        try:
+            value = runnable(str(path))
+        except SonitusError as exc:
+            yield path, {"ok": False, "error": " ".join(str(exc).split()), "seconds": round(time.time() - tic, 4)}
+            continue
+        yield path, _stored(path, value, files, time.time() - tic)
+
+
+def _stored(path: Path, value: Any, files: Path, seconds: float) -> dict[str, Any]:
+    try:
+        return {"ok": True, **_row(path, value, files), "seconds": round(seconds, 4)}
+    except SonitusError as exc:
+        return {"ok": False, "error": " ".join(str(exc).split()), "seconds": round(seconds, 4)}

@@ -1,0 +1,35 @@
+"""``sonitus batch PIPELINE INPUTS... -o OUT.jsonl``: a pipeline over many files."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+
+
+@cli.command()
+@click.argument("pipeline")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="JSONL file: one row a file (path, ok, result or error, seconds); appended to on a rerun.")
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 4096),
+              help="Files each stage gets at once.")
+@click.option("--retry-errors", is_flag=True, help="Redo the files whose earlier row is an error.")
+def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, retry_errors: bool) -> None:
+    """Run PIPELINE over INPUTS (files, folders, globs, .tsv manifests) and write one JSON row
+    a file to OUTPUT. A bad file becomes an error row and the run goes on; rerun the same
+    command to finish a killed run (files that have a row are skipped). Audio, MIDI and
+    features that the pipeline makes are written to OUTPUT.files/.
+
+    \b
+    Examples:
+      sonitus batch "ctc" recordings/ -o transcripts.jsonl
+      sonitus batch "to-mono >> resample(sample_rate=16000) >> logmel(n_mels=80)" "clips/*.wav" -o mels.jsonl
+      sonitus batch "fluidsynth(sample_rate=22050)" songs/ -o renders.jsonl
+    """
+    from sonitus.batch import parse_pipeline, run_dataset
+
+    counts = run_dataset(parse_pipeline(pipeline), inputs, output, batch_size=batch_size, retry_errors=retry_errors)
+    rate = counts["done"] / counts["seconds"] if counts["seconds"] else 0.0
+    click.echo(f"{counts['done']} done, {counts['errors']} errors, {counts['skipped']} skipped (already in "
+               f"{output}) in {counts['seconds']:.1f} s ({rate:.1f} files/s)")

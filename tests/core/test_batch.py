@@ -1,0 +1,82 @@
+"""sonitus batch: pipeline text, inputs, error rows, outputs beside the JSONL, resuming."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+from sonitus.batch import expand_inputs, parse_pipeline, run_dataset
+from sonitus.errors import ParameterError, UnknownStageError
+
+
+def _clips(folder, count, seconds=0.25):
+    folder.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(16000 * seconds)) / 16000
+    for i in range(count):
+        sf.write(folder / f"c{i:03d}.wav", 0.3 * np.sin(2 * np.pi * (200 + 20 * i) * t), 16000)
+    return sorted(folder.glob("*.wav"))
+
+
+def test_pipeline_text_is_parsed_not_evaluated():
+    pipeline = parse_pipeline("to-mono >> resample(sample_rate=8000) >> logmel(n_mels=40, top_db=None)")
+    assert [s.name for s in pipeline.stages] == ["to-mono", "resample", "logmel"]
+    with pytest.raises(ParameterError, match="must be a number, string"):
+        parse_pipeline("resample(sample_rate=__import__('os').getpid())")
+    with pytest.raises(ParameterError, match="given by name"):
+        parse_pipeline("resample(16000)")
+    with pytest.raises(ParameterError, match="stage names joined by '>>'"):
+        parse_pipeline("to-mono >> >> logmel")
+    with pytest.raises(UnknownStageError, match="logmel"):
+        parse_pipeline("logmell")
+
+
+def test_inputs_come_from_files_folders_globs_and_manifests(tmp_path):
+    clips = _clips(tmp_path / "a", 3)
+    (tmp_path / "list.tsv").write_text(f"{clips[0]}\tone\n{tmp_path / 'b.wav'}\ttwo\n")
+    found = expand_inputs([str(tmp_path / "a"), str(tmp_path / "a" / "c00*.wav"), str(tmp_path / "list.tsv")])
+    assert found == [*clips, tmp_path / "b.wav"]  # each once, in order
+    with pytest.raises(ParameterError, match="matches no file"):
+        expand_inputs([str(tmp_path / "none*.wav")])
+
+
+def test_bad_files_become_error_rows_and_outputs_go_beside(tmp_path):
+    clips = _clips(tmp_path / "in", 3)
+    (tmp_path / "in" / "broken.wav").write_bytes(b"not audio")
+    out = tmp_path / "mels.jsonl"
+    counts = run_dataset(parse_pipeline("logmel(n_mels=32)"), [tmp_path / "in"], out, batch_size=2, progress=False)
+    assert counts["done"] == 3 and counts["errors"] == 1
+    rows = {json.loads(line)["path"]: json.loads(line) for line in out.read_text().splitlines()}
+    assert not rows[str(tmp_path / "in" / "broken.wav")]["ok"]
+    assert "not an audio file" in rows[str(tmp_path / "in" / "broken.wav")]["error"]
+    first = rows[str(clips[0])]
+    assert first["ok"] and first["shape"][1] == 32 and np.load(first["output"]).shape == tuple(first["shape"])  # [frames, n_mels]
+    again = run_dataset(parse_pipeline("logmel(n_mels=32)"), [tmp_path / "in"], out, progress=False)
+    assert again["done"] == 0 and again["skipped"] == 4
+    retried = run_dataset(parse_pipeline("logmel(n_mels=32)"), [tmp_path / "in"], out, retry_errors=True,
+                          progress=False)
+    assert retried["errors"] == 1 and retried["skipped"] == 3
+
+
+def test_a_killed_run_resumes_without_redoing_finished_files(tmp_path):
+    _clips(tmp_path / "in", 60)
+    out = tmp_path / "rows.jsonl"
+    command = [sys.executable, "-m", "sonitus", "batch", "pre-emphasis >> mfcc(n_mfcc=13, n_mels=40)",
+               str(tmp_path / "in"), "-o", str(out), "--batch-size", "1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 5):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.communicate(timeout=60)
+    finished = len(out.read_text().splitlines())
+    assert 5 <= finished < 60, finished
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"{60 - finished} done" in result.stdout and f"{finished} skipped" in result.stdout
+    paths = [json.loads(line)["path"] for line in out.read_text().splitlines()]
+    assert len(paths) == len(set(paths)) == 60
