@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sonitus.errors import CheckpointError, SonitusError
+from sonitus.errors import CheckpointError, SonitusError, TrainingError
 from sonitus.training import LoadableConfig
 
 from .model import MODEL_NAME, ModelConfig
@@ -45,6 +45,9 @@ class TrainConfig(LoadableConfig):
     spec_augment: bool = True
     augment: bool = True
     vtlp: float = 0.0
+    #: batch sizes are multiples of this (0: of the number of devices, so that each gets a
+    #: share); give the same number on one device to reproduce a multi-device run's batches
+    batch_multiple: int = 0
     model: dict = field(default_factory=lambda: {"layers": 4, "conv_channels": 32, "d_model": 144})
 
 
@@ -215,7 +218,11 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         f"{'' if dev is None else f', {len(dev.audio)} dev'} in {time.time() - t0:.0f} s")
     data_sharding, replicated = _mesh()
     ndev = len(jax.devices())
-    batcher = Batcher(corpus.durations, seed=seed, batch_seconds=config.batch_seconds, multiple=ndev,
+    if config.batch_multiple and config.batch_multiple % ndev:
+        raise TrainingError(f"batch_multiple {config.batch_multiple} does not split over {ndev} devices; "
+                            f"use a multiple of {ndev} (or 0).")
+    batcher = Batcher(corpus.durations, seed=seed, batch_seconds=config.batch_seconds,
+                      multiple=config.batch_multiple or ndev,
                       label_lengths=np.array([len(i) for i in label_ids]))
     log(f"{batcher.per_epoch} batches an epoch; compiled shapes (batch, samples, labels): {batcher.shapes}")
     module, tx, train_step, infer = make_steps(mc, config)

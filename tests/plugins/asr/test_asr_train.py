@@ -205,3 +205,48 @@ def test_vtlp_moves_formants_and_keeps_the_band_edges():
     feats[:, :, 30] = 1.0
     warped = np.asarray(warp_features(feats, sources[:2]))
     assert np.argmax(warped[0, 0]) == 30 and np.argmax(warped[1, 0]) > 30
+
+
+def test_four_devices_train_like_one_with_the_same_global_batch(tmp_path):
+    """Data-parallel training: the trainer's step on a batch split over 4 (host) devices
+    follows the same loss curve as on one device with the same global batch."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = f"""
+import json, jax, numpy as np
+from sonitus.plugins.asr.model import ModelConfig
+from sonitus.plugins.asr.train import TrainConfig, _labels, _mesh, make_steps
+config = TrainConfig(steps=6, warmup=2, model={TINY!r})
+mc = ModelConfig.from_dict(config.model)
+module, tx, train_step, _ = make_steps(mc, config)
+rng = np.random.default_rng(0)
+x = (0.1 * rng.standard_normal((8, 16000))).astype(np.float32)
+lengths = np.array([16000, 15000, 14000, 16000, 12000, 16000, 13000, 16000], np.int32)
+labels, pad = _labels([list(rng.integers(1, 28, n)) for n in (5, 7, 3, 8, 6, 4, 7, 5)], 12)
+key = jax.random.PRNGKey(0)
+params = module.init({{"params": key}}, *__import__("sonitus.plugins.asr.model", fromlist=["features"]).features(
+    mc, x[:2], lengths[:2]), train=False)
+sharded, replicated = _mesh()
+one = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+curves = []
+for data, state in ((sharded, replicated), (one, one)):
+    p, opt = jax.device_put(params, state), jax.device_put(tx.init(params), state)
+    batch = [jax.device_put(a, data) for a in (x, lengths, labels, pad)]
+    losses = []
+    for step in range(6):
+        p, opt, loss = train_step(p, opt, *batch, jax.random.fold_in(key, step))
+        losses.append(float(loss))
+    curves.append(losses)
+print(json.dumps({{"devices": len(jax.devices()), "curves": curves}}))
+"""
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    four, one = result["curves"]
+    assert result["devices"] == 4
+    assert four[-1] < four[0]  # it learns
+    np.testing.assert_allclose(four, one, rtol=1e-4)
