@@ -50,6 +50,7 @@ STAGE_KINDS: tuple[HookKind, ...] = (
     HookKind("register_recognizers", "recognizer", (Audio, Features), Transcript),
     HookKind("register_generators", "generator", None, (Score, Spectrogram)),
     HookKind("register_renderers", "renderer", (Score, Spectrogram), Audio),
+    HookKind("register_io", "io", object, object),
 )
 #: datasets are not stages: they have a table (and a namespace) of their own
 DATASETS = HookKind("register_datasets", "dataset", None, object)
@@ -78,6 +79,13 @@ def register_generators(register):
 @hookspec
 def register_renderers(register):
     """Register Score|Spectrogram -> Audio stages (FluidSynth, Griffin-Lim, ...)."""
+
+
+@hookspec
+def register_io(register):
+    """Register the stages that start and end pipelines: readers (a path -> Audio or Score) and
+    writers (Audio, Score or Transcript -> a file or text), e.g. ``load``, ``save``, ``text``.
+    Each registration says what it consumes and produces (the defaults, any -> any, fit anything)."""
 
 
 @hookspec

@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from sonitus.audio import Audio
-from sonitus.errors import ParameterError, SonitusError
+from sonitus.errors import SonitusError
 from sonitus.pipeline import Pipeline
 from sonitus.registry import get_registry
-from sonitus.score import Score
 from sonitus.stages import StageBase
-from sonitus.values import Transcript
 
 __all__ = ["Pipeline", "griffin_lim", "load", "recognize", "save", "stage", "text", "stages"]
 
@@ -65,70 +61,25 @@ def stages() -> list[str]:
     return get_registry().names()
 
 
-class _Load(StageBase):
-    name = "load"
-    produces = Audio
-
-    def __init__(self, path: str | os.PathLike[str] | None, sample_rate: int | None, mono: bool) -> None:
-        self.path = path
-        self.sample_rate = sample_rate
-        self.mono = mono
-        self.consumes = None if path is not None else (str, os.PathLike)
-
-    def __call__(self, value: Any = None) -> Audio:
-        return Audio.load(self.path if self.path is not None else value,
-                          sample_rate=self.sample_rate, mono=self.mono)
-
-
 def load(path: str | os.PathLike[str] | None = None, *, sample_rate: int | None = None,
          mono: bool = False) -> StageBase:
-    """Start a pipeline by reading an audio file.
+    """Start a pipeline by reading an audio file (the registered ``load`` stage).
 
     With no ``path`` the stage reads the path it is given, so that
     ``(load() >> ...).map(paths)`` processes many files.
     """
-    return _Load(path, sample_rate, mono)
-
-
-class _Save(StageBase):
-    name = "save"
-    consumes = (Audio, Score)
-    produces = Path
-
-    def __init__(self, path: str | os.PathLike[str], options: dict[str, Any]) -> None:
-        from sonitus.atomic import check_destination
-
-        self.path = check_destination(path)  # a pipeline that cannot save fails before it runs
-        self.options = options
-
-    def __call__(self, value: Any) -> Path:
-        if isinstance(value, Score) and self.path.suffix.lower() not in (".mid", ".midi"):
-            raise ParameterError(f"A Score is saved as MIDI: name the file .mid, not {self.path.name}, "
-                                 f"or render it to audio first.")
-        value.save(self.path, **self.options)
-        return self.path
+    return get_registry().stage("load", path=path, sample_rate=sample_rate, mono=mono)
 
 
 def save(path: str | os.PathLike[str], **options: Any) -> StageBase:
-    """End a pipeline by writing its Audio (.wav, .flac, ...) or Score (.mid) atomically.
-
-    ``options`` go to ``Audio.save`` (e.g. ``subtype="PCM_24"``).
-    """
-    return _Save(path, options)
-
-
-class _Text(StageBase):
-    name = "text"
-    consumes = Transcript
-    produces = str
-
-    def __call__(self, value: Transcript) -> str:
-        return value.text
+    """End a pipeline by writing its Audio (.wav, .flac, ...) or Score (.mid) atomically (the
+    registered ``save`` stage; ``options``: ``subtype="PCM_24"``, ``format=``)."""
+    return get_registry().stage("save", path=path, **options)
 
 
 def text() -> StageBase:
-    """End a pipeline with the plain text of a Transcript."""
-    return _Text()
+    """End a pipeline with the plain text of a Transcript (the registered ``text`` stage)."""
+    return get_registry().stage("text")
 
 
 def __getattr__(name: str) -> Callable[..., StageBase]:

@@ -99,7 +99,7 @@ def stages_markdown(specs) -> str:
         for s in group:
             opts = ", ".join(f"`{k}`" if v is inspect.Parameter.empty else f"`{k}={v!r}`"
                              for k, v in s.options().items()) or "-"
-            lines.append(f"| `{s.name}` | {s.signature} | {opts.replace('|', '&#124;')} | `{s.plugin}` | "
+            lines.append(f"| `{s.name}` | {s.signature.replace('|', '&#124;')} | {opts.replace('|', '&#124;')} | `{s.plugin}` | "
                          f"{(s.description or '').replace('|', '&#124;')} |")
         lines.append("")
     return "\n".join(lines)

@@ -95,3 +95,30 @@ def test_plugin_commands_join_the_cli():
 def test_spectrogram_value_checks_bins():
     spec = Spectrogram(np.zeros((257, 10)), 16000, 512, 128)
     assert spec.frames == 10 and spec.duration == 10 * 128 / 16000
+
+
+class Subtitles:
+    """An io plugin: a writer that ends a recognition pipeline with SRT text."""
+
+    @hookimpl
+    def register_io(self, register):
+        from sonitus import Transcript
+
+        def srt():
+            def write(transcript):
+                return "".join(f"{i}\n00:00:{w.start:06.3f} --> 00:00:{w.end:06.3f}\n{w.text}\n\n".replace(".", ",")
+                               for i, w in enumerate(transcript.words, 1))
+            return write
+
+        register("srt", srt, consumes=Transcript, produces=str)
+
+
+def test_an_io_plugin_adds_a_writer_and_the_builtin_io_stages_are_listed():
+    from sonitus import Transcript, Word
+
+    registry = make_registry(("subtitles", Subtitles()))
+    assert registry.spec("srt").kind == "io" and registry.spec("srt").signature == "Transcript -> str"
+    words = (Word("hello", 0.5, 0.9, 0.9), Word("there", 1.0, 1.25, 0.8))
+    assert registry.stage("srt")(Transcript("hello there", words)).startswith("1\n00:00:00,500 --> 00:00:00,900\nhello")
+    builtin = make_registry(builtins=True)
+    assert {"load", "save", "text"} <= {s.name for s in builtin.specs("io")}
