@@ -43,10 +43,10 @@ def main() -> None:
                                  >> stage("griffin-lim", n_iter=64))())
         print(f"one note to audio (64 Griffin-Lim iterations): {ms:.1f} ms (mean of 10, after the first call)")
         return
-    from sonitus.plugins.gan.generator import ChoraleGenerator
+    from sonitus.plugins.gan.generator import ChoraleGANGenerator
 
     print(CliRunner().invoke(cli, ["eval", "gan", "chorales", "--count", str(args.count), *model]).output)
-    ms = _mean_ms(lambda s: ChoraleGenerator(args.model, bars=8, seed=s)())
+    ms = _mean_ms(lambda s: ChoraleGANGenerator(args.model, bars=8, seed=s)())
     print(f"8 bars to a Score: {ms:.1f} ms (mean of 10, after the first call)")
 
 

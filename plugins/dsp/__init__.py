@@ -30,7 +30,7 @@ from sonitus.errors import ParameterError
 from .stages import (
     AudioStage,
     FeatureStage,
-    GriffinLimStage,
+    GriffinLimRenderer,
     SpectrogramStage,
     frames_counter,
     mel_options,
@@ -224,11 +224,11 @@ def chroma(n_chroma: int = 12, n_fft: int = 2048, hop_length: int | None = None,
                         {"n_chroma": n_chroma, "n_fft": n_fft, "hop_length": hop})
 
 
-def griffin_lim(n_iter: int = 32, momentum: float = 0.99, seed: int = 0, window: str = "hann") -> GriffinLimStage:
+def griffin_lim(n_iter: int = 32, momentum: float = 0.99, seed: int = 0, window: str = "hann") -> GriffinLimRenderer:
     """Render a magnitude Spectrogram to Audio by fast Griffin-Lim."""
     if n_iter < 1 or not 0 <= momentum < 1:
         raise ParameterError("griffin-lim: n_iter must be >= 1 and momentum in [0, 1).")
-    return GriffinLimStage(n_iter, momentum, seed, window)
+    return GriffinLimRenderer(n_iter, momentum, seed, window)
 
 
 # Bound now: importing a submodule (e.g. .vad) later rebinds that name on this package.

@@ -158,7 +158,7 @@ class SpectrogramStage(StageBase):
         return Spectrogram(np.abs(np.asarray(spec)), audio.sample_rate, self.n_fft, self.hop_length)
 
 
-class GriffinLimStage(StageBase):
+class GriffinLimRenderer(StageBase):
     """Spectrogram -> Audio by fast Griffin-Lim."""
 
     consumes = Spectrogram

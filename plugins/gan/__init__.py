@@ -15,26 +15,26 @@ from sonitus import Audio, Score, Spectrogram, hookimpl
 def chorale_gan(model: str | None = None, bars: int = 8, seed: int = 0, key: str = "C", tempo: float = 80.0,
                 temperature: float = 0.0, program: int = 52):
     """A new SATB chorale (Score) from the chorale GAN: bars, seed, key, tempo, temperature."""
-    from .generator import ChoraleGenerator
+    from .generator import ChoraleGANGenerator
 
-    return ChoraleGenerator(model, bars=bars, seed=seed, key=key, tempo=tempo, temperature=temperature,
+    return ChoraleGANGenerator(model, bars=bars, seed=seed, key=key, tempo=tempo, temperature=temperature,
                             program=program)
 
 
 def notes_gan(model: str | None = None, pitch: int = 60, instrument: str = "piano", velocity: int = 100,
               seed: int = 0):
     """A new instrument note (Spectrogram, 1 s at 16 kHz) from the notes GAN: pitch, instrument, velocity, seed."""
-    from .note_generator import NoteGenerator
+    from .note_generator import NotesGANGenerator
 
-    return NoteGenerator(model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
+    return NotesGANGenerator(model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
 
 
 def notes_gan_synth(model: str | None = None, instrument: str = "auto", seed: int = 0, release: float = 0.08,
                     iterations: int = 32):
     """Play a Score with the notes GAN: each note generated, Griffin-Lim rendered and overlap-added (16 kHz)."""
-    from .note_synth import NotesGANSynth
+    from .note_synth import NotesGANRenderer
 
-    return NotesGANSynth(model, instrument=instrument, seed=seed, release=release, iterations=iterations)
+    return NotesGANRenderer(model, instrument=instrument, seed=seed, release=release, iterations=iterations)
 
 
 def gm_notes_dataset(root: str | None = None):

@@ -137,14 +137,14 @@ def evaluate(*, model: str | None = None, count: int = 200, seed: int = 0) -> di
     import numpy as np
 
     from .chorales import Chorales
-    from .generator import ChoraleGenerator
+    from .generator import ChoraleGANGenerator
     from .metrics import random_diatonic, report
     from .rolls import STEPS_PER_BAR
 
     train, held_out = Chorales().load()
     rolls = []
     for i in range((count + 1) // 2):
-        roll = ChoraleGenerator(model, bars=8, seed=seed + i).roll()
+        roll = ChoraleGANGenerator(model, bars=8, seed=seed + i).roll()
         rolls += [roll[:, :4 * STEPS_PER_BAR], roll[:, 4 * STEPS_PER_BAR:]]
     generated = np.stack(rolls[:count])
     return {"held-out real": report(held_out, train), "chorale GAN": report(generated, train),

@@ -15,7 +15,7 @@ from sonitus import Score
 from sonitus.errors import ParameterError
 from sonitus.stages import StageBase
 
-__all__ = ["ChoraleGenerator", "default_model_path", "key_shift", "load_generator"]
+__all__ = ["ChoraleGANGenerator", "default_model_path", "key_shift", "load_generator"]
 
 _TONICS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -67,7 +67,7 @@ def load_generator(path: str | None = None):
     return config, generate, header
 
 
-class ChoraleGenerator(StageBase):
+class ChoraleGANGenerator(StageBase):
     """Nothing -> Score: a new SATB chorale from the chorale GAN.
 
     Args:

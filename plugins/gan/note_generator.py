@@ -19,7 +19,7 @@ from sonitus.stages import StageBase
 
 from .notes import SPEC, family_index, from_image
 
-__all__ = ["NoteGenerator", "default_model_path", "load_note_generator"]
+__all__ = ["NotesGANGenerator", "default_model_path", "load_note_generator"]
 
 
 def default_model_path() -> Path:
@@ -48,7 +48,7 @@ def load_note_generator(path: str | None = None):
     return config, generate, header
 
 
-class NoteGenerator(StageBase):
+class NotesGANGenerator(StageBase):
     """Nothing -> Spectrogram: one new note (1 s at 16 kHz) from the notes GAN.
 
     Args:

@@ -18,7 +18,7 @@ from sonitus.stages import StageBase
 
 from .notes import SPEC, family_index, render_images
 
-__all__ = ["NotesGANSynth", "family_of_program"]
+__all__ = ["NotesGANRenderer", "family_of_program"]
 
 #: General MIDI program ranges (0-based) -> the notes GAN's family that plays them
 _PROGRAM_FAMILIES = ((range(0, 16), "piano"), (range(16, 24), "organ"), (range(24, 32), "guitar"),
@@ -41,7 +41,7 @@ def _into_range(pitch: int, low: int, high: int) -> int:
     return pitch
 
 
-class NotesGANSynth(StageBase):
+class NotesGANRenderer(StageBase):
     """Score -> Audio (16 kHz mono): every pitched note played by the notes GAN.
 
     Args:

@@ -16,7 +16,7 @@ from sonitus import Audio, Transcript, hookimpl
 from sonitus.stages import StageBase
 
 
-class HMMWordsStage(StageBase):
+class HMMWordsRecognizer(StageBase):
     """Audio -> Transcript: the best-scoring word model."""
 
     name = "hmm-words"
@@ -40,10 +40,10 @@ class HMMWordsStage(StageBase):
         return self.models.recognize(list(audios), threshold=self.threshold)
 
 
-def hmm_words(model: str | None = None, threshold: float = 0.0) -> HMMWordsStage:
+def hmm_words(model: str | None = None, threshold: float = 0.0) -> HMMWordsRecognizer:
     """Recognise one spoken word (digits and commands) with GMM-HMMs; model= a checkpoint path;
     threshold= rejects (no word) answers less confident than it (0.9 rejects most non-words)."""
-    return HMMWordsStage(model, threshold)
+    return HMMWordsRecognizer(model, threshold)
 
 
 @hookimpl

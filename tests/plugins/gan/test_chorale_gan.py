@@ -98,13 +98,13 @@ def small_model(tmp_path_factory):
 def test_generator_stage_writes_a_score_in_the_asked_key(small_model):
     from sonitus import Score
     from sonitus.dsl import music as m
-    from sonitus.plugins.gan.generator import ChoraleGenerator
+    from sonitus.plugins.gan.generator import ChoraleGANGenerator
 
-    c = ChoraleGenerator(str(small_model), bars=6, seed=3).roll()
-    g = ChoraleGenerator(str(small_model), bars=6, seed=3, key="G").roll()
+    c = ChoraleGANGenerator(str(small_model), bars=6, seed=3).roll()
+    g = ChoraleGANGenerator(str(small_model), bars=6, seed=3, key="G").roll()
     assert c.shape == (4, 96)
     np.testing.assert_array_equal(np.where(c == REST, REST, c - 5), g)  # G is 5 below C
-    np.testing.assert_array_equal(c, ChoraleGenerator(str(small_model), bars=6, seed=3).roll())
+    np.testing.assert_array_equal(c, ChoraleGANGenerator(str(small_model), bars=6, seed=3).roll())
     score = m.generate("chorale-gan", model=str(small_model), bars=4, seed=1, tempo=120)()
     assert isinstance(score, Score) and len(score.midi.instruments) == 4
     song = m.from_score(score)  # the music DSL takes it from here
@@ -113,13 +113,13 @@ def test_generator_stage_writes_a_score_in_the_asked_key(small_model):
 
 def test_keys_and_bad_options():
     from sonitus.errors import ParameterError
-    from sonitus.plugins.gan.generator import ChoraleGenerator, key_shift
+    from sonitus.plugins.gan.generator import ChoraleGANGenerator, key_shift
 
     assert [key_shift(k) for k in ("C", "G", "F#", "Bb", "Am", "Em", "Dm")] == [0, -5, -6, -2,
                                                                                   0, -5, 5]
     for bad in ({"key": "H"}, {"bars": 0}, {"tempo": 5}, {"temperature": -1}):
         with pytest.raises(ParameterError):
-            ChoraleGenerator(**bad)
+            ChoraleGANGenerator(**bad)
 
 
 def test_generate_chorale_cli_with_the_shipped_model(tmp_path):

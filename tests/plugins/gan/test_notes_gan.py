@@ -97,14 +97,14 @@ def test_training_teaches_the_critic_and_resumes_exactly(tmp_path, tiny_notes):
 
 def test_stage_checks_its_options():
     from sonitus.errors import ParameterError
-    from sonitus.plugins.gan.note_generator import NoteGenerator
+    from sonitus.plugins.gan.note_generator import NotesGANGenerator
 
     with pytest.raises(ParameterError, match="piano, guitar"):
-        NoteGenerator(instrument="kazoo")
+        NotesGANGenerator(instrument="kazoo")
     with pytest.raises(ParameterError, match="velocity"):
-        NoteGenerator(velocity=0)
+        NotesGANGenerator(velocity=0)
     with pytest.raises(ParameterError, match="outside the range"):
-        NoteGenerator(pitch=20).image()
+        NotesGANGenerator(pitch=20).image()
 
 
 def test_shipped_model_follows_the_asked_pitch():
