@@ -21,7 +21,7 @@ from sonitus.errors import SonitusError
 from sonitus.training import LoadableConfig
 
 from . import _rounds
-from .notes import NoteSet
+from .notes import FORMAT, NoteSet
 from .notes_model import MODEL_NAME, NotesGANConfig
 
 __all__ = ["NotesTrainConfig", "make_steps", "train", "export_state", "export_model"]
@@ -143,7 +143,8 @@ def train(out: str, *, config: NotesTrainConfig, data: NoteSet | None = None, se
     state = init_state(jax.random.fold_in(key, 0))
     last = out_dir / "last.ckpt"
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed,
-              "data": {"notes": int(len(data)), "dataset": "gm-notes (General MIDI SoundFont via FluidSynth)"}}
+              "data": {"notes": int(len(data)), "dataset": "gm-notes (General MIDI SoundFont via FluidSynth)",
+                       "format": FORMAT}}
     state, step, history, elapsed = _rounds.starting_state(state, header, last=last, resume=resume, init=init,
                                                    model_name=MODEL_NAME, config=mc, config_cls=NotesGANConfig, log=log)
 
