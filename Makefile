@@ -13,6 +13,7 @@ APT_PACKAGES ?= libsndfile1 libfluidsynth3 fluid-soundfont-gm espeak-ng festival
 # Extra voices for training the speech model (Debian contrib and non-free): make asr-data.
 ASR_VOICE_PACKAGES ?= mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 libttspico-utils
 ASR_DATA ?= $(HOME)/.local/share/sonitus/asr
+ASR_DATA_VARIETY ?= $(HOME)/.local/share/sonitus/asr-variety
 ASR_RUN ?= runs/asr
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
@@ -25,7 +26,7 @@ help:
 	@echo "make fuzz       fuzz every input reader (notation, song text, checkpoints, audio, MIDI) ~10 min"
 	@echo "make bench      run the benchmarks under benchmarks/"
 	@echo "make asr-data   install the extra training voices and synthesise the speech corpus"
-	@echo "make asr-model  train the speech model from scratch (round 1, about 2.5 h on 2 cores; docs/asr.md)"
+	@echo "make asr-model  train the shipped speech model from scratch, rounds 1-3 (about 7 h on 2 cores; docs/asr.md)"
 	@echo "make gan-model  train the chorale GAN from scratch (round 1; docs/gan.md)"
 	@echo "make notes-model train the notes GAN from scratch (round 1; docs/gan.md)"
 
@@ -89,10 +90,15 @@ asr-voices: system-deps
 
 asr-data: venv asr-voices
 	$(VENV)/bin/sonitus generate tts-speech --root $(ASR_DATA) --train 24000 --dev 360
+	$(VENV)/bin/sonitus generate tts-speech --root $(ASR_DATA_VARIETY) --train 12000 --dev 0 --variety 1
 
-# Round 1 of the shipped model; later rounds add --init shipped (docs/asr.md).
+# The shipped model, all its rounds in order (about 7 h on 2 cores; docs/asr.md).
 asr-model: asr-data
-	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --out $(ASR_RUN) --config plugins/asr/recipes/round1.json
+	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --out $(ASR_RUN)1 --config plugins/asr/recipes/round1.json
+	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --out $(ASR_RUN)2 --config plugins/asr/recipes/round2.json \
+	  --init $(ASR_RUN)1/model.ckpt
+	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --data $(ASR_DATA_VARIETY) --out $(ASR_RUN)3 \
+	  --config plugins/asr/recipes/round3.json --init $(ASR_RUN)2/model.ckpt
 
 # Round 1 of the shipped chorale GAN; later rounds add --init shipped (docs/gan.md).
 gan-model: venv

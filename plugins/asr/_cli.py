@@ -97,8 +97,9 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
 
 
 @click.command("asr")
-@click.option("--data", required=True, type=click.Path(exists=True),
-              help="A tts-speech root (train.tsv, dev.tsv, text/train.txt) or a train manifest.")
+@click.option("--data", required=True, multiple=True, type=click.Path(exists=True),
+              help="A tts-speech root (train.tsv, dev.tsv, text/train.txt) or a train manifest; repeat it to "
+                   "train on several together (the dev set is the first one's).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder (checkpoints).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="JSON file of TrainConfig fields (steps, peak_lr, model sizes, ...).")
@@ -108,7 +109,7 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
                    "how each new round of training continues the last.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--steps", type=int, default=None, help="Override the number of steps.")
-def train_asr(data: str, out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
+def train_asr(data: tuple[str, ...], out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
               steps: int | None) -> None:
     """Train the CTC recogniser (progress bar with loss, dev CER and steps/s; atomic checkpoints
     every 10 minutes and on Ctrl-C/SIGTERM).

@@ -12,6 +12,7 @@ an uninterrupted one.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -177,7 +178,8 @@ def _mesh():
 
 def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bool = False,
           init: str | None = None, progress: bool | None = None, log=None, until: int | None = None) -> Path:
-    """Train a CTC model on ``data`` (a tts-speech root or a train manifest); returns model.ckpt.
+    """Train a CTC model on ``data`` (a tts-speech root or a train manifest, or a list of them:
+    their training utterances together, the first one's dev set); returns model.ckpt.
 
     ``init`` starts from the parameters of a model checkpoint (e.g. the shipped model) with a
     fresh optimiser and warm-up, so that each round of training continues the last one.
@@ -195,14 +197,19 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     from .model import encode_text, features, output_lengths
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    root = Path(data)
-    train_manifest = root / "train.tsv" if root.is_dir() else root
-    dev_manifest = root / "dev.tsv" if root.is_dir() else root.with_name("dev.tsv")
+    roots = [Path(d) for d in ([data] if isinstance(data, (str, os.PathLike)) else data)]
+    train_manifests = [root / "train.tsv" if root.is_dir() else root for root in roots]
+    dev_manifest = roots[0] / "dev.tsv" if roots[0].is_dir() else roots[0].with_name("dev.tsv")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     mc = ModelConfig.from_dict(config.model)
     t0 = time.time()
-    corpus = load_corpus(str(train_manifest), max_seconds=config.max_seconds)
+    corpus = load_corpus(str(train_manifests[0]), max_seconds=config.max_seconds)
+    for manifest in train_manifests[1:]:
+        more = load_corpus(str(manifest), max_seconds=config.max_seconds)
+        corpus.audio += more.audio
+        corpus.texts += more.texts
+        corpus.paths += more.paths
     label_ids = [encode_text(t) for t in corpus.texts]
     usable = [i for i, ids in enumerate(label_ids)
               if ids and ctc_feasible(ids, int(output_lengths(mc, len(corpus.audio[i]))))]
@@ -234,8 +241,9 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     opt_state = tx.init(params)
     step, history, elapsed = 0, [], 0.0
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed}
-    recipe_path = train_manifest.parent / "recipe.json"
-    recipe = json.loads(recipe_path.read_text()) if recipe_path.exists() else None
+    recipes = [json.loads((m.parent / "recipe.json").read_text()) if (m.parent / "recipe.json").exists() else None
+               for m in train_manifests]
+    recipe = recipes[0] if len(recipes) == 1 else {"parts": recipes, "roots": [str(r) for r in roots]}
     last = out_dir / "last.ckpt"
     if resume:
         if not last.exists():
@@ -351,15 +359,19 @@ def export_model(checkpoint: str | Path, out: str | Path) -> Path:
                            step=ckpt.step, **header)
 
 
-def build_lm(data: str, model_path: str | Path, *, order: int = 2) -> Path | None:
-    """Build the word n-gram LM from ``data/text/train.txt`` and save it beside the model.
+def build_lm(data, model_path: str | Path, *, order: int = 2) -> Path | None:
+    """Build the word n-gram LM from ``DATA/text/train.txt`` (of every root in ``data``, each
+    sentence once) and save it beside the model.
 
     The file is ``<model>.lm.json``; the recogniser uses it for beam search when present.
     """
     from .lm import NGramLM
 
-    text = Path(data) / "text" / "train.txt"
-    if not text.exists():
+    roots = [data] if isinstance(data, (str, os.PathLike)) else list(data)
+    texts = [Path(root) / "text" / "train.txt" for root in roots]
+    sentences = list(dict.fromkeys(line for t in texts if t.exists()
+                                   for line in t.read_text(encoding="utf-8").splitlines()))
+    if not sentences:
         return None
-    lm = NGramLM.build(text.read_text(encoding="utf-8").splitlines(), order=order)
+    lm = NGramLM.build(sentences, order=order)
     return lm.save(Path(model_path).with_suffix(".lm.json"))

@@ -250,3 +250,21 @@ print(json.dumps({{"devices": len(jax.devices()), "curves": curves}}))
     assert result["devices"] == 4
     assert four[-1] < four[0]  # it learns
     np.testing.assert_allclose(four, one, rtol=1e-4)
+
+
+def test_several_corpora_train_together(tiny_corpus, tmp_path):
+    from sonitus.checkpoints import load_checkpoint
+    from sonitus.plugins.asr.train import TrainConfig, build_lm, train
+
+    second = tmp_path / "second"
+    (second / "text").mkdir(parents=True)
+    rows = tiny_corpus.read_text().splitlines()[:3]
+    (second / "train.tsv").write_text("\n".join(rows) + "\n")
+    (second / "text" / "train.txt").write_text("turn left now\nturn right\n")
+    cfg = TrainConfig(steps=1, warmup=1, batch_seconds=6.0, model=TINY)
+    model = train([str(tiny_corpus), str(second)], str(tmp_path / "run"), config=cfg, progress=False,
+                  log=lambda m: None)
+    header = load_checkpoint(model).header
+    assert header["data"]["utterances"] == 6 + 3
+    lm = build_lm([str(tiny_corpus.parent), str(second)], model)
+    assert lm is not None and "turn" in lm.read_text()
