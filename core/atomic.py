@@ -47,7 +47,6 @@ def _remove_stale_temporaries(target: Path, suffix: str) -> None:
             pass
 
 
-
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.

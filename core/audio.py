@@ -20,7 +20,7 @@ from .errors import (
     whole_number,
 )
 
-__all__ = ["Audio", "AudioInfo", "check_sample_rate", "MAX_SAMPLE_RATE"]
+__all__ = ["Audio", "AudioInfo", "check_sample_rate", "dbfs", "MAX_SAMPLE_RATE"]
 
 _TRUNCATION_MARKS = ("should be", "ended unexpectedly", "truncated")
 
@@ -33,6 +33,11 @@ def check_sample_rate(sample_rate: Any, what: str = "sample_rate") -> int:
     """``sample_rate`` as an int between 1 and ``MAX_SAMPLE_RATE`` Hz, or a ParameterError."""
     return whole_number(sample_rate, f"{what}: the sample rate", 1, MAX_SAMPLE_RATE, unit=" Hz",
                         why=" (a positive number of samples a second)")
+
+
+def dbfs(level: float) -> float:
+    """A linear level (1.0 = full scale) in dBFS; ``-inf`` for silence."""
+    return 20.0 * float(np.log10(level)) if level > 0 else float("-inf")
 
 
 @dataclass(frozen=True)
@@ -153,13 +158,11 @@ class Audio:
     # -- measures ----------------------------------------------------------------------
     def peak_dbfs(self) -> float:
         """Peak level in dB relative to full scale (``-inf`` for silence)."""
-        peak = float(np.max(np.abs(self.samples))) if self.frames else 0.0
-        return 20.0 * np.log10(peak) if peak > 0 else float("-inf")
+        return dbfs(float(np.max(np.abs(self.samples))) if self.frames else 0.0)
 
     def rms_dbfs(self) -> float:
         """RMS level over all channels in dB relative to full scale (``-inf`` for silence)."""
-        rms = float(np.sqrt(np.mean(np.square(self.samples, dtype=np.float64)))) if self.frames else 0.0
-        return 20.0 * np.log10(rms) if rms > 0 else float("-inf")
+        return dbfs(float(np.sqrt(np.mean(np.square(self.samples, dtype=np.float64)))) if self.frames else 0.0)
 
     # -- I/O ---------------------------------------------------------------------------
     @staticmethod
@@ -203,9 +206,7 @@ class Audio:
             raise TruncatedAudioError(f"{info.path} is damaged and could not be decoded ({_libsndfile_reason(exc)}); "
                                       f"re-export or re-copy it.") from exc
         cls._check_frames(info, frames)
-        rms = np.sqrt(total / (frames * info.channels))
-        return frames, (20.0 * np.log10(peak) if peak > 0 else float("-inf")), \
-            (20.0 * np.log10(rms) if rms > 0 else float("-inf"))
+        return frames, dbfs(peak), dbfs(float(np.sqrt(total / (frames * info.channels))))
 
     @classmethod
     def _checked_info(cls, path: str | os.PathLike[str]) -> AudioInfo:

@@ -222,7 +222,7 @@ def _run_batch(runnable: Pipeline, batch: list[Path], files: Path):
         try:
             value = runnable(str(path))
         except SonitusError as exc:
-            yield path, {"ok": False, "error": " ".join(str(exc).split()), "seconds": round(time.time() - tic, 4)}
+            yield path, _error_row(exc, time.time() - tic)
             continue
         yield path, _stored(path, value, files, time.time() - tic)
 
@@ -231,4 +231,8 @@ def _stored(path: Path, value: Any, files: Path, seconds: float) -> dict[str, An
     try:
         return {"ok": True, **_row(path, value, files), "seconds": round(seconds, 4)}
     except SonitusError as exc:
-        return {"ok": False, "error": " ".join(str(exc).split()), "seconds": round(seconds, 4)}
+        return _error_row(exc, seconds)
+
+
+def _error_row(exc: SonitusError, seconds: float) -> dict[str, Any]:
+    return {"ok": False, "error": " ".join(str(exc).split()), "seconds": round(seconds, 4)}

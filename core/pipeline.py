@@ -141,7 +141,6 @@ class Pipeline(StageBase):
             results.extend(batch)
         return results
 
-
     def run_dataset(self, inputs: Sequence[Any], out: Any, **options: Any) -> dict[str, Any]:
         """Run over many audio or MIDI files (paths, folders, globs, manifests), one JSON row a
         file in ``out``, resumable: see :func:`sonitus.batch.run_dataset`."""

@@ -44,8 +44,8 @@ class EspeakVariant:
     espeak-ng's ~70 installed variants are a few hand-made speakers; a random variant moves
     each formant's frequency, height and width independently (a different vocal tract), sets
     the pitch base and range, and may switch to Klatt synthesis. Written on first use to a
-    sonitus copy of espeak-ng's data folder (symlinks to the installed files), never into
-    the system's.
+    folder of its own under the sonitus cache (symlinks to the installed espeak-ng data),
+    never into the system's.
 
     Args:
         pitch: base and top of the pitch range in Hz (espeak-ng's ``pitch`` line).

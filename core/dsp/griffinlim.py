@@ -52,7 +52,7 @@ def _griffinlim_frames(S, angles, momentum, n_iter, n_fft, hop_length, win_lengt
     import jax
     import jax.numpy as jnp
 
-    from .spectral import get_window
+    from .spectral import get_window, window_envelope
 
     S = jnp.swapaxes(S.astype(angles.real.dtype), -1, -2)
     angles = jnp.swapaxes(angles, -1, -2)
@@ -62,12 +62,10 @@ def _griffinlim_frames(S, angles, momentum, n_iter, n_fft, hop_length, win_lengt
     start = n_fft // 2
     out_length = total - n_fft if length is None else length
     w = get_window(window, win_length, n_fft)
-    envelope = np.zeros(total)
-    np.add.at(envelope, (np.arange(frames)[:, None] * hop_length + np.arange(n_fft)).ravel(), np.tile(w ** 2, frames))
     # dividing by the window envelope, and trimming to the output (zeros where istft + stft pad)
     scale = np.zeros(total)
     keep = slice(start, start + out_length)
-    scale[keep] = 1.0 / np.where(envelope[keep] > np.finfo(np.float32).tiny, envelope[keep], 1.0)
+    scale[keep] = 1.0 / window_envelope(w, hop_length, frames)[keep]
     scale = jnp.asarray(scale, S.dtype)
     w = jnp.asarray(w, S.dtype)
     eps = jnp.finfo(S.dtype).tiny

@@ -124,6 +124,14 @@ def stft(x, *, n_fft: int = 2048, hop_length: int | None = None, win_length: int
     return _stft(x, n_fft, hop_length, win_length, window, center, pad_mode)
 
 
+def window_envelope(w: np.ndarray, hop_length: int, frames: int) -> np.ndarray:
+    """The squared window overlap-added over ``frames`` frames ``[n_fft + hop * (frames - 1)]``,
+    what an inverse STFT divides by; 1 where it is (numerically) zero."""
+    envelope = np.zeros(len(w) + hop_length * (frames - 1))
+    np.add.at(envelope, (np.arange(frames)[:, None] * hop_length + np.arange(len(w))).ravel(), np.tile(w ** 2, frames))
+    return np.where(envelope > np.finfo(np.float32).tiny, envelope, 1.0)
+
+
 @lazy_jit(static_argnames=("n_fft", "hop_length", "win_length", "window", "center", "length"))
 def _istft(spec, n_fft, hop_length, win_length, window, center, length):
     import jax.numpy as jnp
@@ -137,11 +145,7 @@ def _istft(spec, n_fft, hop_length, win_length, window, center, length):
     batch_shape = frames.shape[:-2]
     out = jnp.zeros(batch_shape + (total,), frames.dtype)
     out = out.at[..., index].add(frames.reshape(batch_shape + (-1,)))
-    wss = np.zeros(total)
-    np.add.at(wss, index, np.tile(w ** 2, count))
-    tiny = np.finfo(np.float32).tiny
-    norm = np.where(wss > tiny, wss, 1.0)
-    out = out / jnp.asarray(norm, dtype=out.dtype)
+    out = out / jnp.asarray(window_envelope(w, hop_length, count), dtype=out.dtype)
     start = n_fft // 2 if center else 0
     if length is None:
         end = total - n_fft // 2 if center else total

@@ -105,8 +105,8 @@ class NotesGANRenderer(StageBase):
                                                      velocities[i:i + 64])) for i in range(0, len(notes), 64)])
         waves = render_images(images, n_iter=self.iterations)
         rate = SPEC.sample_rate
-        end = max(e for _, e, *_ in notes)
-        out = np.zeros(int((end + self.release) * rate) + waves.shape[1], np.float32)
+        length = int((max(e for _, e, *_ in notes) + self.release) * rate)
+        out = np.zeros(length + waves.shape[1], np.float32)
         fade = max(1, int(self.release * rate))
         for (start, stop, *_), wave in zip(notes, waves):
             keep = min(len(wave), int((stop - start) * rate) + fade)
@@ -115,7 +115,7 @@ class NotesGANRenderer(StageBase):
             piece[keep - tail:] *= np.linspace(1.0, 0.0, tail, dtype=np.float32)
             at = int(start * rate)
             out[at:at + keep] += piece
-        out = out[:int((end + self.release) * rate)]
+        out = out[:length]
         peak = float(np.max(np.abs(out)))
         if peak > 0.99:
             out *= 0.99 / peak

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from sonitus import Audio, Score
+from sonitus.audio import dbfs
 from sonitus.errors import DependencyError, ParameterError, ScoreError, whole_number
 from sonitus.stages import StageBase
 
@@ -149,7 +150,7 @@ class FluidSynthRenderer(StageBase):
         peak = float(np.max(np.abs(stereo))) if stereo.size else 0.0
         if peak < 1e-4:  # -80 dBFS: normalising would turn the synthesiser's noise floor into the music
             raise ScoreError("The score rendered to silence (its notes are too short or too quiet to sound: "
-                             f"peak {20 * np.log10(max(peak, 1e-12)):.0f} dBFS); check its tempo and velocities.")
+                             f"peak {dbfs(peak):.0f} dBFS); check its tempo and velocities.")
         if self.normalize is not None:
             stereo *= np.float32(10 ** (self.normalize / 20) / peak)
         return Audio(stereo, self.sample_rate)

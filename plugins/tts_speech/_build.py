@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from sonitus.atomic import atomic_path, atomic_write_text
+from sonitus.manifests import write_manifest
 from sonitus.tts import (
     ESPEAK_BASES,
     SAMPLE_RATE,
@@ -220,9 +221,9 @@ def build(root: str | os.PathLike[str], *, train: int = 10000, dev: int = 360,
         for job in job_list:
             path = _wav_path(root, job)
             if job.split == split and path.exists():
-                rows.append(f"{path}\t{job.text}")
+                rows.append((str(path), job.text))
                 voices.append(f"{job.uid}\t{job.voice.label}\t{job.voice.rate}\t{job.voice.pitch}")
-        out[split] = atomic_write_text(root / f"{split}.tsv", "".join(row + "\n" for row in rows))
+        out[split] = write_manifest(root / f"{split}.tsv", rows)
         atomic_write_text(root / f"{split}.voices.tsv", "".join(row + "\n" for row in voices))
     engines = {split: dict(Counter(j.voice.engine + ":" + j.voice.name.split("+")[0] for j in job_list
                                    if j.split == split)) for split in ("train", "dev")}
