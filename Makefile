@@ -27,7 +27,7 @@ help:
 	@echo "make bench      run the benchmarks under benchmarks/"
 	@echo "make asr-data   install the extra training voices and synthesise the speech corpus"
 	@echo "make asr-model  train the shipped speech model from scratch, rounds 1-3 (about 7 h on 2 cores; docs/asr.md)"
-	@echo "make gan-model  train the chorale GAN from scratch (round 1; docs/gan.md)"
+	@echo "make gan-model  train the chorale GAN from scratch (rounds 1-2, about 4.7 h on one core; docs/gan.md)"
 	@echo "make notes-model train the notes GAN from scratch (round 1; docs/gan.md)"
 
 system-deps:
@@ -100,9 +100,11 @@ asr-model: asr-data
 	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --data $(ASR_DATA_VARIETY) --out $(ASR_RUN)3 \
 	  --config plugins/asr/recipes/round3.json --init $(ASR_RUN)2/model.ckpt
 
-# The shipped chorale GAN (eighth-note model, round 1); later rounds add --init shipped (docs/gan.md).
+# The shipped chorale GAN (eighth-note model, rounds 1 and 2; about 4.7 h on one core; docs/gan.md).
 gan-model: venv
 	$(VENV)/bin/sonitus train gan chorales --out runs/gan --config plugins/gan/recipes/eighths-round1.json --seed 3
+	$(VENV)/bin/sonitus train gan chorales --out runs/gan2 --config plugins/gan/recipes/eighths-round2.json --seed 5 \
+	  --init runs/gan/model.ckpt
 
 # Round 1 of the shipped notes GAN; later rounds add --init shipped (docs/gan.md).
 notes-model: venv

@@ -126,7 +126,9 @@ def eval_gan_chorales(model: str | None, count: int, as_json: bool) -> None:
     lines = [("empty bars (worst voice)", lambda r: max(r["empty_bars"].values())),
              ("qualified notes", lambda r: r["qualified_notes"]),
              ("pitch-class entropy (bits)", lambda r: r["pitch_class_entropy"]),
-             ("polyphony (voices)", lambda r: r["polyphony"])]
+             ("polyphony (voices)", lambda r: r["polyphony"]),
+             ("voices in SATB order (steps)", lambda r: r["voice_order"]),
+             ("notes in SATB range (worst voice)", lambda r: min(r["in_range"].values()))]
     lines += [(f"overlap: {k.replace('_', ' ')}", lambda r, k=k: r["overlap"][k]) for k in first["overlap"]]
     for label, get in lines:
         click.echo(f"{label:34s}" + "".join(f"{get(result[r]):12.3f}" for r in rows))

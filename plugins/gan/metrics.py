@@ -5,6 +5,10 @@
 - :func:`pitch_class_entropy`: the entropy (bits) of the duration-weighted pitch-class
   histogram of each segment, averaged.
 - :func:`polyphony`: voices sounding per step, over steps where any voice sounds.
+- :func:`voice_order_rate`: the share of steps whose sounding voices are in SATB order
+  (soprano >= alto >= tenor >= bass; unisons allowed, crossings not).
+- :func:`in_range_rate`: per voice, the share of its notes inside the usual SATB range
+  (:data:`~sonitus.plugins.gan.rolls.VOICE_RANGES`).
 - :func:`overlaps`: Yang & Lerch (2018)-style overlapping areas between the distributions of
   five features of two sets: pitch range, melodic interval, inter-onset interval, note
   length and pitch-class transitions (1 = the same distribution, 0 = disjoint).
@@ -18,8 +22,8 @@ import numpy as np
 
 from .rolls import REST, STEPS_PER_BAR, VOICE_RANGES, VOICES, notes_of
 
-__all__ = ["empty_bar_rate", "qualified_note_rate", "pitch_class_entropy", "polyphony", "features", "overlap",
-           "overlaps", "random_diatonic", "report", "FEATURES"]
+__all__ = ["empty_bar_rate", "qualified_note_rate", "pitch_class_entropy", "polyphony", "voice_order_rate",
+           "in_range_rate", "features", "overlap", "overlaps", "random_diatonic", "report", "FEATURES"]
 
 FEATURES = ("pitch_range", "melodic_interval", "inter_onset_interval", "note_length", "pitch_class_transition")
 
@@ -61,6 +65,31 @@ def polyphony(rolls: np.ndarray) -> float:
     sounding = (rolls != REST).sum(axis=1)
     active = sounding[sounding > 0]
     return float(active.mean()) if active.size else 0.0
+
+
+def voice_order_rate(rolls: np.ndarray) -> float:
+    """The share of steps (with at least two voices sounding) whose sounding voices, read from
+    soprano down, never rise: a crossed pair anywhere in the step makes it out of order."""
+    pitches = np.where(rolls == REST, np.nan, rolls.astype(float)).transpose(0, 2, 1).reshape(-1, rolls.shape[1])
+    in_order, counted = 0, 0
+    for step in pitches:
+        sounding = step[~np.isnan(step)]
+        if sounding.size < 2:
+            continue
+        counted += 1
+        in_order += bool(np.all(np.diff(sounding) <= 0))
+    return in_order / counted if counted else 1.0
+
+
+def in_range_rate(rolls: np.ndarray) -> np.ndarray:
+    """``[voices]``: the share of each voice's notes inside its usual SATB range (1.0 for a voice
+    with no notes)."""
+    rates = []
+    for v, voice in enumerate(VOICES):
+        low, high = VOICE_RANGES[voice]
+        pitches = [p for segment in rolls for p, _, _ in notes_of(segment[v])]
+        rates.append(float(np.mean([(low <= p <= high) for p in pitches])) if pitches else 1.0)
+    return np.array(rates)
 
 
 def features(rolls: np.ndarray) -> dict[str, np.ndarray]:
@@ -132,4 +161,6 @@ def report(rolls: np.ndarray, reference: np.ndarray) -> dict:
             "qualified_notes": round(qualified_note_rate(rolls), 4),
             "pitch_class_entropy": round(pitch_class_entropy(rolls), 4),
             "polyphony": round(polyphony(rolls), 4),
+            "voice_order": round(voice_order_rate(rolls), 4),
+            "in_range": {v: round(float(r), 4) for v, r in zip(VOICES, in_range_rate(rolls))},
             "overlap": {k: round(v, 4) for k, v in overlaps(rolls, reference).items()}}

@@ -7,12 +7,14 @@ import pytest
 from sonitus.plugins.gan.metrics import (
     empty_bar_rate,
     features,
+    in_range_rate,
     overlap,
     overlaps,
     pitch_class_entropy,
     polyphony,
     qualified_note_rate,
     random_diatonic,
+    voice_order_rate,
 )
 from sonitus.plugins.gan.rolls import REST, from_classes, notes_of, one_hot
 
@@ -59,6 +61,20 @@ def test_features_and_overlaps():
     assert overlap(np.array([1, 1]), np.array([3, 3])) == 0.0
     assert overlap(np.array([1, 2]), np.array([2, 3])) == pytest.approx(0.5)
     assert all(math.isclose(v, 1.0) for v in overlaps(rolls, rolls).values())
+
+
+def test_voice_order_counts_crossed_steps_and_skips_lone_voices():
+    # step 0 in order, step 1 unison (in order), step 2 alto above soprano (crossed),
+    # step 3 tenor below bass (crossed), step 4 one voice only (not counted)
+    rolls = _roll([72, 67, 64, 72, 60], [64, 67, 65, 64, REST], [55, 60, 55, 45, REST], [48, 48, 48, 48, REST])
+    assert voice_order_rate(rolls) == pytest.approx(2 / 4)
+    assert voice_order_rate(_roll([60], [REST], [REST], [REST])) == 1.0
+
+
+def test_in_range_rate_per_voice():
+    # soprano: C5 in range, B3 below it; alto: one note in range; tenor: rests only; bass: E4 above 62
+    rolls = _roll([72] * 4 + [59] * 4, [60] * 8, [REST] * 8, [64] * 8)
+    assert in_range_rate(rolls).tolist() == [0.5, 1.0, 1.0, 0.0]
 
 
 def test_random_baseline_stays_diatonic_and_in_range():
