@@ -1,6 +1,6 @@
 """Griffin-Lim, 10 s at 22.05 kHz, 32 iterations: librosa vs NumPy/SciPy vs sonitus (jitted JAX).
 
-Prints median times, ratios and the spectral convergence each reaches from the same
+Prints the best and the median of 7 runs taken in turns, ratios and the spectral convergence each reaches from the same
 (zero) initial phase. Run: ``.venv/bin/python benchmarks/griffinlim.py``.
 """
 
@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import median_time, report  # noqa: E402
+from _timing import interleaved_times, report  # noqa: E402
 
 SR, N_FFT, HOP, N_ITER = 22050, 2048, 512, 32
 
@@ -80,13 +80,14 @@ def main() -> None:
     print(f"JAX {jax.__version__} on {jax.devices()[0].platform}; {os.cpu_count()} CPU cores; librosa {librosa.__version__}")
     ours = lambda: np.asarray(griffinlim(S, n_iter=N_ITER, hop_length=HOP, init=None, length=x.size))  # noqa: E731
     theirs = lambda: librosa.griffinlim(S, n_iter=N_ITER, hop_length=HOP, init=None, length=x.size)  # noqa: E731
-    rows = {"librosa": median_time(theirs, repeat=3),
-            "numpy/scipy": median_time(lambda: numpy_griffinlim(S, x.size), repeat=3),
-            "sonitus": median_time(ours, repeat=5)}
-    report(f"Griffin-Lim, 10 s @ {SR} Hz, {N_ITER} iterations, n_fft {N_FFT}", rows)
-    floor = median_time(fft_floor(S), repeat=5)
-    print(f"  FFT floor      {floor * 1000:9.1f} ms   ({N_ITER} x irfft + rfft of {S.shape[1]} frames in jnp.fft; "
-          f"sonitus takes {rows['sonitus'] / floor:.2f}x the floor)")
+    times = interleaved_times({"librosa": theirs, "numpy/scipy": lambda: numpy_griffinlim(S, x.size),
+                               "sonitus": ours, "FFT floor": fft_floor(S)})
+    for label, pick in (("best of 7, taken in turns", 0), ("median of 7", 1)):
+        rows = {name: t[pick] for name, t in times.items() if name != "FFT floor"}
+        floor = times["FFT floor"][pick]
+        report(f"Griffin-Lim, 10 s @ {SR} Hz, {N_ITER} iterations, n_fft {N_FFT} ({label})", rows)
+        print(f"  FFT floor      {floor * 1000:9.1f} ms   ({N_ITER} x irfft + rfft of {S.shape[1]} frames in "
+              f"jnp.fft; sonitus takes {rows['sonitus'] / floor:.2f}x the floor)")
     print(f"  spectral convergence: sonitus {spectral_convergence(S, ours(), hop_length=HOP):.4f}, "
           f"librosa {spectral_convergence(S, theirs(), hop_length=HOP):.4f}, "
           f"numpy/scipy {spectral_convergence(S, numpy_griffinlim(S, x.size), hop_length=HOP):.4f}")
