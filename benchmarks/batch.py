@@ -1,10 +1,12 @@
-"""sonitus batch: short clips through ``logmel`` and through the shipped recogniser, in-process.
+"""sonitus batch: short clips through ``logmel`` and through the shipped recogniser, in-process and on Ray.
 
 Writes N clips of 1-3 s (speech from espeak-ng when it is installed, else tones) to a
 temporary folder, then times ``run_dataset`` over them for each pipeline and prints files/s
 and the time a file costs, beside the bare stage on the same clips already in memory (the
-overhead of reading files and writing rows). Run: ``.venv/bin/python benchmarks/batch.py [N]``
-(default 2000).
+overhead of reading files and writing rows), and on a local Ray with one worker and with one a
+core (when Ray is installed): files/s once the workers are up (from a 64-file run and a full
+one), and the seconds it takes to start the workers and build the pipeline in each.
+Run: ``.venv/bin/python benchmarks/batch.py [N]`` (default 2000).
 """
 
 from __future__ import annotations
@@ -66,10 +68,51 @@ def main() -> None:
             tic = time.perf_counter()
             counts = run_dataset(pipeline, paths, folder / f"{text[:6]}.jsonl", progress=False, batch_size=32)
             wall = time.perf_counter() - tic
-            print(f"\n{text}\n  sonitus batch   {count / wall:8.1f} files/s  ({wall / count * 1000:.2f} ms a file, "
+            print(f"\n{text}\n  in-process      {count / wall:8.1f} files/s  ({wall / count * 1000:.2f} ms a file, "
                   f"{counts['errors']} errors)\n  stage alone     {1 / bare:8.1f} files/s  ({bare * 1000:.2f} ms a file, "
                   f"clips in memory)\n  overhead        {(wall / count - bare) * 1000:8.2f} ms a file (read + row)")
+            if ray_available():
+                start_ray()
+                warm = 64
+                for workers in (1, os.cpu_count()):
+                    times = []
+                    for n in (warm, count):
+                        tic = time.perf_counter()
+                        counts = run_dataset(pipeline, paths[:n], folder / f"{text[:6]}-ray{workers}-{n}.jsonl",
+                                             progress=False, batch_size=32, backend="ray", workers=workers)
+                        times.append(time.perf_counter() - tic)
+                    each = (times[1] - times[0]) / (count - warm)
+                    print(f"  ray, {workers} worker{'s' if workers > 1 else ' '}  {1 / each:8.1f} files/s  ({each * 1000:.2f} ms "
+                          f"a file, {counts['errors']} errors; {wall / count / each:.2f}x in-process) once its workers "
+                          f"are up ({times[0] - warm * each:.1f} s to start them and build the pipeline)")
+                    if workers == 1:
+                        print(f"  ray overhead    {(each - wall / count) * 1000:8.2f} ms a file over in-process")
+            else:
+                print("  ray             (not installed: pip install 'sonitus[ray]')")
 
+
+def start_ray() -> None:
+    """A local Ray for all the runs, so that its start is counted once (and printed)."""
+    import logging
+    import warnings
+
+    import ray
+
+    if ray.is_initialized():
+        return
+    tic = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    print(f"  (a local Ray started in {time.perf_counter() - tic:.1f} s)")
+
+
+def ray_available() -> bool:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 from .audio import Audio, AudioInfo
 from .errors import SonitusError
 from .hookspecs import hookimpl
-from .pipeline import Pipeline, Source
+from .pipeline import Pipeline, Source, as_stage
 from .registry import Registry, StageSpec, get_registry, reset_registry, set_registry
 from .score import Score
 from .stages import FunctionStage, Stage, StageBase
@@ -23,6 +23,7 @@ from .values import Features, Spectrogram, Transcript, Word
 
 __all__ = [
     "__version__",
+    "as_stage",
     "Audio",
     "AudioInfo",
     "Features",

@@ -11,6 +11,7 @@ written beside the JSONL file (``OUT.files/NAME-HASH.wav|.mid|.npy``). A failed 
 ``"ok": false`` and ``"error"``: the sentence sonitus raised. Rows are appended and flushed
 one at a time, so a killed run loses at most the file it was on; run it again and it skips
 every file that already has a row (``retry_errors=True`` redoes the failed ones).
+``backend="ray"`` computes the same rows on a pool of Ray workers (:mod:`sonitus.batch_ray`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 from .errors import ParameterError, SonitusError
 from .pipeline import Pipeline
 
-__all__ = ["parse_pipeline", "expand_inputs", "run_dataset", "AUDIO_SUFFIXES"]
+__all__ = ["parse_pipeline", "expand_inputs", "run_dataset", "reader_for", "run_batch", "AUDIO_SUFFIXES"]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3", ".opus")
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -119,7 +120,7 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return [p for p in found if not (p in seen or seen.add(p))]
 
 
-def _reader(pipeline: Pipeline):
+def reader_for(pipeline: Pipeline):
     """The stage that turns a path into what ``pipeline`` consumes (audio or a MIDI score)."""
     from .audio import Audio
     from .score import Score
@@ -178,34 +179,48 @@ def _done_paths(out: Path, retry_errors: bool) -> set[str]:
 
 
 def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
-                batch_size: int = 16, retry_errors: bool = False, progress: bool | None = None) -> dict[str, Any]:
+                batch_size: int = 16, retry_errors: bool = False, progress: bool | None = None,
+                backend: str = "local", address: str | None = None, workers: int | None = None) -> dict[str, Any]:
     """Run ``pipeline`` over every file of ``inputs`` (see :func:`expand_inputs`), appending one
-    JSON row a file to ``out``; returns counts (``done``, ``skipped``, ``errors``) and seconds."""
+    JSON row a file to ``out``; returns counts (``done``, ``skipped``, ``errors``) and seconds.
+
+    ``backend="local"`` runs in this process; ``backend="ray"`` on a pool of Ray workers
+    (``workers`` of them, one a CPU by default), on a local Ray or on the cluster at
+    ``address`` (see :mod:`sonitus.batch_ray`). Both write the same rows."""
     from .atomic import check_destination
     from .progress import track
 
+    if backend not in ("local", "ray"):
+        raise ParameterError(f"backend must be 'local' or 'ray', not {backend!r}.")
+    if workers is not None and workers < 1:
+        raise ParameterError(f"workers must be at least 1, not {workers}.")
     out = check_destination(out)
     files = out.with_name(out.name + ".files")
     paths = expand_inputs(inputs)
-    runnable = _reader(pipeline) >> pipeline
+    runnable = reader_for(pipeline) >> pipeline
     done = _done_paths(out, retry_errors)
     todo = [p for p in paths if str(p) not in done]
     counts = {"done": 0, "skipped": len(paths) - len(todo), "errors": 0}
     start = time.time()
     out.parent.mkdir(parents=True, exist_ok=True)
+    if backend == "ray":
+        from .batch_ray import ray_rows
+
+        rows = ray_rows(pipeline, todo, files, batch_size=batch_size, address=address, workers=workers)
+    else:
+        rows = (row for i in range(0, len(todo), batch_size) for row in run_batch(runnable, todo[i:i + batch_size],
+                                                                                   files))
     with open(out, "a", encoding="utf-8") as sink:
-        batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
-        for batch in track(batches, description=f"{pipeline.name} ({len(todo)} files)", total=len(batches),
-                           disable=None if progress is None else not progress):
-            for path, row in _run_batch(runnable, batch, files):
-                counts["done" if row["ok"] else "errors"] += 1
-                sink.write(json.dumps({"path": str(path), **row}) + "\n")
-                sink.flush()
+        for path, row in track(rows, description=f"{pipeline.name} ({len(todo)} files)", total=len(todo),
+                               disable=None if progress is None else not progress):
+            counts["done" if row["ok"] else "errors"] += 1
+            sink.write(json.dumps({"path": str(path), **row}) + "\n")
+            sink.flush()
     counts["seconds"] = round(time.time() - start, 2)
     return counts
 
 
-def _run_batch(runnable: Pipeline, batch: list[Path], files: Path):
+def run_batch(runnable: Pipeline, batch: list[Path], files: Path):
     """``(path, row)`` for each file: the whole batch at once, or one by one when any fails."""
     tic = time.time()
     try:

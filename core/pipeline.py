@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import PipelineError, SonitusError, StageTypeMismatchError
-from .stages import StageBase, type_name, types_fit
+from .stages import FunctionStage, StageBase, type_name, types_fit
 
-__all__ = ["Pipeline", "Source"]
+__all__ = ["Pipeline", "Source", "as_stage"]
 
 
 class Source(StageBase):
@@ -25,9 +25,34 @@ class Source(StageBase):
         return self.value
 
 
-def _as_stage(obj: Any) -> StageBase:
+def as_stage(obj: Any, *, name: str | None = None, consumes: Any = object, produces: Any = object,
+             options: Mapping[str, Any] | None = None) -> StageBase:
+    """Anything that can stand in a pipeline, as a :class:`StageBase`; the one adapter that
+    the registry (for what a stage factory returns) and :class:`Pipeline` (for what ``>>``
+    is given) share.
+
+    - a ``StageBase`` is returned itself, its missing ``name``, ``consumes`` and ``produces``
+      filled from the arguments (a registered stage's spec);
+    - with ``name`` (a factory's result), any other callable becomes a :class:`FunctionStage`
+      of that name, taking its own ``consumes``/``produces``/``map`` where it has them;
+    - an object with ``as_stage()`` (a music ``Song``) gives what that returns;
+    - an object that follows the :class:`Stage` protocol (callable, with ``name``,
+      ``consumes`` and ``produces``) is wrapped;
+    - anything else is a :class:`Source`: a fixed value that starts a pipeline.
+    """
     if isinstance(obj, StageBase):
+        if name is not None:
+            if getattr(obj, "name", StageBase.name) == StageBase.name:
+                obj.name = name
+            if getattr(obj, "consumes", object) is object and type(obj).consumes is object:
+                obj.consumes = consumes
+            if getattr(obj, "produces", object) is object and type(obj).produces is object:
+                obj.produces = produces
         return obj
+    if name is not None and callable(obj):
+        return FunctionStage(name, obj, consumes=getattr(obj, "consumes", consumes),
+                             produces=getattr(obj, "produces", produces), batch=getattr(obj, "map", None),
+                             options=dict(options or {}))
     to_stage = getattr(obj, "as_stage", None)
     if callable(to_stage):
         return to_stage()
@@ -65,7 +90,7 @@ class Pipeline(StageBase):
     def __init__(self, stages: Sequence[Any], *, fuse: bool = True) -> None:
         flat: list[StageBase] = []
         for obj in stages:
-            stage = _as_stage(obj)
+            stage = as_stage(obj)
             flat.extend(stage.stages if isinstance(stage, Pipeline) else (stage,))
         if not flat:
             raise PipelineError("A pipeline needs at least one stage.")

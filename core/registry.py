@@ -35,7 +35,8 @@ import pluggy
 from . import hookspecs
 from .errors import ParameterError, PluginError, SonitusError, UnknownStageError
 from .hookspecs import DATASETS, STAGE_KINDS, HookKind
-from .stages import FunctionStage, StageBase, type_name
+from .pipeline import as_stage
+from .stages import StageBase, type_name
 
 __all__ = ["Registry", "StageSpec", "PluginRecord", "STAGE_HOOKS", "get_registry", "set_registry",
            "reset_registry"]
@@ -292,9 +293,15 @@ class Registry:
         raise UnknownStageError(f"No stage named '{name}'.{hint}", name=name, suggestions=suggestions)
 
     def stage(self, name: str, **options: Any) -> StageBase:
-        """Build the stage called ``name`` with keyword ``options``."""
+        """Build the stage called ``name`` with keyword ``options``.
+
+        The stage remembers the call in ``built_by`` (``(name, options)``), so that a
+        pipeline of registered stages can be rebuilt elsewhere (another process or machine:
+        ``sonitus batch --backend ray``) from names and options alone."""
         spec = self.spec(name)
-        return _as_stage(self._build(spec, options), spec, options)
+        stage = _as_stage(self._build(spec, options), spec, options)
+        stage.built_by = (spec.name, dict(options))
+        return stage
 
     def dataset(self, name: str, **options: Any) -> Any:
         """Build the dataset called ``name`` (registered with ``register_datasets``)."""
@@ -358,20 +365,11 @@ def _takes_var_keyword(factory: Callable[..., Any]) -> bool:
 
 
 def _as_stage(built: Any, spec: StageSpec, options: Mapping[str, Any]) -> StageBase:
-    if isinstance(built, StageBase):
-        if getattr(built, "name", StageBase.name) == StageBase.name:
-            built.name = spec.name
-        if getattr(built, "consumes", object) is object and type(built).consumes is object:
-            built.consumes = spec.consumes
-        if getattr(built, "produces", object) is object and type(built).produces is object:
-            built.produces = spec.produces
-        return built
-    if not callable(built):
+    """What a stage factory returned, as a stage named and typed by its spec."""
+    if not isinstance(built, StageBase) and not callable(built):
         raise PluginError(f"plugin '{spec.plugin}': the factory of stage '{spec.name}' returned "
                           f"{type(built).__name__}, which is not callable.", plugin=spec.plugin)
-    return FunctionStage(spec.name, built, consumes=getattr(built, "consumes", spec.consumes),
-                         produces=getattr(built, "produces", spec.produces),
-                         batch=getattr(built, "map", None), options=dict(options))
+    return as_stage(built, name=spec.name, consumes=spec.consumes, produces=spec.produces, options=options)
 
 
 # -- the default registry ----------------------------------------------------------------

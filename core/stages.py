@@ -88,6 +88,8 @@ class StageBase:
     produces: Any = object
     #: what error messages call it
     noun: str = "Stage"
+    #: ``(registered name, options)`` when the registry built this stage, else None
+    built_by: tuple[str, dict[str, Any]] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # every stage checks what it is given against ``consumes``, called alone or in a pipeline

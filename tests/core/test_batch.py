@@ -62,11 +62,23 @@ def test_bad_files_become_error_rows_and_outputs_go_beside(tmp_path):
     assert retried["errors"] == 1 and retried["skipped"] == 3
 
 
-def test_a_killed_run_resumes_without_redoing_finished_files(tmp_path):
+def _ray_or_skip():
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        pytest.skip("Ray is not installed here (pip install 'sonitus[ray]'); the ray backend cannot run.")
+
+
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_a_killed_run_resumes_without_redoing_finished_files(tmp_path, backend):
+    if backend == "ray":
+        _ray_or_skip()
     _clips(tmp_path / "in", 60)
     out = tmp_path / "rows.jsonl"
     command = [sys.executable, "-m", "sonitus", "batch", "pre-emphasis >> mfcc(n_mfcc=13, n_mels=40)",
                str(tmp_path / "in"), "-o", str(out), "--batch-size", "1"]
+    if backend == "ray":
+        command += ["--backend", "ray", "--workers", "2"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 5):
@@ -80,3 +92,51 @@ def test_a_killed_run_resumes_without_redoing_finished_files(tmp_path):
     assert f"{60 - finished} done" in result.stdout and f"{finished} skipped" in result.stdout
     paths = [json.loads(line)["path"] for line in out.read_text().splitlines()]
     assert len(paths) == len(set(paths)) == 60
+
+
+def test_the_ray_backend_writes_the_rows_the_local_one_does(tmp_path):
+    _ray_or_skip()
+    _clips(tmp_path / "in", 7)
+    (tmp_path / "in" / "broken.wav").write_bytes(b"not audio")
+    text = "to-mono >> logmel(n_mels=24)"
+    local = run_dataset(parse_pipeline(text), [tmp_path / "in"], tmp_path / "local.jsonl", batch_size=3,
+                        progress=False)
+    ray = run_dataset(parse_pipeline(text), [tmp_path / "in"], tmp_path / "ray.jsonl", batch_size=3, progress=False,
+                      backend="ray", workers=2)
+    assert (local["done"], local["errors"]) == (ray["done"], ray["errors"]) == (7, 1)
+
+    def rows(name):
+        found = {}
+        for line in (tmp_path / name).read_text().splitlines():
+            row = json.loads(line)
+            row.pop("seconds")
+            if "output" in row:
+                row["output"] = np.load(row["output"])
+            found[row.pop("path")] = row
+        return found
+
+    mine, theirs = rows("local.jsonl"), rows("ray.jsonl")
+    assert mine.keys() == theirs.keys()
+    for path, row in mine.items():
+        other = theirs[path]
+        assert row.keys() == other.keys()
+        if row["ok"]:
+            np.testing.assert_allclose(row["output"], other["output"], atol=1e-5)
+        else:
+            assert row["error"] == other["error"]
+
+
+def test_the_ray_backend_needs_a_pipeline_of_registered_stages(tmp_path):
+    from sonitus import Audio, FunctionStage
+    from sonitus.batch_ray import pipeline_from_recipe, pipeline_recipe
+
+    pipeline = parse_pipeline("to-mono >> resample(sample_rate=8000) >> logmel(n_mels=40)")
+    again = pipeline_from_recipe(pipeline_recipe(pipeline))
+    assert [s.built_by for s in again.stages] == [s.built_by for s in pipeline.stages]
+    assert again.stages[1].built_by == ("resample", {"sample_rate": 8000})
+    handmade = parse_pipeline("to-mono") >> FunctionStage("louder", lambda a: a.gain(6), consumes=Audio,
+                                                          produces=Audio)
+    with pytest.raises(ParameterError, match="'louder' was not built by the registry"):
+        run_dataset(handmade, _clips(tmp_path / "in", 1), tmp_path / "x.jsonl", backend="ray", progress=False)
+    with pytest.raises(ParameterError, match="backend must be"):
+        run_dataset(pipeline, [], tmp_path / "x.jsonl", backend="spark")

@@ -131,3 +131,37 @@ def test_neighbours_that_fuse_run_as_one_stage():
     assert pipeline.map([1.0, 2.0]) == [-30.0, -60.0]
     calls.clear()
     assert Pipeline(list(pipeline.stages), fuse=False)(1.0) == -30.0 and calls == ["x2", "x3", "neg", "x5"]
+
+
+def test_as_stage_is_the_one_adapter_for_factories_and_pipelines():
+    from sonitus import Source, StageBase, as_stage
+
+    class Halve(StageBase):
+        def __call__(self, audio):
+            return audio.gain(-6)
+
+    bare = Halve()
+    named = as_stage(bare, name="halve", consumes=Audio, produces=Audio)
+    assert named is bare and (named.name, named.consumes, named.produces) == ("halve", Audio, Audio)
+
+    def shout(transcript):
+        return Transcript(transcript.text.upper())
+
+    function = as_stage(shout, name="shout", consumes=Transcript, produces=Transcript, options={"loud": True})
+    assert isinstance(function, FunctionStage) and function.name == "shout"
+    assert function(Transcript("hi")).text == "HI" and function.options == {"loud": True}
+
+    class Protocol:
+        name, consumes, produces = "proto", Transcript, Transcript
+
+        def __call__(self, transcript):
+            return Transcript(transcript.text + "!")
+
+    wrapped = as_stage(Protocol())
+    assert isinstance(wrapped, StageBase) and wrapped.name == "proto"
+    assert wrapped.map([Transcript("a"), Transcript("b")])[1].text == "b!"
+
+    source = as_stage(Transcript("fixed"))
+    assert isinstance(source, Source) and source().text == "fixed"
+    # a pipeline adapts its members with the same function
+    assert (Transcript("x") >> wrapped)().text == "x!"
