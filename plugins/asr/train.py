@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sonitus.errors import CheckpointError, SonitusError, TrainingError
+from sonitus.errors import CheckpointError, SonitusError
 from sonitus.training import LoadableConfig
 
 from .model import MODEL_NAME, ModelConfig
@@ -168,14 +168,6 @@ def evaluate_cer(infer, params, config: ModelConfig, corpus, *, batch: int = 16)
     return float(jiwer.cer(corpus.texts, hyps))
 
 
-def _mesh():
-    import jax
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
-    mesh = Mesh(np.array(jax.devices()), ("data",))
-    return NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
-
-
 def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bool = False,
           init: str | None = None, progress: bool | None = None, log=None, until: int | None = None) -> Path:
     """Train a CTC model on ``data`` (a tts-speech root or a train manifest, or a list of them:
@@ -191,7 +183,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     from flax import serialization
     from sonitus.checkpoints import load_checkpoint, save_checkpoint
     from sonitus.manifests import read_manifest
-    from sonitus.training import CheckpointClock, ProgressLine, StopSignal
+    from sonitus.training import CheckpointClock, DataParallel, ProgressLine, StopSignal
 
     from ._data import Batcher, augment, ctc_feasible, load_corpus, pad_batch
     from .model import encode_text, features, output_lengths
@@ -223,11 +215,10 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     dev = load_corpus(str(dev_manifest), limit=config.dev_limit) if has_dev else None
     log(f"loaded {len(corpus.audio)} training utterances ({corpus.durations.sum() / 3600:.1f} h)"
         f"{'' if dev is None else f', {len(dev.audio)} dev'} in {time.time() - t0:.0f} s")
-    data_sharding, replicated = _mesh()
-    ndev = len(jax.devices())
-    if config.batch_multiple and config.batch_multiple % ndev:
-        raise TrainingError(f"batch_multiple {config.batch_multiple} does not split over {ndev} devices; "
-                            f"use a multiple of {ndev} (or 0).")
+    parallel = DataParallel()
+    ndev = parallel.devices
+    if config.batch_multiple:
+        parallel.check_batch(config.batch_multiple, "batch_multiple")
     batcher = Batcher(corpus.durations, seed=seed, batch_seconds=config.batch_seconds,
                       multiple=config.batch_multiple or ndev,
                       label_lengths=np.array([len(i) for i in label_ids]))
@@ -270,8 +261,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
             {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0),
              "history": ckpt.header.get("history", [])}]
         log(f"initialised from {init} (step {ckpt.step}); fresh optimiser with {config.warmup} warm-up steps")
-    params = jax.device_put(params, replicated)
-    opt_state = jax.device_put(opt_state, replicated)
+    params, opt_state = parallel.replicate(params), parallel.replicate(opt_state)
 
     def save(final: bool = False) -> None:
         extra = {"history": history, "train_seconds": elapsed, "devices": [str(d) for d in jax.devices()],
@@ -314,7 +304,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
             x, lengths, labels, label_pad = pending.result()
             if step + 1 < config.steps:
                 pending = pool.submit(make_batch, step + 1)
-            batch = [jax.device_put(a, data_sharding) for a in (x, lengths, labels, label_pad)]
+            batch = parallel.shard(x, lengths, labels, label_pad)
             params, opt_state, loss = train_step(params, opt_state, *batch, jax.random.fold_in(key, step + 1))
             loss = float(loss)
             if not np.isfinite(loss):

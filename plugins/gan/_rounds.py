@@ -65,8 +65,10 @@ def run_steps(*, title: str, out_dir: Path, model_name: str, state: dict, step: 
               header: dict, config, key, batch, train_step, sample, export, per_epoch: int, progress, log,
               until: int | None, shown: tuple[str, ...] = ("wasserstein",)) -> Path:
     """The training loop both GANs run: ``train_step(state, *batch(s), key)`` until
-    ``config.steps``, with a progress line, every metric in ``history`` each 50 steps,
-    ``sample(step, state)`` every ``config.sample_every`` steps, and ``last.ckpt`` saved
+    ``config.steps``, data-parallel over every device JAX sees (batches ``[n_critic, batch,
+    ...]`` split along the batch axis), with a progress line, every metric in ``history``
+    each 50 steps, ``sample(step, state)`` every ``config.sample_every`` steps, and
+    ``last.ckpt`` saved
     atomically on schedule and on SIGTERM/Ctrl-C (``export(state, path, step, header)``
     writes ``model.ckpt`` at the end). Returns the model checkpoint, or ``last.ckpt`` when
     stopped early."""
@@ -76,9 +78,13 @@ def run_steps(*, title: str, out_dir: Path, model_name: str, state: dict, step: 
     import numpy as np
     from sonitus.checkpoints import save_checkpoint
     from sonitus.errors import SonitusError
-    from sonitus.training import CheckpointClock, ProgressLine, StopSignal
+    from sonitus.training import CheckpointClock, DataParallel, ProgressLine, StopSignal
 
     last = out_dir / "last.ckpt"
+    # batches are [n_critic, batch, ...]: split over the devices along axis 1, state on all
+    parallel = DataParallel(batch_axis=1)
+    parallel.check_batch(config.batch)
+    state = parallel.replicate(state)
 
     def save(final: bool) -> None:
         extra = {"history": history, "train_seconds": round(elapsed, 1)}
@@ -94,7 +100,7 @@ def run_steps(*, title: str, out_dir: Path, model_name: str, state: dict, step: 
     try:
         while step < config.steps:
             tic = time.time()
-            state, metrics = train_step(state, *batch(step), jax.random.fold_in(key, step + 1))
+            state, metrics = train_step(state, *parallel.shard(*batch(step)), jax.random.fold_in(key, step + 1))
             metrics = {k: float(v) for k, v in metrics.items()}
             if not np.isfinite(metrics["wasserstein"]):
                 raise SonitusError(f"Training diverged at step {step}; lower lr in --config.")

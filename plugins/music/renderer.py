@@ -55,6 +55,26 @@ def load_fluidsynth():
     return fluidsynth
 
 
+def _samples(fluidsynth, synth, frames: int) -> np.ndarray:
+    """The next ``frames`` stereo frames as float32 ``[frames, 2]`` in [-1, 1].
+
+    Float output rather than pyfluidsynth's 16-bit ``get_samples``: no quantisation before the
+    renderer normalises (a quiet score keeps its low bits), and no dither, whose noise table
+    FluidSynth fills from C's ``rand()`` once a process, so that a render depended on what
+    else in the process had called ``rand()`` (Ray's start did)."""
+    import ctypes
+
+    write = fluidsynth._fl.fluid_synth_write_float
+    write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
+                      ctypes.c_int, ctypes.c_int]
+    write.restype = ctypes.c_int
+    out = np.zeros((frames, 2), np.float32)
+    pointer = out.ctypes.data_as(ctypes.c_void_p)
+    if write(synth.synth, frames, pointer, 0, 2, pointer, 1, 2) != 0:
+        raise ParameterError("FluidSynth failed to render (fluid_synth_write_float returned an error).")
+    return out
+
+
 class FluidSynthRenderer(StageBase):
     """Score -> Audio (stereo float32) with FluidSynth.
 
@@ -132,7 +152,7 @@ class FluidSynthRenderer(StageBase):
             for time, _, event in events:
                 target = int(round(time * self.sample_rate))
                 if target > position:
-                    chunks.append(synth.get_samples(target - position))
+                    chunks.append(_samples(fluidsynth, synth, target - position))
                     position = target
                 kind = event[0]
                 if kind == "on":
@@ -143,10 +163,10 @@ class FluidSynthRenderer(StageBase):
                     synth.cc(event[1], event[2], event[3])
                 else:
                     synth.pitch_bend(event[1], event[2])
-            chunks.append(synth.get_samples(max(1, int(self.tail * self.sample_rate))))
+            chunks.append(_samples(fluidsynth, synth, max(1, int(self.tail * self.sample_rate))))
         finally:
             synth.delete()
-        stereo = np.concatenate(chunks).astype(np.float32).reshape(-1, 2).T / 32768.0
+        stereo = np.ascontiguousarray(np.concatenate(chunks).T)
         peak = float(np.max(np.abs(stereo))) if stereo.size else 0.0
         if peak < 1e-4:  # -80 dBFS: normalising would turn the synthesiser's noise floor into the music
             raise ScoreError("The score rendered to silence (its notes are too short or too quiet to sound: "

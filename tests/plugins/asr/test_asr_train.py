@@ -218,7 +218,8 @@ def test_four_devices_train_like_one_with_the_same_global_batch(tmp_path):
     script = f"""
 import json, jax, numpy as np
 from sonitus.plugins.asr.model import ModelConfig
-from sonitus.plugins.asr.train import TrainConfig, _labels, _mesh, make_steps
+from sonitus.plugins.asr.train import TrainConfig, _labels, make_steps
+from sonitus.training import DataParallel
 config = TrainConfig(steps=6, warmup=2, model={TINY!r})
 mc = ModelConfig.from_dict(config.model)
 module, tx, train_step, _ = make_steps(mc, config)
@@ -229,7 +230,8 @@ labels, pad = _labels([list(rng.integers(1, 28, n)) for n in (5, 7, 3, 8, 6, 4, 
 key = jax.random.PRNGKey(0)
 params = module.init({{"params": key}}, *__import__("sonitus.plugins.asr.model", fromlist=["features"]).features(
     mc, x[:2], lengths[:2]), train=False)
-sharded, replicated = _mesh()
+parallel = DataParallel()
+sharded, replicated = parallel.batch, parallel.state
 one = jax.sharding.SingleDeviceSharding(jax.devices()[0])
 curves = []
 for data, state in ((sharded, replicated), (one, one)):
