@@ -1,17 +1,22 @@
-"""Helpers every training loop shares: stop on SIGTERM/SIGINT after a step, and a progress line.
+"""What every sonitus trainer shares: :func:`run_loop` (the loop itself: progress, checkpoints
+on a clock and on SIGTERM/Ctrl-C, divergence checks, batch prefetching), the pieces it is made
+of (:class:`StopSignal`, :class:`CheckpointClock`, :class:`ProgressLine`), data-parallel
+placement (:class:`DataParallel`) and training settings read from JSON (:func:`load_config`).
 
->>> stop = StopSignal()          # doctest: +SKIP
->>> while step < total and not stop.requested:
-...     step = train_one(step)   # then save a checkpoint and exit: a killed run resumes
+>>> step, seconds = run_loop(title="training", step=0, total=1000, elapsed=0.0,    # doctest: +SKIP
+...                          batch=make_batch, advance=one_update, save=write_checkpoint,
+...                          last=out / "last.ckpt", every=500, minutes=10)
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "DataParallel", "load_config", "ConfigDict", "LoadableConfig"]
+__all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "DataParallel", "run_loop", "load_config", "ConfigDict",
+           "LoadableConfig"]
 
 
 class StopSignal:
@@ -166,6 +171,67 @@ class DataParallel:
         import jax
 
         return tuple(jax.device_put(a, self.batch) for a in arrays)
+
+
+def run_loop(*, title: str, step: int, total: int, elapsed: float, batch: Callable[[int], object],
+             advance: Callable[[object, int], dict[str, float]], save: Callable[[int, float, bool], None],
+             last, every: int, minutes: float, until: int | None = None, watch: str = "loss",
+             after: Callable[[int, dict[str, float], float], tuple[dict, bool]] | None = None,
+             prefetch: bool = False, per_epoch: int = 0, progress: bool | None = None,
+             log: Callable[[str], None] | None = None, diverged_hint: str = "lower the learning rate in --config"
+             ) -> tuple[int, float]:
+    """The training loop every sonitus trainer runs; returns ``(step, train_seconds)``.
+
+    From ``step`` to ``total``: ``advance(batch(step), step)`` runs one jitted update (the
+    trainer keeps its state in a closure) and returns its metrics as floats; ``metrics[watch]``
+    must stay finite. ``after(step, metrics, seconds)`` (optional) returns ``(fields to show,
+    whether to show them now)`` and may record history or evaluate. ``save(step, seconds,
+    final)`` writes the checkpoint: every ``every`` steps, every ``minutes``, at ``until``, at
+    the end and on SIGTERM/Ctrl-C, after which the loop ends with ``KeyboardInterrupt`` (the
+    run resumes from ``last``). ``prefetch`` builds the next batch in a thread while the
+    current step runs. A progress bar on a terminal, else a log line every 50 steps.
+    """
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    from .errors import TrainingError
+
+    stop = StopSignal()
+    bar = ProgressLine(title, total, step, progress=progress, per_epoch=per_epoch, log=log)
+    clock = CheckpointClock(every, minutes, total, until)
+    pool = pending = None
+    if prefetch and step < total:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1)
+        pending = pool.submit(batch, step)
+    try:
+        while step < total:
+            tic = time.time()
+            if pending is not None:
+                current = pending.result()
+                pending = pool.submit(batch, step + 1) if step + 1 < total else None
+            else:
+                current = batch(step)
+            metrics = advance(current, step)
+            if not math.isfinite(metrics[watch]):
+                raise TrainingError(f"Training diverged at step {step} ({watch} {metrics[watch]}); {diverged_hint}.")
+            step += 1
+            elapsed += time.time() - tic
+            shown, force = after(step, metrics, elapsed) if after else ({watch: metrics[watch]}, False)
+            bar.update(step, force=force, **shown)
+            if clock.due(step, stop):
+                save(step, elapsed, step == total)
+                clock.saved()
+            if clock.finished(step, stop):
+                break
+    finally:
+        stop.restore()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        bar.close()
+    stop.raise_if_requested(step, last, log)
+    if step < total:
+        log(f"stopped at step {step} of {total}; continue with --resume")
+    return step, elapsed
 
 
 def load_config(cls, path: str | None, **overrides):

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sonitus.errors import CheckpointError, SonitusError
+from sonitus.errors import CheckpointError
 from sonitus.training import LoadableConfig
 
 from .model import MODEL_NAME, ModelConfig
@@ -183,7 +183,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     from flax import serialization
     from sonitus.checkpoints import load_checkpoint, save_checkpoint
     from sonitus.manifests import read_manifest
-    from sonitus.training import CheckpointClock, DataParallel, ProgressLine, StopSignal
+    from sonitus.training import DataParallel, run_loop
 
     from ._data import Batcher, augment, ctc_feasible, load_corpus, pad_batch
     from .model import encode_text, features, output_lengths
@@ -261,19 +261,16 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
             {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0),
              "history": ckpt.header.get("history", [])}]
         log(f"initialised from {init} (step {ckpt.step}); fresh optimiser with {config.warmup} warm-up steps")
-    params, opt_state = parallel.replicate(params), parallel.replicate(opt_state)
+    state = {"params": parallel.replicate(params), "opt_state": parallel.replicate(opt_state)}
 
-    def save(final: bool = False) -> None:
-        extra = {"history": history, "train_seconds": elapsed, "devices": [str(d) for d in jax.devices()],
+    def save(at: int, seconds: float, final: bool) -> None:
+        extra = {"history": history, "train_seconds": seconds, "devices": [str(d) for d in jax.devices()],
                  "data": {"utterances": len(corpus.audio), "hours": round(float(corpus.durations.sum()) / 3600, 2),
                           "recipe": recipe}}
-        save_checkpoint(last, {"params": params, "opt_state": opt_state}, model=MODEL_NAME + "-train",
-                        step=step, **header, **extra)
+        save_checkpoint(last, state, model=MODEL_NAME + "-train", step=at, **header, **extra)
         if final:
-            save_checkpoint(out_dir / "model.ckpt", {"params": params}, model=MODEL_NAME, step=step,
+            save_checkpoint(out_dir / "model.ckpt", {"params": state["params"]}, model=MODEL_NAME, step=at,
                             **header, **extra)
-
-    from concurrent.futures import ThreadPoolExecutor
 
     def make_batch(s: int):
         idx, samples, width = batcher.batch(s)
@@ -290,47 +287,32 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         labels, label_pad = _labels([label_ids[i] for i in idx], width)
         return x, lengths, labels, label_pad
 
-    stop = StopSignal()
-    bar = ProgressLine("training", config.steps, step, progress=progress, per_epoch=batcher.per_epoch, log=log)
-    pool = ThreadPoolExecutor(1)
-    pending = pool.submit(make_batch, step) if step < config.steps else None
-    if step >= config.steps and not (out_dir / "model.ckpt").exists():
-        save(final=True)
+    def advance(arrays, at: int) -> dict[str, float]:
+        state["params"], state["opt_state"], loss = train_step(state["params"], state["opt_state"],
+                                                               *parallel.shard(*arrays), jax.random.fold_in(key, at + 1))
+        return {"loss": float(loss)}
+
     smooth = None
-    clock = CheckpointClock(config.checkpoint_every, config.checkpoint_minutes, config.steps, until)
-    try:
-        while step < config.steps:
-            tic = time.time()
-            x, lengths, labels, label_pad = pending.result()
-            if step + 1 < config.steps:
-                pending = pool.submit(make_batch, step + 1)
-            batch = parallel.shard(x, lengths, labels, label_pad)
-            params, opt_state, loss = train_step(params, opt_state, *batch, jax.random.fold_in(key, step + 1))
-            loss = float(loss)
-            if not np.isfinite(loss):
-                raise SonitusError(f"Training diverged at step {step} (loss {loss}); lower peak_lr in --config.")
-            smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
-            step += 1
-            elapsed += time.time() - tic
-            dev_cer = None
-            if dev is not None and (step % config.eval_every == 0 or step == config.steps):
-                dev_cer = evaluate_cer(infer, params, mc, dev)
-                history.append({"step": step, "loss": round(smooth, 4), "dev_cer": round(dev_cer, 4),
-                                "seconds": round(elapsed, 1)})
-            bar.update(step, force=dev_cer is not None, loss=smooth,
-                       dev_CER=history[-1]["dev_cer"] if history else "-")
-            if clock.due(step, stop):
-                save(final=step == config.steps)
-                clock.saved()
-            if clock.finished(step, stop):
-                break
-    finally:
-        stop.restore()
-        pool.shutdown(cancel_futures=True)
-        bar.close()
-    stop.raise_if_requested(step, last, log)
+
+    def after(at: int, metrics: dict[str, float], seconds: float) -> tuple[dict, bool]:
+        nonlocal smooth
+        loss = metrics["loss"]
+        smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
+        evaluated = dev is not None and (at % config.eval_every == 0 or at == config.steps)
+        if evaluated:
+            history.append({"step": at, "loss": round(smooth, 4),
+                            "dev_cer": round(evaluate_cer(infer, state["params"], mc, dev), 4),
+                            "seconds": round(seconds, 1)})
+        return {"loss": smooth, "dev_CER": history[-1]["dev_cer"] if history else "-"}, evaluated
+
+    if step >= config.steps and not (out_dir / "model.ckpt").exists():
+        save(step, elapsed, True)
+    step, elapsed = run_loop(title="training", step=step, total=config.steps, elapsed=elapsed, batch=make_batch,
+                             advance=advance, save=save, last=last, every=config.checkpoint_every,
+                             minutes=config.checkpoint_minutes, until=until, watch="loss", after=after,
+                             prefetch=True, per_epoch=batcher.per_epoch, progress=progress, log=log,
+                             diverged_hint="lower peak_lr in --config")
     if step < config.steps:
-        log(f"stopped at step {step} of {config.steps}; continue with --resume")
         return last
     log(f"done: {step} steps, {elapsed / 60:.1f} min of training; model {out_dir / 'model.ckpt'}")
     return out_dir / "model.ckpt"

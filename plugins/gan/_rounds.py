@@ -64,63 +64,46 @@ def export_model(checkpoint: str | Path, out: str | Path, *, model_name: str) ->
 def run_steps(*, title: str, out_dir: Path, model_name: str, state: dict, step: int, history: list, elapsed: float,
               header: dict, config, key, batch, train_step, sample, export, per_epoch: int, progress, log,
               until: int | None, shown: tuple[str, ...] = ("wasserstein",)) -> Path:
-    """The training loop both GANs run: ``train_step(state, *batch(s), key)`` until
-    ``config.steps``, data-parallel over every device JAX sees (batches ``[n_critic, batch,
-    ...]`` split along the batch axis), with a progress line, every metric in ``history``
-    each 50 steps, ``sample(step, state)`` every ``config.sample_every`` steps, and
-    ``last.ckpt`` saved
-    atomically on schedule and on SIGTERM/Ctrl-C (``export(state, path, step, header)``
-    writes ``model.ckpt`` at the end). Returns the model checkpoint, or ``last.ckpt`` when
-    stopped early."""
-    import time
-
+    """Both GANs' training: :func:`sonitus.training.run_loop` over ``train_step(state,
+    *batch(s), key)`` until ``config.steps``, data-parallel over every device JAX sees
+    (batches ``[n_critic, batch, ...]`` split along the batch axis), every metric in
+    ``history`` each 50 steps, ``sample(step, state)`` every ``config.sample_every`` steps,
+    ``last.ckpt`` on schedule and ``model.ckpt`` (``export(state, path, step, header)``) at
+    the end. Returns the model checkpoint, or ``last.ckpt`` when stopped early."""
     import jax
-    import numpy as np
     from sonitus.checkpoints import save_checkpoint
-    from sonitus.errors import SonitusError
-    from sonitus.training import CheckpointClock, DataParallel, ProgressLine, StopSignal
+    from sonitus.training import DataParallel, run_loop
 
     last = out_dir / "last.ckpt"
     # batches are [n_critic, batch, ...]: split over the devices along axis 1, state on all
     parallel = DataParallel(batch_axis=1)
     parallel.check_batch(config.batch)
-    state = parallel.replicate(state)
+    current = {"state": parallel.replicate(state)}
 
-    def save(final: bool) -> None:
-        extra = {"history": history, "train_seconds": round(elapsed, 1)}
-        save_checkpoint(last, state, model=model_name + "-train", step=step, **header, **extra)
+    def save(at: int, seconds: float, final: bool) -> None:
+        extra = {"history": history, "train_seconds": round(seconds, 1)}
+        save_checkpoint(last, current["state"], model=model_name + "-train", step=at, **header, **extra)
         if final:
-            export(state, out_dir / "model.ckpt", step=step, header={**header, **extra})
+            export(current["state"], out_dir / "model.ckpt", step=at, header={**header, **extra})
+
+    def advance(arrays, at: int) -> dict[str, float]:
+        current["state"], metrics = train_step(current["state"], *parallel.shard(*arrays),
+                                               jax.random.fold_in(key, at + 1))
+        return {k: float(v) for k, v in metrics.items()}
+
+    def after(at: int, metrics: dict[str, float], seconds: float) -> tuple[dict, bool]:
+        if at % 50 == 0:
+            history.append({"step": at, **{k: round(v, 4) for k, v in metrics.items()}, "seconds": round(seconds, 1)})
+        if at % config.sample_every == 0 or at == config.steps:
+            sample(at, current["state"])
+        return {k: metrics[k] for k in shown}, False
 
     if step >= config.steps and not (out_dir / "model.ckpt").exists():
-        save(final=True)
-    stop = StopSignal()
-    bar = ProgressLine(title, config.steps, step, progress=progress, log=log, per_epoch=per_epoch)
-    clock = CheckpointClock(config.checkpoint_every, config.checkpoint_minutes, config.steps, until)
-    try:
-        while step < config.steps:
-            tic = time.time()
-            state, metrics = train_step(state, *parallel.shard(*batch(step)), jax.random.fold_in(key, step + 1))
-            metrics = {k: float(v) for k, v in metrics.items()}
-            if not np.isfinite(metrics["wasserstein"]):
-                raise SonitusError(f"Training diverged at step {step}; lower lr in --config.")
-            step += 1
-            elapsed += time.time() - tic
-            if step % 50 == 0:
-                history.append({"step": step, **{k: round(v, 4) for k, v in metrics.items()},
-                                "seconds": round(elapsed, 1)})
-            bar.update(step, **{k: metrics[k] for k in shown})
-            if step % config.sample_every == 0 or step == config.steps:
-                sample(step, state)
-            if clock.due(step, stop):
-                save(final=step == config.steps)
-                clock.saved()
-            if clock.finished(step, stop):
-                break
-    finally:
-        stop.restore()
-        bar.close()
-    stop.raise_if_requested(step, last, log)
+        save(step, elapsed, True)
+    step, elapsed = run_loop(title=title, step=step, total=config.steps, elapsed=elapsed, batch=batch, advance=advance,
+                             save=save, last=last, every=config.checkpoint_every, minutes=config.checkpoint_minutes,
+                             until=until, watch="wasserstein", after=after, per_epoch=per_epoch, progress=progress,
+                             log=log, diverged_hint="lower lr in --config")
     if step < config.steps:
         return last
     log(f"done: {step} steps in {elapsed / 60:.1f} min; model {out_dir / 'model.ckpt'}")
