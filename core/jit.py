@@ -1,9 +1,10 @@
-"""`lazy_jit`: ``jax.jit`` applied on first call, so importing a kernel module stays cheap."""
+"""`lazy_jit`: ``jax.jit`` applied on first call, so importing a kernel module stays cheap;
+`bucket_length`: the padded lengths batches are compiled at, so that few shapes compile."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -31,3 +32,13 @@ def lazy_jit(**jit_kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., 
         return wrapper
 
     return decorate
+
+
+def bucket_length(n: int, *, sizes: Sequence[int], step: int) -> int:
+    """The length to pad ``n`` samples (or frames) to: the first of the ascending ``sizes``
+    that holds it, else the next multiple of ``step``. Each distinct result is one
+    compilation of a jitted kernel, so a few sizes bound the recompiles of any workload."""
+    for size in sizes:
+        if n <= size:
+            return int(size)
+    return -(-n // step) * step

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sonitus.errors import SonitusError
+from sonitus.noise import coloured
 
 __all__ = ["Corpus", "load_corpus", "Batcher", "augment", "pad_batch", "ctc_feasible"]
 
@@ -125,14 +126,6 @@ def ctc_feasible(label_ids: list[int], output_frames: int) -> bool:
     return len(label_ids) + repeats <= output_frames
 
 
-def _coloured_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.arange(len(spec), dtype=np.float64)
-    f[0] = 1.0
-    noise = np.fft.irfft(spec / f ** (exponent / 2), n)
-    return noise / (np.std(noise) + 1e-9)
-
-
 def _room(rng: np.random.Generator) -> np.ndarray:
     rt60 = rng.uniform(0.15, 0.6)
     n = int(rt60 * SR)
@@ -172,7 +165,7 @@ def augment(x: np.ndarray, rng: np.random.Generator, *, others: list[np.ndarray]
                 noise[start:start + len(o)] += o
             noise = noise / (np.std(noise) + 1e-9)
         else:
-            noise = _coloured_noise(rng, len(x), float(kind)).astype(np.float32)
+            noise = coloured(rng.standard_normal(len(x)), float(kind)).astype(np.float32)
         snr = rng.uniform(3.0, 30.0) if kind != 3 else rng.uniform(8.0, 30.0)
         x = x + noise * np.sqrt(power / 10 ** (snr / 10))
     x = x * 10 ** (rng.uniform(-12, 4) / 20)

@@ -76,10 +76,9 @@ def load_model(path: str | None = None) -> LoadedModel:
 
 
 def _bucket(n: int) -> int:
-    for b in BUCKETS:
-        if n <= b * SR:
-            return int(b * SR)
-    return -(-n // (8 * SR)) * 8 * SR
+    from sonitus.jit import bucket_length
+
+    return bucket_length(n, sizes=[int(b * SR) for b in BUCKETS], step=8 * SR)
 
 
 def logprobs_arrays(infer: Callable, waves: Sequence[np.ndarray], *, batch: int = 16) -> list[np.ndarray]:

@@ -15,16 +15,17 @@ import numpy as np
 from sonitus import Audio, Features, Spectrogram
 from sonitus.dsp.features import check_mfcc_count
 from sonitus.errors import whole_number
+from sonitus.jit import bucket_length as _bucket_length
 from sonitus.stages import StageBase
 
 BUCKET = 32768
+#: powers of two from 1,024 to 32,768 samples, then multiples of 32,768
+BUCKET_SIZES = tuple(1 << k for k in range(10, 16))
 
 
 def bucket_length(samples: int) -> int:
     """The padded length a clip of ``samples`` samples is batched at."""
-    if samples <= BUCKET:
-        return max(1024, 1 << (max(samples, 1) - 1).bit_length())
-    return -(-samples // BUCKET) * BUCKET
+    return _bucket_length(samples, sizes=BUCKET_SIZES, step=BUCKET)
 
 
 class AudioStage(StageBase):

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 from sonitus.errors import DatasetError
 from sonitus.manifests import read_manifest as _read_manifest
+from sonitus.tts import ESPEAK_BASES
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
          "yes", "no", "stop", "go", "up", "down", "left", "right", "on", "off")
-ESPEAK_BASES = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029")
 FESTIVAL_TRAIN = ("kal_diphone",)
 FESTIVAL_HELD_OUT = ("ked_diphone",)
 EXCLUDED_VARIANTS = ("whisper", "whisperf")  # unvoiced: not the speech these models are for
@@ -52,11 +52,10 @@ def _voices(split: str, rng: random.Random, count: int):
 
 
 def _noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    from sonitus.noise import coloured
+
     white = rng.standard_normal(n)
-    tilt = rng.uniform(0, 1.5)  # 0 white ... 1 pink ... 1.5 brownish
-    spectrum = np.fft.rfft(white) / np.maximum(np.arange(n // 2 + 1), 1) ** (tilt / 2)
-    x = np.fft.irfft(spectrum, n)
-    return x / (np.std(x) + 1e-12)
+    return coloured(white, rng.uniform(0, 1.5))  # 0 white ... 1 pink ... 1.5 brownish
 
 
 def _augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
