@@ -68,6 +68,21 @@ class _Worker:
         return [(str(p), json.dumps(row)) for p, row in run_batch(self.runnable, [Path(p) for p in paths], Path(files))]
 
 
+def _check_reachable(address: str) -> None:
+    """A clear error now for a cluster address where nothing listens (``ray.init`` would retry
+    for minutes)."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ParameterError(f"--address {address!r}: expected 'auto', 'host:port' or 'ray://host:port'.")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        raise SonitusError(f"nothing answers at {address} ({exc.strerror or exc}); start the cluster there "
+                           f"('ray start --head'), or leave out --address for a local Ray.") from None
+
+
 def _import_ray():
     try:
         import ray
@@ -87,6 +102,8 @@ def ray_rows(pipeline: Pipeline, paths: Sequence[Path], files: Path, *, batch_si
     # Ray's notices (token authentication and the like) are not the user's business; errors show
     logging.getLogger("ray").setLevel(logging.ERROR)
     started = not ray.is_initialized()
+    if started and address not in (None, "auto", "local"):
+        _check_reachable(address)
     if started:
         try:
             with warnings.catch_warnings():
