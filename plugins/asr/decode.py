@@ -82,14 +82,20 @@ def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6,
         closed_cache[prefix] = value
         return value
 
+    lm_cache: dict[tuple[int, ...], float] = {(): 0.0}
+
     def lm_score(prefix: tuple[int, ...]) -> float:
         # closed words, plus a look-ahead for the open word: the best unigram it could become,
-        # so that closing a word (and paying its LM cost) is not a penalty the beam avoids
-        if lm is None or not prefix:
+        # so that closing a word (and paying its LM cost) is not a penalty the beam avoids;
+        # a prefix lives for many frames, so its score is kept
+        if lm is None:
             return 0.0
-        value = closed_score(prefix)
-        if prefix[-1] != SPACE:
-            value += alpha * lm.prefix_score(decode_ids(prefix[len(_strip_partial(prefix)):]))
+        value = lm_cache.get(prefix)
+        if value is None:
+            value = closed_score(prefix)
+            if prefix[-1] != SPACE:
+                value += alpha * lm.prefix_score(decode_ids(prefix[len(_strip_partial(prefix)):]))
+            lm_cache[prefix] = value
         return value
 
     skip = np.log(blank_skip) if blank_skip < 1 else np.inf

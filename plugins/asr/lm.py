@@ -101,7 +101,8 @@ class NGramLM:
                     if best.get(word[:i], -math.inf) < value:
                         best[word[:i]] = value
             self._prefix_best = best
-        return self._prefix_best.get(partial, self.unk_score(partial))
+        best = self._prefix_best.get(partial)
+        return self.unk_score(partial) if best is None else best
 
     def unk_score(self, word: str) -> float:
         """ln P of an out-of-vocabulary word: a fixed cost plus a cost per character."""
