@@ -2,9 +2,9 @@
 
 Each worker (a Ray actor) rebuilds the pipeline once from its recipe (registered stage names
 and options, sent as JSON text: no pipeline object travels) and is given whole batches of
-paths, so a model loads once a worker, not once a file, and stages with ``map`` see batches. Workers
-write the audio, MIDI and feature outputs themselves: on a cluster, the output folder must
-be on a filesystem that every node sees. The driver appends each row to the JSONL file as it
+paths, so a model loads once a worker, not once a file, and stages with ``map`` see
+batches. Workers write the audio, MIDI and feature outputs themselves: on a cluster, the
+output folder must be on a filesystem that every node sees. The driver appends each row to the JSONL file as it
 arrives, so a killed run resumes like a local one.
 
 Needs ``pip install 'sonitus[ray]'``. With no ``address`` a local Ray is started for the run
@@ -58,14 +58,14 @@ class _Worker:
     def __init__(self) -> None:
         self.recipe: str | None = None
 
-    def rows(self, paths: list[str], recipe: str, files: str) -> list[tuple[str, str]]:
-        """``(path, JSON row)`` for each path of one batch."""
+    def rows(self, paths: list[str], recipe: str, files: str) -> list[tuple[str, dict[str, Any]]]:
+        """``(path, row)`` for each path of one batch."""
         from .batch import reader_for, run_batch
 
         if recipe != self.recipe:
             pipeline = pipeline_from_recipe(recipe)
             self.runnable, self.recipe = reader_for(pipeline) >> pipeline, recipe
-        return [(str(p), json.dumps(row)) for p, row in run_batch(self.runnable, [Path(p) for p in paths], Path(files))]
+        return [(str(p), row) for p, row in run_batch(self.runnable, [Path(p) for p in paths], Path(files))]
 
 
 def _check_reachable(address: str) -> None:
@@ -122,7 +122,7 @@ def ray_rows(pipeline: Pipeline, paths: Sequence[Path], files: Path, *, batch_si
         batches = [[str(p) for p in paths[i:i + batch_size]] for i in range(0, len(paths), batch_size)]
         for rows in pool.map_unordered(lambda worker, batch: worker.rows.remote(batch, recipe, str(files)), batches):
             for path, row in rows:
-                yield Path(path), json.loads(row)
+                yield Path(path), row
     finally:
         if started:
             ray.shutdown()

@@ -147,7 +147,6 @@ class DataParallel:
         from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
         self.devices = len(jax.devices())
-        self.batch_axis = batch_axis
         mesh = Mesh(np.array(jax.devices()), ("data",))
         self.batch = NamedSharding(mesh, PartitionSpec(*([None] * batch_axis), "data"))
         self.state = NamedSharding(mesh, PartitionSpec())

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from sonitus import Audio, Transcript
 from sonitus.errors import CheckpointError, ParameterError
+from sonitus.jit import bucket_length
 from sonitus.stages import StageBase
 
 from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA
@@ -27,6 +28,7 @@ __all__ = ["CTCRecognizer", "LoadedModel", "default_model_path", "transcribe_arr
 SR = 16000
 #: padded lengths (seconds) used to batch audio, so that few shapes are ever compiled
 BUCKETS = (2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+BUCKET_SAMPLES = tuple(int(b * SR) for b in BUCKETS)
 
 
 def default_model_path() -> Path:
@@ -76,9 +78,7 @@ def load_model(path: str | None = None) -> LoadedModel:
 
 
 def _bucket(n: int) -> int:
-    from sonitus.jit import bucket_length
-
-    return bucket_length(n, sizes=[int(b * SR) for b in BUCKETS], step=8 * SR)
+    return bucket_length(n, sizes=BUCKET_SAMPLES, step=8 * SR)
 
 
 def logprobs_arrays(infer: Callable, waves: Sequence[np.ndarray], *, batch: int = 16) -> list[np.ndarray]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from sonitus.errors import DatasetError
 from sonitus.manifests import read_manifest as _read_manifest
+from sonitus.noise import coloured
 from sonitus.tts import ESPEAK_BASES
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -52,8 +53,6 @@ def _voices(split: str, rng: random.Random, count: int):
 
 
 def _noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    from sonitus.noise import coloured
-
     white = rng.standard_normal(n)
     return coloured(white, rng.uniform(0, 1.5))  # 0 white ... 1 pink ... 1.5 brownish
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -55,6 +56,18 @@ def load_fluidsynth():
     return fluidsynth
 
 
+@functools.lru_cache(maxsize=1)
+def _float_writer(fluidsynth):
+    """libfluidsynth's ``fluid_synth_write_float``, its argument types declared (once)."""
+    import ctypes
+
+    write = fluidsynth._fl.fluid_synth_write_float
+    write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
+                      ctypes.c_int, ctypes.c_int]
+    write.restype = ctypes.c_int
+    return write
+
+
 def _samples(fluidsynth, synth, frames: int) -> np.ndarray:
     """The next ``frames`` stereo frames as float32 ``[frames, 2]`` in [-1, 1].
 
@@ -64,13 +77,9 @@ def _samples(fluidsynth, synth, frames: int) -> np.ndarray:
     else in the process had called ``rand()`` (Ray's start did)."""
     import ctypes
 
-    write = fluidsynth._fl.fluid_synth_write_float
-    write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
-                      ctypes.c_int, ctypes.c_int]
-    write.restype = ctypes.c_int
     out = np.zeros((frames, 2), np.float32)
     pointer = out.ctypes.data_as(ctypes.c_void_p)
-    if write(synth.synth, frames, pointer, 0, 2, pointer, 1, 2) != 0:
+    if _float_writer(fluidsynth)(synth.synth, frames, pointer, 0, 2, pointer, 1, 2) != 0:
         raise ParameterError("FluidSynth failed to render (fluid_synth_write_float returned an error).")
     return out
 
