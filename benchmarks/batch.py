@@ -93,18 +93,11 @@ def main() -> None:
 
 def start_ray() -> None:
     """A local Ray for all the runs, so that its start is counted once (and printed)."""
-    import logging
-    import warnings
+    from sonitus.batch_ray import start_ray as start
 
-    import ray
-
-    if ray.is_initialized():
-        return
     tic = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    print(f"  (a local Ray started in {time.perf_counter() - tic:.1f} s)")
+    if start(workers=os.cpu_count()):
+        print(f"  (a local Ray started in {time.perf_counter() - tic:.1f} s)")
 
 
 def ray_available() -> bool:

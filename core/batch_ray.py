@@ -24,7 +24,7 @@ from typing import Any
 from .errors import ParameterError, SonitusError
 from .pipeline import Pipeline
 
-__all__ = ["pipeline_recipe", "pipeline_from_recipe", "ray_rows"]
+__all__ = ["pipeline_recipe", "pipeline_from_recipe", "start_ray", "ray_rows"]
 
 
 def pipeline_recipe(pipeline: Pipeline) -> str:
@@ -92,6 +92,29 @@ def _import_ray():
     return ray, ActorPool
 
 
+def start_ray(*, address: str | None = None, workers: int | None = None) -> bool:
+    """Start a quiet local Ray (``workers`` CPUs, default all) or join the cluster at
+    ``address``, unless Ray is running in this process already; returns whether it started
+    one (the caller then shuts it down)."""
+    ray, _ = _import_ray()
+    # Ray's notices (token authentication and the like) are not the user's business; errors show
+    logging.getLogger("ray").setLevel(logging.ERROR)
+    if ray.is_initialized():
+        return False
+    if address not in (None, "auto", "local"):
+        _check_reachable(address)
+    try:
+        with warnings.catch_warnings():
+            # Ray starts its services with subprocess (fork, then exec at once): safe beside JAX's threads
+            warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                     num_cpus=workers if address is None else None)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise SonitusError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
+                           f"{' '.join(str(exc).split())[:300]}") from None
+    return True
+
+
 def ray_rows(pipeline: Pipeline, paths: Sequence[Path], files: Path, *, batch_size: int = 16,
              address: str | None = None, workers: int | None = None) -> Iterator[tuple[Path, dict[str, Any]]]:
     """``(path, row)`` for each of ``paths``, in the order Ray finishes them (see the module doc)."""
@@ -99,21 +122,7 @@ def ray_rows(pipeline: Pipeline, paths: Sequence[Path], files: Path, *, batch_si
     if not paths:
         return
     ray, ActorPool = _import_ray()
-    # Ray's notices (token authentication and the like) are not the user's business; errors show
-    logging.getLogger("ray").setLevel(logging.ERROR)
-    started = not ray.is_initialized()
-    if started and address not in (None, "auto", "local"):
-        _check_reachable(address)
-    if started:
-        try:
-            with warnings.catch_warnings():
-                # Ray starts its services with subprocess (fork, then exec at once): safe beside JAX's threads
-                warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
-                ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
-                         num_cpus=workers if address is None else None)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise SonitusError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
-                               f"{' '.join(str(exc).split())[:300]}") from None
+    started = start_ray(address=address, workers=workers)
     try:
         count = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         # a worker that dies ends the run with an error (rerun to resume) instead of a silent restart
