@@ -62,8 +62,7 @@ def fft_floor(S: np.ndarray):
         def body(_, frames):
             return jnp.fft.rfft(jnp.fft.irfft(frames, n=N_FFT, axis=-1), axis=-1)
 
-        # unrolled: XLA's CPU while loop runs these FFTs at two speeds from call to call
-        # (44 or 83 ms here), its unrolled form steadily at the faster one
+        # unrolled: inside an XLA CPU while loop the FFTs run on one core (docs/dsp.md)
         return jax.lax.fori_loop(0, N_ITER, body, spec, unroll=True)
 
     frames = jnp.asarray(S.T, jnp.complex64)

@@ -1,6 +1,8 @@
 """Fast Griffin-Lim phase reconstruction (Perraudin et al., 2013) in JAX.
 
-The loop is a jitted ``lax.fori_loop``; magnitudes may be batched ``[batch, freq, frames]``.
+Jitted; magnitudes may be batched ``[batch, freq, frames]``. Where the hop divides ``n_fft``
+(librosa's default quarter hop does) the iterations run frames-major in unrolled chunks,
+else as a ``lax.fori_loop`` over a gather/scatter STFT.
 With the same iterations, momentum and initial phase it follows ``librosa.griffinlim``
 step for step.
 """
@@ -43,57 +45,113 @@ def _frames_major_applies(n_fft: int, hop: int, frames: int, center: bool, lengt
     return center and n_fft % hop == 0 and (length is None or 1 + length // hop == frames)
 
 
-@lazy_jit(static_argnames=("n_iter", "n_fft", "hop_length", "win_length", "window", "length"))
-def _griffinlim_frames(S, angles, momentum, n_iter, n_fft, hop_length, win_length, window, length):
-    """The same iteration as :func:`_griffinlim`, kept frames-major ``[..., frames, freq]`` (no
-    transposes in the loop), with framing and overlap-add as ``n_fft / hop`` shifted slices
-    of hop-sized blocks instead of a gather and a scatter-add: about 1.7x the bare FFTs' time
-    instead of 3x (``benchmarks/griffinlim.py``)."""
-    import jax
+# The frames-major path runs this many iterations per compiled call, unrolled. XLA's CPU FFT
+# spreads its frames over the intra-op thread pool only when it is dispatched from the calling
+# thread and not from inside a while loop: a ``fori_loop``, or any fusion that XLA partitions
+# over threads (the program then goes on in a pool thread), makes every later FFT
+# single-threaded. So the iterations are unrolled in chunks called from Python, and every
+# fusion between two FFTs ends in an in-place ``dynamic_update_slice`` into a donated buffer
+# one frame (or block) larger than the update, which XLA never partitions. On 2 cores this
+# takes 40 % off the time (``benchmarks/griffinlim.py``); on a GPU it changes nothing.
+_CHUNK = 8
+
+
+def _frames_constants(n_fft, hop_length, win_length, window, frames, length, dtype):
+    """The window as ``[n_fft / hop, hop]`` quarters and the inverse window envelope as
+    ``[blocks, hop]`` (zero outside the output, where istft + stft pad)."""
     import jax.numpy as jnp
 
     from .spectral import get_window, window_envelope
 
-    S = jnp.swapaxes(S.astype(angles.real.dtype), -1, -2)
-    angles = jnp.swapaxes(angles, -1, -2)
-    frames, shifts = S.shape[-2], n_fft // hop_length
-    batch = S.shape[:-2]
     total = n_fft + hop_length * (frames - 1)
     start = n_fft // 2
     out_length = total - n_fft if length is None else length
     w = get_window(window, win_length, n_fft)
-    # dividing by the window envelope, and trimming to the output (zeros where istft + stft pad)
     scale = np.zeros(total)
     keep = slice(start, start + out_length)
     scale[keep] = 1.0 / window_envelope(w, hop_length, frames)[keep]
-    scale = jnp.asarray(scale, S.dtype)
-    w = jnp.asarray(w, S.dtype)
+    return (jnp.asarray(w.reshape(n_fft // hop_length, hop_length), dtype),
+            jnp.asarray(scale.reshape(total // hop_length, hop_length), dtype))
+
+
+def _overlap_add(spec, frames, n_fft, hop_length, quarters, scale):
+    """Spectra ``[..., frames (+ 1), freq]`` -> the windowed, overlap-added, envelope-corrected
+    signal as ``[..., blocks, hop]``: ``n_fft / hop`` shifted slices of hop-sized blocks
+    instead of a scatter-add."""
+    import jax.numpy as jnp
+
+    shifts = n_fft // hop_length
+    frames_out = jnp.fft.irfft(spec, n=n_fft, axis=-1)[..., :frames, :]
+    blocks = frames_out.reshape(frames_out.shape[:-1] + (shifts, hop_length))
+    pad = [(0, 0)] * (blocks.ndim - 3)
+    out = sum(jnp.pad(blocks[..., k, :] * quarters[k], pad + [(k, shifts - 1 - k), (0, 0)]) for k in range(shifts))
+    return out * scale
+
+
+@lazy_jit(static_argnames=("n_fft", "hop_length"))
+def _frames_start(S, angles, n_fft, hop_length):
+    """Magnitudes ``[..., frames, freq]`` and the buffers the iterations update in place: the
+    spectra, the rebuilt spectra, the signal blocks and the frames, each one frame or block
+    longer than what is written into it."""
+    import jax.numpy as jnp
+
+    S = jnp.swapaxes(S.astype(angles.real.dtype), -1, -2)
+    batch, frames = S.shape[:-2], S.shape[-2]
+    spec = jnp.zeros(batch + (frames + 1, S.shape[-1]), angles.dtype)
+    spec = spec.at[..., :frames, :].set(S * jnp.swapaxes(angles, -1, -2))
+    blocks = frames + n_fft // hop_length - 1
+    return (S, spec, jnp.zeros_like(spec), jnp.zeros(batch + (blocks + 1, hop_length), S.dtype),
+            jnp.zeros(batch + (frames + 1, n_fft), S.dtype))
+
+
+@lazy_jit(static_argnames=("n_iter", "n_fft", "hop_length", "win_length", "window", "length"),
+          donate_argnums=(1, 2, 3, 4))
+def _frames_iterate(S, spec, rebuilt, signal, framed, momentum, n_iter, n_fft, hop_length, win_length, window, length):
+    """``n_iter`` unrolled iterations on the buffers of :func:`_frames_start` (donated)."""
+    import jax
+    import jax.numpy as jnp
+
+    frames, shifts = S.shape[-2], n_fft // hop_length
+    quarters, scale = _frames_constants(n_fft, hop_length, win_length, window, frames, length, S.dtype)
     eps = jnp.finfo(S.dtype).tiny
-
-    def overlap_add(spec):
-        blocks = (jnp.fft.irfft(spec, n=n_fft, axis=-1) * w).reshape(batch + (frames, shifts, hop_length))
-        pad = [(0, 0)] * len(batch)
-        out = sum(jnp.pad(blocks[..., k, :], pad + [(k, shifts - 1 - k), (0, 0)]) for k in range(shifts))
-        return out.reshape(batch + (total,)) * scale
-
-    def stft(signal):
-        blocks = signal.reshape(batch + (total // hop_length, hop_length))
-        framed = jnp.concatenate([blocks[..., k:k + frames, :] for k in range(shifts)], axis=-1)
-        return jnp.fft.rfft(framed * w, axis=-1)
-
+    origin = (0,) * (S.ndim - 2)
     # the loop carries S * angles rather than the angles, so that the phase update and the
-    # next iteration's product are one fused pass after the FFT; two iterations a loop trip
-    # let XLA fuse across the iteration boundary (about 8 % faster than one)
-    def body(_, carry):
-        spec, rebuilt = carry
+    # product are one fused pass after the FFT
+    for _ in range(n_iter):
         previous = rebuilt
-        rebuilt = stft(overlap_add(spec))
-        angles = rebuilt - (momentum / (1 + momentum)) * previous
-        spec = S * angles * jax.lax.rsqrt(angles.real ** 2 + angles.imag ** 2 + eps)
-        return spec, rebuilt
+        signal = jax.lax.dynamic_update_slice(signal, _overlap_add(spec, frames, n_fft, hop_length, quarters, scale),
+                                              origin + (0, 0))
+        for k in range(shifts):
+            framed = jax.lax.dynamic_update_slice(framed, signal[..., k:k + frames, :] * quarters[k],
+                                                  origin + (0, k * hop_length))
+        rebuilt = jnp.fft.rfft(framed, axis=-1)
+        angles = rebuilt[..., :frames, :] - (momentum / (1 + momentum)) * previous[..., :frames, :]
+        update = S * angles * jax.lax.rsqrt(angles.real ** 2 + angles.imag ** 2 + eps)
+        spec = jax.lax.dynamic_update_slice(spec, update, origin + (0, 0))
+    return spec, rebuilt, signal, framed
 
-    spec, _ = jax.lax.fori_loop(0, n_iter, body, (S * angles, jnp.zeros_like(angles)), unroll=2)
-    return overlap_add(spec)[..., start:start + out_length]
+
+@lazy_jit(static_argnames=("frames", "n_fft", "hop_length", "win_length", "window", "length"))
+def _frames_finish(spec, frames, n_fft, hop_length, win_length, window, length):
+    """The signal ``[..., samples]`` of the last spectra."""
+    quarters, scale = _frames_constants(n_fft, hop_length, win_length, window, frames, length, spec.real.dtype)
+    out = _overlap_add(spec, frames, n_fft, hop_length, quarters, scale)
+    out = out.reshape(out.shape[:-2] + (-1,))
+    start = n_fft // 2
+    out_length = hop_length * (frames - 1) if length is None else length
+    return out[..., start:start + out_length]
+
+
+def _griffinlim_frames(S, angles, momentum, n_iter, n_fft, hop_length, win_length, window, length):
+    """The same iteration as :func:`_griffinlim`, kept frames-major ``[..., frames, freq]`` (no
+    transposes in the loop), in unrolled chunks of ``_CHUNK`` iterations (see there)."""
+    S, *buffers = _frames_start(S, angles, n_fft, hop_length)
+    done = 0
+    while done < n_iter:
+        chunk = min(_CHUNK, n_iter - done)
+        buffers = _frames_iterate(S, *buffers, momentum, chunk, n_fft, hop_length, win_length, window, length)
+        done += chunk
+    return _frames_finish(buffers[0], S.shape[-2], n_fft, hop_length, win_length, window, length)
 
 
 def griffinlim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, win_length: int | None = None,
