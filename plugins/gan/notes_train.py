@@ -5,7 +5,8 @@ labels of the real batch beside them, so the critic compares like with like; the
 auxiliary heads learn pitch and family from real notes only and the generator is asked to
 make notes that they classify as the conditioned ones. Batch ``k`` and its noise depend
 only on (seed, k), so a killed and resumed run ends with the same weights. Every
-``sample_every`` steps the run writes ``samples/step-N.png`` (a grid of spectrograms);
+``sample_every`` steps the run writes ``samples/step-N.png`` (a grid of spectrograms) and
+``samples/step-N.wav`` (the same notes rendered with Griffin-Lim, one after the other);
 ``last.ckpt`` is written atomically every ``checkpoint_every`` steps, every
 ``checkpoint_minutes`` and on SIGTERM/Ctrl-C; ``model.ckpt`` at the end.
 """
@@ -175,11 +176,13 @@ def export_model(checkpoint: str | Path, out: str | Path) -> Path:
 
 
 def _write_samples(folder: Path, step: int, gen, params, config: NotesGANConfig) -> None:
-    """A PNG grid: one row per family, pitches 48, 60, 72 at velocity 80."""
+    """A PNG grid (one row per family, pitches 48, 60, 72 at velocity 80) and a WAV of the
+    same notes in the grid's order, each followed by a quarter second of silence."""
     import jax
+    from sonitus import Audio
     from sonitus.plots import image_grid_png
 
-    from .notes import FAMILIES
+    from .notes import FAMILIES, SPEC, render_images
 
     folder.mkdir(parents=True, exist_ok=True)
     pitches = (48, 60, 72)
@@ -191,3 +194,6 @@ def _write_samples(folder: Path, step: int, gen, params, config: NotesGANConfig)
     titles = [f"{name} {p}" for name in FAMILIES for p in pitches]
     image_grid_png([np.swapaxes(im, 0, 1) for im in images], folder / f"step-{step:06d}.png", titles=titles,
                    columns=len(pitches), title=f"notes GAN samples, step {step}")
+    notes = render_images(images)
+    gap = np.zeros((len(notes), SPEC.sample_rate // 4), np.float32)
+    Audio(np.concatenate([notes, gap], axis=1).reshape(-1), SPEC.sample_rate).save(folder / f"step-{step:06d}.wav")

@@ -95,6 +95,22 @@ def test_training_teaches_the_critic_and_resumes_exactly(tmp_path, tiny_notes):
         np.testing.assert_array_equal(x, y)
 
 
+def test_training_writes_sample_grids_and_wavs(tmp_path, tiny_notes):
+    from sonitus import Audio
+    from sonitus.plugins.gan.notes import FAMILIES
+    from sonitus.plugins.gan.notes_train import NotesTrainConfig, train
+
+    config = NotesTrainConfig(steps=2, batch=8, n_critic=1, lr=1e-3, sample_every=2, model=SMALL)
+    train(str(tmp_path / "run"), config=config, data=tiny_notes, progress=False, log=lambda m: None)
+    samples = tmp_path / "run" / "samples"
+    assert (samples / "step-000002.png").stat().st_size > 1000
+    audio = Audio.load(samples / "step-000002.wav")
+    notes = len(FAMILIES) * 3
+    assert audio.sample_rate == SPEC.sample_rate
+    assert audio.samples.size == notes * (SPEC.samples + SPEC.sample_rate // 4)
+    assert np.abs(audio.samples[:SPEC.samples]).max() > 0
+
+
 def test_stage_checks_its_options():
     from sonitus.errors import ParameterError
     from sonitus.plugins.gan.note_generator import NotesGANGenerator
