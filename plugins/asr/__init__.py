@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sonitus import Audio, Transcript, hookimpl
 
-from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA
+from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA, DEFAULT_GRAMMAR_THRESHOLD
 
 
 def ctc(model: str | None = None, beam: int = DEFAULT_BEAM, lm: bool = True, grammar=None,
-        alpha: float = DEFAULT_ALPHA, beta: float = DEFAULT_BETA, threshold: float = 0.08):
+        alpha: float = DEFAULT_ALPHA, beta: float = DEFAULT_BETA, threshold: float = DEFAULT_GRAMMAR_THRESHOLD):
     """Transcribe speech with the CTC model (shipped one by default); beam > 1 uses the word LM
     (weight ``alpha``, bonus ``beta`` a word); the defaults are those of ``sonitus transcribe``."""
     from .recognizer import CTCRecognizer

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from sonitus.errors import ParameterError
 
-from .defaults import DEFAULT_BEAM
+from .defaults import DEFAULT_BEAM, DEFAULT_GRAMMAR_THRESHOLD
 
 FORMATS = ("txt", "json", "srt", "vtt")
 #: the decoders ``sonitus eval asr`` scores
@@ -61,10 +61,14 @@ def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
               help=f"Beam width (1 = greedy, no LM) [default: {DEFAULT_BEAM}, as the ctc stage].")
 @click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Phrase list (one per line): decode only these, reject the rest.")
+@click.option("--threshold", type=click.FloatRange(min=0), default=None,
+              help="With --grammar: how many nats a frame free decoding may beat the best phrase by "
+                   "before it is rejected (lower rejects more near misses, and more real commands) "
+                   f"[default: {DEFAULT_GRAMMAR_THRESHOLD}].")
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None,
               help="Write FILE.<format> here instead of printing.")
 def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | None, grammar: str | None,
-               output_dir: str | None) -> None:
+               threshold: float, output_dir: str | None) -> None:
     """Transcribe speech files (any rate and channel count) to text, JSON, SRT or WebVTT.
 
     Runs the pipeline ``load >> to-mono >> resample >> ctc`` over the files, 16 at a time
@@ -79,7 +83,11 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
     from sonitus.atomic import atomic_write_text
     from sonitus.dsl import load, recognize
 
+    if threshold is not None and grammar is None:
+        raise ParameterError("--threshold only applies to grammar decoding: give --grammar FILE too.")
     options = {"model": model, "grammar": grammar}
+    if threshold is not None:
+        options["threshold"] = threshold
     if beam is not None:
         options["beam"] = beam
     pipeline = load() >> recognize("ctc", **options)

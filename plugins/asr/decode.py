@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from sonitus import Word
 
+from .defaults import DEFAULT_GRAMMAR_THRESHOLD
 from .model import VOCAB, decode_ids, encode_text
 
 __all__ = ["greedy", "greedy_ids", "beam_search", "ctc_log_likelihood", "grammar_decode", "GrammarResult",
@@ -198,7 +199,7 @@ class GrammarResult:
     scores: dict
 
 
-def grammar_decode(logp: np.ndarray, phrases: Sequence[str], *, threshold: float = 0.08,
+def grammar_decode(logp: np.ndarray, phrases: Sequence[str], *, threshold: float = DEFAULT_GRAMMAR_THRESHOLD,
                    beam: int = 8) -> GrammarResult:
     """Decode only phrases from ``phrases`` (a command grammar or keyword list)."""
     from sonitus.text import normalize

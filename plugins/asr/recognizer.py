@@ -20,7 +20,7 @@ from sonitus.errors import CheckpointError, ParameterError
 from sonitus.jit import bucket_length
 from sonitus.stages import StageBase
 
-from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA
+from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA, DEFAULT_GRAMMAR_THRESHOLD
 from .model import ModelConfig
 
 __all__ = ["CTCRecognizer", "LoadedModel", "default_model_path", "transcribe_arrays", "load_model", "DEFAULT_BEAM"]
@@ -131,8 +131,11 @@ class CTCRecognizer(StageBase):
             ``sonitus transcribe``).
         lm: use the word n-gram LM stored with the model (beam > 1 only).
         grammar: phrases (or a file with one per line): decode only these; a rejected
-            utterance gives an empty transcript with ``score`` = the rejection score.
+            utterance gives an empty transcript; ``score`` is minus the rejection score.
         alpha, beta: LM weight and word bonus.
+        threshold: grammar mode's rejection threshold, in nats a frame by which free decoding
+            may beat the best phrase. Lower rejects more near misses and more real commands
+            (docs/asr.md has the measured trade-off).
     """
 
     name = "ctc"
@@ -144,9 +147,11 @@ class CTCRecognizer(StageBase):
     def __init__(self, model: str | None = None, *, beam: int = DEFAULT_BEAM, lm: bool = True,
                  grammar: Sequence[str] | str | None = None, alpha: float = DEFAULT_ALPHA,
                  beta: float = DEFAULT_BETA,
-                 threshold: float = 0.08, batch: int = 16):
+                 threshold: float = DEFAULT_GRAMMAR_THRESHOLD, batch: int = 16):
         if beam < 1:
             raise ParameterError(f"ctc: beam must be >= 1, not {beam}.")
+        if not threshold >= 0:
+            raise ParameterError(f"ctc: threshold must be >= 0 nats a frame, not {threshold}.")
         self.model, self.beam, self.alpha, self.beta = model, int(beam), alpha, beta
         self.threshold, self.batch = threshold, batch
         self.use_lm = lm

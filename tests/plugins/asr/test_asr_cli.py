@@ -48,6 +48,16 @@ def test_bad_beam_and_grammar_are_clear_errors(tmp_path):
         CTCRecognizer(beam=0)
     with pytest.raises(ParameterError, match="does not exist"):
         CTCRecognizer(grammar=str(tmp_path / "none.txt"))
+    with pytest.raises(ParameterError, match="threshold"):
+        CTCRecognizer(grammar=["open the door"], threshold=-0.1)
+
+
+def test_threshold_without_grammar_is_a_clear_cli_error(tmp_path):
+    from click.testing import CliRunner
+    from sonitus.cli import cli
+
+    result = CliRunner().invoke(cli, ["transcribe", str(tmp_path / "a.wav"), "--threshold", "0.3"])
+    assert result.exit_code != 0 and "--grammar" in result.output and "Traceback" not in result.output
 
 
 def test_text_normalisation():

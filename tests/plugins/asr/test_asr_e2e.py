@@ -39,6 +39,27 @@ def test_transcribe_cli_on_fresh_sentence(tmp_path):
     assert data["words"] and all(0 <= w["start"] < w["end"] <= audio.duration + 0.05 for w in data["words"])
 
 
+def test_grammar_accepts_commands_and_rejects_other_speech(tmp_path):
+    """On voices never heard in training: each command is accepted as itself, the unrelated
+    sentence rejected (benchmarks/grammar_rejection.py measures the rates over many)."""
+    from click.testing import CliRunner
+    from sonitus.cli import cli
+
+    commands = ["turn on the kitchen light", "open the door", "play some music", "what time is it"]
+    grammar = tmp_path / "commands.txt"
+    grammar.write_text("\n".join(commands) + "\n")
+    spoken = {"on": ("turn on the kitchen light", "en-gb+f2"), "time": ("what time is it", "en-us+klatt3"),
+              "other": ("the meeting moved to thursday afternoon", "en-us+m3")}
+    for name, (sentence, voice) in spoken.items():
+        Audio(_say(sentence, voice)[None, :], 16000).save(tmp_path / f"{name}.wav")
+    result = CliRunner().invoke(cli, ["transcribe", "--grammar", str(grammar),
+                                      *(str(tmp_path / f"{name}.wav") for name in spoken)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.output.splitlines() if "\t" in line]
+    heard = {path.rsplit("/", 1)[-1]: text for path, text in rows}
+    assert heard == {"on.wav": "turn on the kitchen light", "time.wav": "what time is it", "other.wav": ""}
+
+
 def _speech_span(x, sr=16000):
     """First and last sample (seconds) where the 10 ms frame energy is within 35 dB of the peak."""
     n = len(x) // 160
