@@ -52,7 +52,7 @@ def _frames_major_applies(n_fft: int, hop: int, frames: int, center: bool, lengt
 # single-threaded. So the iterations are unrolled in chunks called from Python, and every
 # fusion between two FFTs ends in an in-place ``dynamic_update_slice`` into a donated buffer
 # one frame (or block) larger than the update, which XLA never partitions. On 2 cores this
-# takes 40 % off the time (``benchmarks/griffinlim.py``); on a GPU it changes nothing.
+# takes a third off the time (``benchmarks/griffinlim.py``; not yet timed on a GPU).
 _CHUNK = 8
 
 
