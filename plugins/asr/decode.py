@@ -69,35 +69,27 @@ def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6,
     """
     logp = np.asarray(logp, dtype=np.float64)
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, NEG)}
-    closed_cache: dict[tuple[int, ...], float] = {(): 0.0}
+    # what the LM knows of a prefix, built from its parent's in O(1) when the prefix first
+    # appears (a prefix lives for many frames): (LM score and word bonuses of its closed
+    # words, the closed words, the open word, the beam's ranking term)
+    lm_state: dict[tuple[int, ...], tuple[float, tuple[str, ...], str, float]] = {(): (0.0, (), "", 0.0)}
 
-    def closed_score(prefix: tuple[int, ...]) -> float:
-        # LM score and word bonus of the words of ``prefix`` closed by a space
-        if prefix in closed_cache:
-            return closed_cache[prefix]
-        if prefix[-1] != SPACE:
-            value = closed_score(_strip_partial(prefix))
-        else:
-            words = decode_ids(prefix).split()
-            value = closed_score(_strip_last_word(prefix)) + alpha * lm.score(tuple(words[:-1]), words[-1]) + beta
-        closed_cache[prefix] = value
-        return value
-
-    lm_cache: dict[tuple[int, ...], float] = {(): 0.0}
+    def child(prefix: tuple[int, ...], c: int) -> tuple[int, ...]:
+        extended = prefix + (c,)
+        if lm is not None and extended not in lm_state:
+            closed, words, open_word, _ = lm_state[prefix]
+            if c == SPACE:
+                closed = closed + alpha * lm.score(words, open_word) + beta
+                lm_state[extended] = (closed, words + (open_word,), "", closed)
+            else:
+                open_word += VOCAB[c]
+                # the open word scores as the best vocabulary word it can still become, so
+                # that closing a word (and paying its LM cost) is not a penalty the beam avoids
+                lm_state[extended] = (closed, words, open_word, closed + alpha * lm.prefix_score(open_word))
+        return extended
 
     def lm_score(prefix: tuple[int, ...]) -> float:
-        # closed words, plus a look-ahead for the open word: the best unigram it could become,
-        # so that closing a word (and paying its LM cost) is not a penalty the beam avoids;
-        # a prefix lives for many frames, so its score is kept
-        if lm is None:
-            return 0.0
-        value = lm_cache.get(prefix)
-        if value is None:
-            value = closed_score(prefix)
-            if prefix[-1] != SPACE:
-                value += alpha * lm.prefix_score(decode_ids(prefix[len(_strip_partial(prefix)):]))
-            lm_cache[prefix] = value
-        return value
+        return 0.0 if lm is None else lm_state[prefix][3]
 
     skip = np.log(blank_skip) if blank_skip < 1 else np.inf
     for t in range(logp.shape[0]):
@@ -122,9 +114,9 @@ def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6,
                     continue
                 if prefix and c == prefix[-1]:
                     add(prefix, 1, pnb + p)
-                    add(prefix + (int(c),), 1, pb + p)
+                    add(child(prefix, c), 1, pb + p)
                 else:
-                    add(prefix + (int(c),), 1, total + p)
+                    add(child(prefix, c), 1, total + p)
         ranked = sorted(nxt.items(), key=lambda kv: -(_lae(*kv[1]) + lm_score(kv[0])))
         beams = {k: (v[0], v[1]) for k, v in ranked[:beam]}
 
@@ -133,26 +125,16 @@ def beam_search(logp: np.ndarray, *, beam: int = 8, lm=None, alpha: float = 0.6,
         score = _lae(pb, pnb)
         words = decode_ids(prefix).split()
         if lm is not None and words:
-            score += closed_score(prefix)
-            if prefix[-1] != SPACE:
-                score += alpha * lm.score(tuple(words[:-1]), words[-1]) + beta
+            closed, closed_words, open_word, _ = lm_state[prefix]
+            score += closed
+            if open_word:
+                score += alpha * lm.score(closed_words, open_word) + beta
             score += alpha * lm.end(tuple(words))
         results.append((" ".join(words), float(score)))
     merged: dict[str, float] = {}
     for text, score in results:
         merged[text] = max(score, merged.get(text, NEG))
     return sorted(merged.items(), key=lambda kv: -kv[1])
-
-
-def _strip_partial(prefix: tuple[int, ...]) -> tuple[int, ...]:
-    i = len(prefix)
-    while i > 0 and prefix[i - 1] != SPACE:
-        i -= 1
-    return prefix[:i]
-
-
-def _strip_last_word(prefix: tuple[int, ...]) -> tuple[int, ...]:
-    return _strip_partial(prefix[:-1])
 
 
 def _extended(ids: Sequence[int]) -> np.ndarray:
