@@ -91,6 +91,21 @@ def test_beam_with_lm_prefers_known_word():
     assert beam_search(lp, beam=8, lm=lm, alpha=0.8, beta=0.5)[0][0] == "the cat"
 
 
+def test_beam_score_is_ctc_plus_every_word_lm_term():
+    """The best hypothesis's score is its CTC log-likelihood plus alpha times each word's LM
+    log-probability given the words before it, beta a word, and alpha times the sentence end."""
+    text = "the cat sat"
+    lp = frames(*_spell(text))
+    lm = NGramLM.build(["the cat sat", "the cat ran", "a dog sat"] * 2, order=2)
+    alpha, beta = 0.7, 0.4
+    best, score = beam_search(lp, beam=8, lm=lm, alpha=alpha, beta=beta)[0]
+    assert best == text
+    words = text.split()
+    expected = ctc_log_likelihood(lp, text) + alpha * lm.end(tuple(words))
+    expected += sum(alpha * lm.score(tuple(words[:i]), w) + beta for i, w in enumerate(words))
+    assert score == pytest.approx(expected, abs=1e-4)  # the beam prunes a few near-zero alignments
+
+
 def test_lm_save_load_roundtrip(tmp_path):
     lm = NGramLM.build(["the cat sat", "the dog sat"], order=3)
     lm2 = NGramLM.load(lm.save(tmp_path / "x.lm.json"))
