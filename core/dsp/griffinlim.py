@@ -1,13 +1,16 @@
 """Fast Griffin-Lim phase reconstruction (Perraudin et al., 2013) in JAX.
 
-Jitted; magnitudes may be batched ``[batch, freq, frames]``. Where the hop divides ``n_fft``
-(librosa's default quarter hop does) the iterations run frames-major in unrolled chunks,
-else as a ``lax.fori_loop`` over a gather/scatter STFT.
+Jitted; magnitudes may be batched ``[batch, freq, frames]``. Where a frame cuts into at
+most 32 pieces of ``gcd(n_fft, hop)`` samples (librosa's quarter hop: 4; speech's 512 / 160:
+16) the iterations run frames-major in unrolled chunks, else as a ``lax.fori_loop`` over a
+gather/scatter STFT.
 With the same iterations, momentum and initial phase it follows ``librosa.griffinlim``
 step for step.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from sonitus.errors import ParameterError
@@ -39,10 +42,19 @@ def _griffinlim(S, angles, momentum, n_iter, n_fft, hop_length, win_length, wind
     return _istft.raw(S * angles, n_fft, hop_length, win_length, window, center, length)
 
 
+#: the frames-major path splits a frame into n_fft / gcd(n_fft, hop) pieces; past this many
+#: the general path is faster
+_MAX_PIECES = 32
+
+
 def _frames_major_applies(n_fft: int, hop: int, frames: int, center: bool, length: int | None) -> bool:
-    """Whether :func:`_griffinlim_frames` can run: centred frames, a hop that divides ``n_fft``
-    (librosa's default quarter hop does) and a ``length`` that re-frames to as many frames."""
-    return center and n_fft % hop == 0 and (length is None or 1 + length // hop == frames)
+    """Whether :func:`_griffinlim_frames` can run: centred frames, a hop of at most ``n_fft``
+    that cuts a frame into at most ``_MAX_PIECES`` pieces of ``gcd(n_fft, hop)`` samples
+    (librosa's quarter hop: 4; speech's 512 / 160: 16) and a ``length`` that re-frames to as
+    many frames."""
+    pieces = n_fft // math.gcd(n_fft, hop)
+    return (center and hop <= n_fft and pieces <= _MAX_PIECES
+            and (length is None or 1 + length // hop == frames))
 
 
 # The frames-major path runs this many iterations per compiled call, unrolled. XLA's CPU FFT
@@ -51,56 +63,74 @@ def _frames_major_applies(n_fft: int, hop: int, frames: int, center: bool, lengt
 # over threads (the program then goes on in a pool thread), makes every later FFT
 # single-threaded. So the iterations are unrolled in chunks called from Python, and every
 # fusion between two FFTs ends in an in-place ``dynamic_update_slice`` into a donated buffer
-# one frame (or block) larger than the update, which XLA never partitions. On 2 cores this
+# one frame (or block row) larger than the update, which XLA never partitions. On 2 cores this
 # takes a third off the time (``benchmarks/griffinlim.py``; not yet timed on a GPU).
 _CHUNK = 8
 
 
-def _frames_constants(n_fft, hop_length, win_length, window, frames, length, dtype):
-    """The window as ``[n_fft / hop, hop]`` quarters and the inverse window envelope as
-    ``[blocks, hop]`` (zero outside the output, where istft + stft pad)."""
-    import jax.numpy as jnp
+class _Layout:
+    """How frames and the signal are cut into pieces of ``g = gcd(n_fft, hop)`` samples.
 
-    from .spectral import get_window, window_envelope
+    A frame is ``pieces = n_fft / g`` pieces; the signal is rows of ``slots = hop / g``
+    pieces, so that frame ``f``'s piece ``k`` is the signal's row ``f + k // slots``, slot
+    ``k % slots``. Framing and overlap-add become shifted slices and sums, no gather or
+    scatter.
+    """
 
-    total = n_fft + hop_length * (frames - 1)
-    start = n_fft // 2
-    out_length = total - n_fft if length is None else length
-    w = get_window(window, win_length, n_fft)
-    scale = np.zeros(total)
-    keep = slice(start, start + out_length)
-    scale[keep] = 1.0 / window_envelope(w, hop_length, frames)[keep]
-    return (jnp.asarray(w.reshape(n_fft // hop_length, hop_length), dtype),
-            jnp.asarray(scale.reshape(total // hop_length, hop_length), dtype))
+    def __init__(self, n_fft: int, hop_length: int, frames: int) -> None:
+        self.n_fft, self.hop, self.frames = n_fft, hop_length, frames
+        self.size = math.gcd(n_fft, hop_length)
+        self.pieces, self.slots = n_fft // self.size, hop_length // self.size
+        self.rows = frames - 1 + -(-self.pieces // self.slots)  # signal rows of `slots` pieces
+        self.total = n_fft + hop_length * (frames - 1)  # signal samples before trimming
 
+    def constants(self, win_length: int, window: str, length: int | None, dtype):
+        """The window as ``[pieces, g]`` and the inverse window envelope as ``[rows, slots, g]``
+        (zero outside the output, where istft + stft pad, and past the signal's end)."""
+        import jax.numpy as jnp
 
-def _overlap_add(spec, frames, n_fft, hop_length, quarters, scale):
-    """Spectra ``[..., frames (+ 1), freq]`` -> the windowed, overlap-added, envelope-corrected
-    signal as ``[..., blocks, hop]``: ``n_fft / hop`` shifted slices of hop-sized blocks
-    instead of a scatter-add."""
-    import jax.numpy as jnp
+        from .spectral import get_window, window_envelope
 
-    shifts = n_fft // hop_length
-    frames_out = jnp.fft.irfft(spec, n=n_fft, axis=-1)[..., :frames, :]
-    blocks = frames_out.reshape(frames_out.shape[:-1] + (shifts, hop_length))
-    pad = [(0, 0)] * (blocks.ndim - 3)
-    out = sum(jnp.pad(blocks[..., k, :] * quarters[k], pad + [(k, shifts - 1 - k), (0, 0)]) for k in range(shifts))
-    return out * scale
+        start = self.n_fft // 2
+        out_length = self.total - self.n_fft if length is None else length
+        w = get_window(window, win_length, self.n_fft)
+        scale = np.zeros(self.rows * self.slots * self.size)
+        keep = slice(start, min(start + out_length, self.total))
+        scale[keep] = 1.0 / window_envelope(w, self.hop, self.frames)[keep]
+        return (jnp.asarray(w.reshape(self.pieces, self.size), dtype),
+                jnp.asarray(scale.reshape(self.rows, self.slots, self.size), dtype))
+
+    def overlap_add(self, spec, window, scale):
+        """Spectra ``[..., frames (+ 1), freq]`` -> the windowed, overlap-added,
+        envelope-corrected signal as one ``[..., rows, g]`` array per slot."""
+        import jax.numpy as jnp
+
+        out = jnp.fft.irfft(spec, n=self.n_fft, axis=-1)[..., :self.frames, :]
+        pieces = out.reshape(out.shape[:-1] + (self.pieces, self.size))
+        pad = [(0, 0)] * (pieces.ndim - 3)
+        slots = []
+        for r in range(self.slots):
+            terms = [jnp.pad(pieces[..., k, :] * window[k],
+                             pad + [(k // self.slots, self.rows - self.frames - k // self.slots), (0, 0)])
+                     for k in range(r, self.pieces, self.slots)]
+            slots.append(sum(terms) * scale[:, r, :])
+        return slots
 
 
 @lazy_jit(static_argnames=("n_fft", "hop_length"))
 def _frames_start(S, angles, n_fft, hop_length):
     """Magnitudes ``[..., frames, freq]`` and the buffers the iterations update in place: the
-    spectra, the rebuilt spectra, the signal blocks and the frames, each one frame or block
-    longer than what is written into it."""
+    spectra, the rebuilt spectra, the signal ``[..., rows + 1, hop]`` and the frames
+    ``[..., frames + 1, n_fft]``, each a row longer than what is written into it (2-D, as
+    XLA fuses a reshape after an update into a fusion it may partition)."""
     import jax.numpy as jnp
 
     S = jnp.swapaxes(S.astype(angles.real.dtype), -1, -2)
     batch, frames = S.shape[:-2], S.shape[-2]
+    layout = _Layout(n_fft, hop_length, frames)
     spec = jnp.zeros(batch + (frames + 1, S.shape[-1]), angles.dtype)
     spec = spec.at[..., :frames, :].set(S * jnp.swapaxes(angles, -1, -2))
-    blocks = frames + n_fft // hop_length - 1
-    return (S, spec, jnp.zeros_like(spec), jnp.zeros(batch + (blocks + 1, hop_length), S.dtype),
+    return (S, spec, jnp.zeros_like(spec), jnp.zeros(batch + (layout.rows + 1, hop_length), S.dtype),
             jnp.zeros(batch + (frames + 1, n_fft), S.dtype))
 
 
@@ -111,32 +141,39 @@ def _frames_iterate(S, spec, rebuilt, signal, framed, momentum, n_iter, n_fft, h
     import jax
     import jax.numpy as jnp
 
-    frames, shifts = S.shape[-2], n_fft // hop_length
-    quarters, scale = _frames_constants(n_fft, hop_length, win_length, window, frames, length, S.dtype)
+    frames = S.shape[-2]
+    layout = _Layout(n_fft, hop_length, frames)
+    window_pieces, scale = layout.constants(win_length, window, length, S.dtype)
     eps = jnp.finfo(S.dtype).tiny
     origin = (0,) * (S.ndim - 2)
+    update_slice = jax.lax.dynamic_update_slice
     # the loop carries S * angles rather than the angles, so that the phase update and the
     # product are one fused pass after the FFT
     for _ in range(n_iter):
         previous = rebuilt
-        signal = jax.lax.dynamic_update_slice(signal, _overlap_add(spec, frames, n_fft, hop_length, quarters, scale),
-                                              origin + (0, 0))
-        for k in range(shifts):
-            framed = jax.lax.dynamic_update_slice(framed, signal[..., k:k + frames, :] * quarters[k],
-                                                  origin + (0, k * hop_length))
+        g = layout.size
+        for r, slot in enumerate(layout.overlap_add(spec, window_pieces, scale)):
+            signal = update_slice(signal, slot, origin + (0, r * g))
+        for k in range(layout.pieces):
+            row, slot = divmod(k, layout.slots)
+            piece = signal[..., row:row + frames, slot * g:(slot + 1) * g] * window_pieces[k]
+            framed = update_slice(framed, piece, origin + (0, k * g))
         rebuilt = jnp.fft.rfft(framed, axis=-1)
         angles = rebuilt[..., :frames, :] - (momentum / (1 + momentum)) * previous[..., :frames, :]
         update = S * angles * jax.lax.rsqrt(angles.real ** 2 + angles.imag ** 2 + eps)
-        spec = jax.lax.dynamic_update_slice(spec, update, origin + (0, 0))
+        spec = update_slice(spec, update, origin + (0, 0))
     return spec, rebuilt, signal, framed
 
 
 @lazy_jit(static_argnames=("frames", "n_fft", "hop_length", "win_length", "window", "length"))
 def _frames_finish(spec, frames, n_fft, hop_length, win_length, window, length):
     """The signal ``[..., samples]`` of the last spectra."""
-    quarters, scale = _frames_constants(n_fft, hop_length, win_length, window, frames, length, spec.real.dtype)
-    out = _overlap_add(spec, frames, n_fft, hop_length, quarters, scale)
-    out = out.reshape(out.shape[:-2] + (-1,))
+    import jax.numpy as jnp
+
+    layout = _Layout(n_fft, hop_length, frames)
+    window_pieces, scale = layout.constants(win_length, window, length, spec.real.dtype)
+    out = jnp.stack(layout.overlap_add(spec, window_pieces, scale), axis=-2)
+    out = out.reshape(out.shape[:-3] + (-1,))
     start = n_fft // 2
     out_length = hop_length * (frames - 1) if length is None else length
     return out[..., start:start + out_length]

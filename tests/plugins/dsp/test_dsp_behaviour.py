@@ -49,22 +49,25 @@ def test_griffinlim_follows_librosa_step_for_step():
         jax.config.update("jax_enable_x64", False)
 
 
-@pytest.mark.parametrize("length, n_iter", [(None, 8), (16000, 11), (16100, 3)])
-def test_griffinlim_frames_major_path_equals_the_general_one(length, n_iter):
-    """The fast path (hop divides n_fft; unrolled chunks of 8 iterations, so 11 is a chunk of
-    8 and one of 3) and the gather/scatter one give the same signal."""
+@pytest.mark.parametrize("hop, length, n_iter", [(128, None, 8), (128, 16000, 11), (128, 16100, 3),
+                                                  (160, None, 8), (160, 16050, 3), (384, 16000, 2)])
+def test_griffinlim_frames_major_path_equals_the_general_one(hop, length, n_iter):
+    """The fast path (frames cut into pieces of gcd(n_fft, hop) samples: 4 pieces at hop 128,
+    16 at 160, 4 of 128 at 384; unrolled chunks of 8 iterations, so 11 is a chunk of 8 and one
+    of 3) and the gather/scatter one give the same signal."""
     import jax.numpy as jnp
     from sonitus.dsp.griffinlim import _frames_major_applies, _griffinlim, _griffinlim_frames
 
     x = np.stack([speech_like(seconds=1.0, seed=0), speech_like(seconds=1.0, seed=1)])
-    S = jnp.asarray(np.abs(librosa.stft(x, n_fft=512)), jnp.float32)
-    assert _frames_major_applies(512, 128, S.shape[-1], True, length)
+    S = jnp.asarray(np.abs(librosa.stft(x, n_fft=512, hop_length=hop)), jnp.float32)
+    assert _frames_major_applies(512, hop, S.shape[-1], True, length)
     angles = jnp.exp(2j * jnp.pi * jnp.linspace(0, 1, S.size).reshape(S.shape)).astype(jnp.complex64)
-    fast = _griffinlim_frames(S, angles, jnp.float32(0.99), n_iter, 512, 128, 512, "hann", length)
-    general = _griffinlim(S, angles, jnp.float32(0.99), n_iter, 512, 128, 512, "hann", True, length)
+    fast = _griffinlim_frames(S, angles, jnp.float32(0.99), n_iter, 512, hop, 512, "hann", length)
+    general = _griffinlim(S, angles, jnp.float32(0.99), n_iter, 512, hop, 512, "hann", True, length)
     assert fast.shape == general.shape
     np.testing.assert_allclose(np.asarray(fast), np.asarray(general), atol=2e-4)
-    assert not _frames_major_applies(512, 100, S.shape[-1], True, None)
+    assert not _frames_major_applies(512, 100, S.shape[-1], True, None)  # 128 pieces of 4 samples
+    assert not _frames_major_applies(512, 600, S.shape[-1], True, None)  # a hop longer than a frame
 
 
 def test_griffinlim_float32_converges_like_librosa():
