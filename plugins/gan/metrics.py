@@ -71,14 +71,15 @@ def voice_order_rate(rolls: np.ndarray) -> float:
     """The share of steps (with at least two voices sounding) whose sounding voices, read from
     soprano down, never rise: a crossed pair anywhere in the step makes it out of order."""
     pitches = np.where(rolls == REST, np.nan, rolls.astype(float)).transpose(0, 2, 1).reshape(-1, rolls.shape[1])
-    in_order, counted = 0, 0
-    for step in pitches:
-        sounding = step[~np.isnan(step)]
-        if sounding.size < 2:
-            continue
-        counted += 1
-        in_order += bool(np.all(np.diff(sounding) <= 0))
-    return in_order / counted if counted else 1.0
+    sounding = ~np.isnan(pitches)
+    # read downwards the sounding voices never rise exactly when no pair of them is crossed
+    in_order = np.ones(len(pitches), bool)
+    for upper in range(pitches.shape[1]):
+        for lower in range(upper + 1, pitches.shape[1]):
+            with np.errstate(invalid="ignore"):
+                in_order &= ~(sounding[:, upper] & sounding[:, lower] & (pitches[:, lower] > pitches[:, upper]))
+    counted = sounding.sum(axis=1) >= 2
+    return float(in_order[counted].mean()) if counted.any() else 1.0
 
 
 def in_range_rate(rolls: np.ndarray) -> np.ndarray:
