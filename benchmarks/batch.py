@@ -107,5 +107,6 @@ def ray_available() -> bool:
         return False
     return True
 
+
 if __name__ == "__main__":
     main()

@@ -26,6 +26,8 @@ UNRELATED = ["the quick brown fox jumps over the lazy dog", "please call me at s
              "the meeting moved to thursday afternoon", "it was a dark and stormy night",
              "how much does the ticket cost", "my train leaves at noon", "the cat sat on the mat",
              "they planted three apple trees"]
+#: what each utterance set is, by the name its row takes
+SETS = {"command": COMMANDS, "near miss": NEAR_MISSES, "unrelated": UNRELATED}
 THRESHOLDS = (0.08, 0.15, 0.25, 0.35, 0.5, 0.75, 1.0, 1.5)
 
 
@@ -47,20 +49,18 @@ def main() -> None:
     from sonitus.tts import SAMPLE_RATE, synthesize
 
     rec = CTCRecognizer()
-    rows = {"command": [], "near miss": [], "unrelated": []}
+    rows = {kind: [] for kind in SETS}
     used = []
     for voice in voices():
         try:
             clips = {kind: [Audio(synthesize(s, voice)[None, :], SAMPLE_RATE) for s in sentences]
-                     for kind, sentences in (("command", COMMANDS), ("near miss", NEAR_MISSES),
-                                             ("unrelated", UNRELATED))}
+                     for kind, sentences in SETS.items()}
         except Exception as exc:  # a voice this machine lacks
             print(f"skipped {voice.label}: {exc}")
             continue
         used.append(voice.label)
         for kind, audios in clips.items():
-            sentences = {"command": COMMANDS, "near miss": NEAR_MISSES, "unrelated": UNRELATED}[kind]
-            for sentence, logp in zip(sentences, rec.logprobs(audios)):
+            for sentence, logp in zip(SETS[kind], rec.logprobs(audios)):
                 result = grammar_decode(logp, COMMANDS, threshold=np.inf)
                 rows[kind].append((result.rejection, result.best == sentence))
     print(f"voices (none heard in training): {', '.join(used)}")

@@ -84,6 +84,12 @@ class _Layout:
         self.rows = frames - 1 + -(-self.pieces // self.slots)  # signal rows of `slots` pieces
         self.total = n_fft + hop_length * (frames - 1)  # signal samples before trimming
 
+    def output(self, length: int | None) -> slice:
+        """Where the output lies in the overlap-added signal: past the centring pad, ``length``
+        samples (by default, as many as the frames' hops)."""
+        start = self.n_fft // 2
+        return slice(start, start + (self.total - self.n_fft if length is None else length))
+
     def constants(self, win_length: int, window: str, length: int | None, dtype):
         """The window as ``[pieces, g]`` and the inverse window envelope as ``[rows, slots, g]``
         (zero outside the output, where istft + stft pad, and past the signal's end)."""
@@ -91,11 +97,10 @@ class _Layout:
 
         from .spectral import get_window, window_envelope
 
-        start = self.n_fft // 2
-        out_length = self.total - self.n_fft if length is None else length
         w = get_window(window, win_length, self.n_fft)
         scale = np.zeros(self.rows * self.slots * self.size)
-        keep = slice(start, min(start + out_length, self.total))
+        out = self.output(length)
+        keep = slice(out.start, min(out.stop, self.total))
         scale[keep] = 1.0 / window_envelope(w, self.hop, self.frames)[keep]
         return (jnp.asarray(w.reshape(self.pieces, self.size), dtype),
                 jnp.asarray(scale.reshape(self.rows, self.slots, self.size), dtype))
@@ -147,11 +152,11 @@ def _frames_iterate(S, spec, rebuilt, signal, framed, momentum, n_iter, n_fft, h
     eps = jnp.finfo(S.dtype).tiny
     origin = (0,) * (S.ndim - 2)
     update_slice = jax.lax.dynamic_update_slice
+    g = layout.size
     # the loop carries S * angles rather than the angles, so that the phase update and the
     # product are one fused pass after the FFT
     for _ in range(n_iter):
         previous = rebuilt
-        g = layout.size
         for r, slot in enumerate(layout.overlap_add(spec, window_pieces, scale)):
             signal = update_slice(signal, slot, origin + (0, r * g))
         for k in range(layout.pieces):
@@ -173,10 +178,7 @@ def _frames_finish(spec, frames, n_fft, hop_length, win_length, window, length):
     layout = _Layout(n_fft, hop_length, frames)
     window_pieces, scale = layout.constants(win_length, window, length, spec.real.dtype)
     out = jnp.stack(layout.overlap_add(spec, window_pieces, scale), axis=-2)
-    out = out.reshape(out.shape[:-3] + (-1,))
-    start = n_fft // 2
-    out_length = hop_length * (frames - 1) if length is None else length
-    return out[..., start:start + out_length]
+    return out.reshape(out.shape[:-3] + (-1,))[..., layout.output(length)]
 
 
 def _griffinlim_frames(S, angles, momentum, n_iter, n_fft, hop_length, win_length, window, length):
