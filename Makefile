@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sonitus-installed
 # Debian packages sonitus needs at run time and in tests.
 APT_PACKAGES ?= libsndfile1 libfluidsynth3 fluid-soundfont-gm espeak-ng festival festvox-kallpc16k festvox-kdlpc16k sox \
-                fortunes wamerican
+                fortunes wamerican pocketsphinx-testdata
 # Extra voices for training the speech model (Debian contrib and non-free): make asr-data.
 ASR_VOICE_PACKAGES ?= mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 libttspico-utils
 ASR_DATA ?= $(HOME)/.local/share/sonitus/asr

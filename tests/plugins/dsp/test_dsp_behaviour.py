@@ -65,7 +65,9 @@ def test_griffinlim_frames_major_path_equals_the_general_one(hop, length, n_iter
     fast = _griffinlim_frames(S, angles, jnp.float32(0.99), n_iter, 512, hop, 512, "hann", length)
     general = _griffinlim(S, angles, jnp.float32(0.99), n_iter, 512, hop, 512, "hann", True, length)
     assert fast.shape == general.shape
-    np.testing.assert_allclose(np.asarray(fast), np.asarray(general), atol=2e-4)
+    # Edge samples where hop 384 barely overlap-adds reach thousands: two float32 roundings differ
+    # there by ~1e-3 absolute, so the tolerance is relative, with a floor near zero.
+    np.testing.assert_allclose(np.asarray(fast), np.asarray(general), rtol=2e-5, atol=2e-4)
     assert not _frames_major_applies(512, 100, S.shape[-1], True, None)  # 128 pieces of 4 samples
     assert not _frames_major_applies(512, 600, S.shape[-1], True, None)  # a hop longer than a frame
 
@@ -85,7 +87,7 @@ def test_a_padded_batch_equals_items_one_by_one():
     batch[0], batch[1, :b.size] = a, b
     out = np.asarray(mfcc(batch, sample_rate=SR, lengths=[a.size, b.size], n_mfcc=13))
     single = np.asarray(mfcc(b, sample_rate=SR, n_mfcc=13))
-    np.testing.assert_allclose(out[1, :, :single.shape[1]], single, atol=2e-3)
+    np.testing.assert_allclose(out[1, :, :single.shape[1]], single, rtol=1e-4, atol=2e-3)
     assert np.all(out[1, :, single.shape[1]:] == 0)
 
 
@@ -126,7 +128,7 @@ def test_feature_stages_and_batch_map():
     assert isinstance(one, Features) and one.kind == "logmel" and one.dims == 40
     assert one.frame_rate == 100 and one.frames == 1 + clips[2].frames // 160
     many = logmel_stage.map(clips)
-    np.testing.assert_allclose(many[2].data, one.data, atol=2e-3)
+    np.testing.assert_allclose(many[2].data, one.data, rtol=1e-4, atol=2e-3)
     features = stage("mfcc", n_mfcc=13, deltas=2, normalize=True).run(clips[1])
     assert features.dims == 39
     np.testing.assert_allclose(features.data.mean(axis=0), 0, atol=1e-4)
@@ -163,7 +165,7 @@ def test_fused_preprocessing_gives_what_the_stages_give_one_by_one(pre, feature)
     assert [s.name for s in fused.plan] == [f"{pre}+{feature}"] and len(separate.plan) == 2
     for a, b in zip(fused.map(clips), separate.map(clips)):
         assert a.data.shape == b.data.shape
-        np.testing.assert_allclose(a.data, b.data, atol=2e-2 if feature == "logmel" else 2e-3)
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-4, atol=2e-2 if feature == "logmel" else 2e-3)
 
 
 def test_stages_that_read_ahead_are_not_fused():

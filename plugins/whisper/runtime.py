@@ -1,0 +1,163 @@
+"""A loaded Whisper ready to run: parameters on the device, the tokenizer, and the jitted
+functions decoding calls (encode a batch of windows; one decoder step with Whisper's logit
+rules applied inside the same XLA program, so that only the few best tokens leave it)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .checkpoint import Checkpoint, load_checkpoint
+from .model import KVCache, Whisper, WhisperConfig
+from .tokenizer import WhisperTokenizer
+
+__all__ = ["Runtime", "StepState", "load_runtime"]
+
+#: seconds a timestamp token stands for
+TIME_PRECISION = 0.02
+#: the first timestamp may be at most 1 s into a window (openai-whisper's max_initial_timestamp)
+MAX_INITIAL_TIMESTAMP = 1.0
+
+
+class StepState(NamedTuple):
+    """Per-row facts the logit rules need, ``[rows]`` each: tokens generated so far, whether the
+    last / second-to-last generated token was a timestamp, and the last timestamp token (-1: none)."""
+
+    generated: np.ndarray
+    last_ts: np.ndarray
+    penult_ts: np.ndarray
+    last_timestamp: np.ndarray
+
+
+class Runtime:
+    """Holds a Whisper checkpoint, its tokenizer and its jitted functions."""
+
+    def __init__(self, checkpoint: Checkpoint, tokenizer: WhisperTokenizer, *, folder: Path,
+                 dtype: str = "float32"):
+        import jax
+        import jax.numpy as jnp
+        from sonitus import jaxcache
+
+        jaxcache.enable()
+        self.checkpoint, self.tokenizer, self.folder = checkpoint, tokenizer, folder
+        self.config: WhisperConfig = checkpoint.config
+        self.dtype = jnp.bfloat16 if dtype == "bfloat16" else jnp.float32
+        self.module = Whisper(self.config)
+        self.params = {"params": jax.tree_util.tree_map(lambda a: jnp.asarray(a, self.dtype), checkpoint.params)}
+        self._jax = jax
+
+    # ---- jitted pieces; shapes bucketed by the caller so that few compile
+    @functools.cached_property
+    def encode(self):
+        """``encode(mel [batch, frames, n_mels]) -> (audio features, cross KVCache)``."""
+        module = self.module
+
+        def run(params, mel):
+            audio = module.apply(params, mel.astype(self.dtype), method=Whisper.encode)
+            return audio, module.apply(params, audio, method=Whisper.cross_kv)
+
+        return self._jax.jit(run)
+
+    @functools.cached_property
+    def _masks(self):
+        tok, n = self.tokenizer, self.config.n_vocab
+        suppress = np.zeros(n, bool)
+        suppress[: min(len(tok.suppress_mask()), n)] = tok.suppress_mask()[:n]
+        blank = np.zeros(n, bool)
+        blank[tok.encode(" ") + [tok.eot]] = True
+        return suppress, blank
+
+    @functools.cached_property
+    def step(self):
+        """``step(params, tokens [rows, T], offsets [rows], cache, cross, gather [rows, 2], state,
+        temperature, key, k=..., timestamps=..., weights=...)``: the decoder over ``tokens``;
+        returns (log-probabilities at gather[:, 0] ``[rows, vocab]`` unfiltered (for the
+        no-speech and language probabilities), the ``k`` best filtered log-probabilities and
+        their tokens at gather[:, 1] ``[rows, k]`` (with temperature > 0: ``k`` samples), the
+        cache, cross-attention weights or None)."""
+        import jax
+        import jax.numpy as jnp
+
+        module, tok = self.module, self.tokenizer
+        suppress_np, blank_np = self._masks
+        n_vocab = self.config.n_vocab
+        ts_begin = tok.timestamp_begin
+        max_initial = ts_begin + int(round(MAX_INITIAL_TIMESTAMP / TIME_PRECISION))
+
+        def run(params, tokens, offsets, cache, cross, gather, state, temperature, key, k, timestamps, weights):
+            logits, cache, attn = module.apply(params, tokens, offsets, cache, cross, gather, weights=weights,
+                                               method=Whisper.decode)
+            first = jax.nn.log_softmax(logits[:, 0], axis=-1)
+            logits = logits[:, 1]
+            idx = jnp.arange(n_vocab)[None, :]
+            neg = -jnp.inf
+            at_begin = (state.generated == 0)[:, None]
+            logits = jnp.where(jnp.asarray(suppress_np)[None], neg, logits)
+            logits = jnp.where(at_begin & jnp.asarray(blank_np)[None], neg, logits)
+            if timestamps:
+                is_ts = idx >= ts_begin
+                last, penult = state.last_ts[:, None], state.penult_ts[:, None]
+                logits = jnp.where(idx == tok.no_timestamps, neg, logits)
+                logits = jnp.where(last & penult & is_ts, neg, logits)
+                logits = jnp.where(last & ~penult & (idx < tok.eot), neg, logits)
+                has = (state.last_timestamp >= 0)[:, None]
+                bound = jnp.where(last & ~penult, state.last_timestamp[:, None], state.last_timestamp[:, None] + 1)
+                logits = jnp.where(has & is_ts & (idx < bound), neg, logits)
+                logits = jnp.where(at_begin & ~is_ts, neg, logits)
+                logits = jnp.where(at_begin & (idx > max_initial), neg, logits)
+                logp = jax.nn.log_softmax(logits, axis=-1)
+                ts_logp = jax.nn.logsumexp(jnp.where(is_ts, logp, neg), axis=-1)
+                text_max = jnp.max(jnp.where(is_ts, neg, logp), axis=-1)
+                logits = jnp.where((ts_logp > text_max)[:, None] & (idx < ts_begin), neg, logits)
+            logp = jax.nn.log_softmax(logits, axis=-1)
+            if k == 0:  # sampling: one token a row at this temperature
+                sampled = jax.random.categorical(key, logits / jnp.maximum(temperature, 1e-6), axis=-1)
+                best = jnp.take_along_axis(logp, sampled[:, None], axis=-1), sampled[:, None]
+            else:
+                best = jax.lax.top_k(logp, k)
+            return first, best[0], best[1], cache, attn
+
+        return jax.jit(run, static_argnames=("k", "timestamps", "weights"), donate_argnums=(3,))
+
+    @functools.cached_property
+    def read(self):
+        """``read(params, tokens [rows, T], cross) -> (log-probabilities [rows, T, vocab], cross-attention
+        weights [layers, rows, heads, T, audio])``: the decoder re-reading known text (word timings)."""
+        import jax
+        import jax.numpy as jnp
+
+        module, empty = self.module, self.empty_cache
+
+        def run(params, tokens, cross):
+            rows, length = tokens.shape
+            gather = jnp.broadcast_to(jnp.arange(length)[None], (rows, length))
+            logits, _, attn = module.apply(params, tokens, jnp.zeros(rows, jnp.int32), empty(rows), cross, gather,
+                                           weights=True, method=Whisper.decode)
+            return jax.nn.log_softmax(logits, axis=-1), attn
+
+        return jax.jit(run)
+
+    @functools.cached_property
+    def reorder(self):
+        """``reorder(cache, rows)``: the cache rows in a new order (beam search)."""
+        return self._jax.jit(lambda cache, rows: KVCache(cache.k[:, rows], cache.v[:, rows]), donate_argnums=(0,))
+
+    def empty_cache(self, rows: int) -> KVCache:
+        from .model import empty_cache
+
+        return empty_cache(self.config, rows, self.dtype)
+
+    @property
+    def header(self) -> dict[str, Any]:
+        return {"model": "whisper", "source": self.checkpoint.source, **self.config.to_dict()}
+
+
+@functools.lru_cache(maxsize=2)
+def load_runtime(folder: str, dtype: str = "float32") -> Runtime:
+    """The Runtime of a model folder, loaded once per process."""
+    checkpoint = load_checkpoint(folder)
+    tokenizer = WhisperTokenizer.from_folder(folder, checkpoint.config.n_vocab)
+    return Runtime(checkpoint, tokenizer, folder=Path(folder), dtype=dtype)
