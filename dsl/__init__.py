@@ -38,10 +38,11 @@ def default_recognizer(**options: Any) -> StageBase:
     """The recogniser ``recognize()`` and ``sonitus transcribe`` use: ``whisper`` (a pretrained
     Whisper, tiny.en unless ``model`` names another) when its model is installed, else the
     shipped ``ctc`` model, saying once on stderr how to install the better one. Options only
-    ``ctc`` takes (grammar decoding, the word LM) choose ``ctc``."""
+    ``ctc`` takes (grammar decoding, the word LM) and a ``.ckpt`` model choose ``ctc``."""
     global _fallback_said
     registry = get_registry()
-    if any(options.get(k) is not None for k in CTC_ONLY_OPTIONS) or "whisper" not in registry.names():
+    ctc_model = str(options.get("model") or "").endswith(".ckpt")
+    if ctc_model or any(options.get(k) is not None for k in CTC_ONLY_OPTIONS) or "whisper" not in registry.names():
         return registry.stage("ctc", **options)
     if options.get("model") is not None:
         return registry.stage("whisper", **options)

@@ -43,7 +43,7 @@ def checkpoint_format(folder: Path) -> str:
     if (folder / "config.json").is_file() and any(folder.glob("*.safetensors")):
         return "transformers"
     raise CheckpointError(
-        f"{folder} is not a Whisper model folder sonitus reads: give a CTranslate2 / faster-whisper folder "
+        f"{folder} is a folder but not a Whisper model folder sonitus reads: give a CTranslate2 / faster-whisper folder "
         "(model.bin, vocabulary.txt or tokenizer.json) or a Hugging Face transformers folder (config.json, "
         "*.safetensors, tokenizer.json). OpenAI's .pt files are pickles, which sonitus never loads.")
 

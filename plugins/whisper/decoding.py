@@ -21,6 +21,7 @@ __all__ = ["DecodeOptions", "DecodeResult", "decode_windows", "compression_ratio
 
 _PREFILL_BUCKETS = (4, 16, 64, 128, 256)
 _AUDIO_BUCKETS = (1, 2, 4, 8, 16, 32)
+_CACHE_BUCKETS = (32, 64, 128, 256)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +64,14 @@ class DecodeResult:
 def compression_ratio(text: str) -> float:
     data = text.encode("utf-8")
     return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def _cache_length(n: int, n_ctx: int) -> int:
+    """Self-attention cache lengths: a short cache is read faster at every step."""
+    for size in _CACHE_BUCKETS:
+        if n <= size:
+            return min(size, n_ctx)
+    return n_ctx
 
 
 def _bucket(n: int) -> int:
@@ -128,14 +137,14 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         tokens[i * width:(i + 1) * width, :len(s)] = s
         gather[i * width:(i + 1) * width] = (s.index(tok.sot), len(s) - 1)
     position = np.repeat([len(s) for s in starts], width).astype(np.int32)
-    cross = jax.tree_util.tree_map(lambda a: jnp.repeat(a, width, axis=1), cross) if width > 1 else cross
 
     generated: list[list[int]] = [[] for _ in range(rows)]
     sum_logp = np.zeros(rows)
     finished: list[dict[tuple[int, ...], float]] = [{} for _ in range(n_audio)]
     done = np.zeros(rows, bool)
     key = jax.random.PRNGKey(seed)
-    cache = rt.empty_cache(rows)
+    cache = rt.empty_cache(rows, _cache_length(length + 16, n_ctx))
+    order = None
     offsets = np.zeros(rows, np.int32)
     no_speech = np.zeros(n_audio)
     sample_len = n_ctx // 2
@@ -144,16 +153,20 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
     for step in range(sample_len):
         state = _state(generated, tok.timestamp_begin)
         key, sub = jax.random.split(key)
+        needed = int(offsets.max()) + tokens.shape[1]
+        if needed > cache.k.shape[3]:  # grow the cache to the next length bucket
+            grow = _cache_length(needed, n_ctx) - cache.k.shape[3]
+            pad = [(0, 0), (0, 0), (0, 0), (0, grow), (0, 0)]
+            cache = type(cache)(jnp.pad(cache.k, pad), jnp.pad(cache.v, pad))
         first, best_lp, best_tok, cache, _ = rt.step(
             rt.params, tokens, offsets, cache, cross, gather, state, float(options.temperature), sub,
-            k=k, timestamps=options.timestamps, weights=False)
+            k=k, timestamps=options.timestamps, weights=False, rows=order)
         best_lp, best_tok = np.asarray(best_lp, np.float64), np.asarray(best_tok)
         if step == 0:
             first = np.asarray(first)
             no_speech = np.exp(first[::width, tok.no_speech])
         if width > 1 and not sampling:
-            order = _beam_step(generated, sum_logp, best_lp, best_tok, finished, width, tok.eot)
-            cache = rt.reorder(cache, order)
+            order = _beam_step(generated, sum_logp, best_lp, best_tok, finished, width, tok.eot).astype(np.int32)
             next_tokens = np.array([g[-1] for g in generated], np.int32)
             complete = all(len(f) >= width for f in finished)
         else:

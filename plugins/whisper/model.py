@@ -55,10 +55,10 @@ class KVCache(NamedTuple):
     v: jax.Array
 
 
-def empty_cache(config: WhisperConfig, batch: int, dtype=jnp.float32) -> KVCache:
-    """A zeroed self-attention cache for ``batch`` rows."""
+def empty_cache(config: WhisperConfig, batch: int, dtype=jnp.float32, length: int | None = None) -> KVCache:
+    """A zeroed self-attention cache for ``batch`` rows and ``length`` positions (default: all)."""
     head_dim = config.n_text_state // config.n_text_head
-    shape = (config.n_text_layer, batch, config.n_text_head, config.n_text_ctx, head_dim)
+    shape = (config.n_text_layer, batch, config.n_text_head, length or config.n_text_ctx, head_dim)
     return KVCache(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype))
 
 
@@ -81,6 +81,24 @@ def _attend(q, k, v, mask=None):
         logits = jnp.where(mask, logits, jnp.finfo(logits.dtype).min)
     weights = jax.nn.softmax(logits.astype(jnp.float32), axis=-1).astype(q.dtype)
     return jnp.einsum("bhqk,bhkd->bhqd", weights, v), weights
+
+
+def _attend_grouped(q, k, v):
+    """Cross-attention where ``q`` has ``width`` rows per audio of ``k``/``v`` (the hypotheses of
+    a beam, or samples): the rows of one audio attend together, so the audio's keys and values
+    are read once, not once a row."""
+    n_audio = k.shape[0]
+    rows, heads, t, d = q.shape
+    width = rows // n_audio
+    if width == 1:
+        return _attend(q, k, v)
+    grouped = q.reshape(n_audio, width, heads, t, d).transpose(0, 2, 1, 3, 4).reshape(n_audio, heads, width * t, d)
+    out, weights = _attend(grouped, k, v)
+
+    def ungroup(a):
+        return a.reshape(n_audio, heads, width, t, a.shape[-1]).transpose(0, 2, 1, 3, 4).reshape(rows, heads, t, -1)
+
+    return ungroup(out), ungroup(weights)
 
 
 class Projections(nn.Module):
@@ -136,7 +154,9 @@ class DecoderBlock(nn.Module):
 
     def __call__(self, x, positions, cache_k, cache_v, cross_k, cross_v):
         """``x`` ``[batch, T, width]`` at ``positions`` ``[batch, T]``; ``cache_k/v`` ``[batch,
-        heads, n_ctx, head_dim]``. Returns (x, cache_k, cache_v, cross-attention weights)."""
+        heads, length, head_dim]`` (any length up to n_text_ctx); ``cross_k/v`` ``[audios, heads,
+        audio, head_dim]`` where ``batch`` is a whole multiple of ``audios``, the rows of one
+        audio next to each other. Returns (x, cache_k, cache_v, cross-attention weights)."""
         h = self.attn_ln(x)
         q, k, v = (_heads(p(h), self.n_head) for p in (self.attn.query, self.attn.key, self.attn.value))
         write = jax.vmap(lambda c, u, p: jax.lax.dynamic_update_slice(c, u, (0, p, 0)))
@@ -146,7 +166,7 @@ class DecoderBlock(nn.Module):
         mask = key_positions[None, None, None, :] <= positions[:, None, :, None]
         x = x + self.attn.out(_merge(_attend(q, cache_k, cache_v, mask)[0]))
         q = _heads(self.cross_attn.query(self.cross_attn_ln(x)), self.n_head)
-        out, weights = _attend(q, cross_k, cross_v)
+        out, weights = _attend_grouped(q, cross_k, cross_v)
         x = x + self.cross_attn.out(_merge(out))
         return x + self.mlp(self.mlp_ln(x)), cache_k, cache_v, weights
 
@@ -188,6 +208,8 @@ class Whisper(nn.Module):
     def decode(self, tokens, offsets, cache: KVCache, cross: KVCache, gather, *, weights: bool = False):
         """Run ``tokens`` ``[batch, T]`` placed at positions ``offsets[:, None] + arange(T)``.
 
+        ``cache`` may be shorter than the context (decoding grows it as positions need); ``cross``
+        holds one row per audio (``batch`` rows are ``batch // audios`` hypotheses of each).
         Returns (logits ``[batch, K, n_vocab]`` at the token indices ``gather`` ``[batch, K]``,
         the updated cache, and with ``weights`` the cross-attention weights of every layer
         ``[layers, batch, heads, T, n_audio_ctx]``, else ``None``).

@@ -73,7 +73,8 @@ class Runtime:
     @functools.cached_property
     def step(self):
         """``step(params, tokens [rows, T], offsets [rows], cache, cross, gather [rows, 2], state,
-        temperature, key, k=..., timestamps=..., weights=...)``: the decoder over ``tokens``;
+        temperature, key, k=..., timestamps=..., weights=..., rows=None)``: the decoder over ``tokens``
+        (after reordering the cache's rows by ``rows``, for beam search);
         returns (log-probabilities at gather[:, 0] ``[rows, vocab]`` unfiltered (for the
         no-speech and language probabilities), the ``k`` best filtered log-probabilities and
         their tokens at gather[:, 1] ``[rows, k]`` (with temperature > 0: ``k`` samples), the
@@ -87,7 +88,10 @@ class Runtime:
         ts_begin = tok.timestamp_begin
         max_initial = ts_begin + int(round(MAX_INITIAL_TIMESTAMP / TIME_PRECISION))
 
-        def run(params, tokens, offsets, cache, cross, gather, state, temperature, key, k, timestamps, weights):
+        def run(params, tokens, offsets, cache, cross, gather, state, temperature, key, k, timestamps, weights,
+                rows=None):
+            if rows is not None:  # beam search: each row continues the hypothesis of row rows[i]
+                cache = KVCache(cache.k[:, rows], cache.v[:, rows])
             logits, cache, attn = module.apply(params, tokens, offsets, cache, cross, gather, weights=weights,
                                                method=Whisper.decode)
             first = jax.nn.log_softmax(logits[:, 0], axis=-1)
@@ -140,15 +144,10 @@ class Runtime:
 
         return jax.jit(run)
 
-    @functools.cached_property
-    def reorder(self):
-        """``reorder(cache, rows)``: the cache rows in a new order (beam search)."""
-        return self._jax.jit(lambda cache, rows: KVCache(cache.k[:, rows], cache.v[:, rows]), donate_argnums=(0,))
-
-    def empty_cache(self, rows: int) -> KVCache:
+    def empty_cache(self, rows: int, length: int | None = None) -> KVCache:
         from .model import empty_cache
 
-        return empty_cache(self.config, rows, self.dtype)
+        return empty_cache(self.config, rows, self.dtype, length)
 
     @property
     def header(self) -> dict[str, Any]:

@@ -32,11 +32,11 @@ def test_stage_is_registered():
 
     reg = get_registry()
     assert reg.spec("ctc").produces is Transcript
-    # the DSL's recognize() is the ctc stage with the defaults `sonitus transcribe` uses
-    pipeline = recognize()
+    # recognize("ctc") is the ctc stage with the defaults `sonitus transcribe --model ctc` uses
+    pipeline = recognize("ctc")
     assert pipeline.name == "to-mono >> resample >> ctc"
     assert pipeline.stages[-1].beam == DEFAULT_BEAM and pipeline.stages[1].options["sample_rate"] == 16000
-    assert recognize(beam=1, model="x.ckpt").stages[-1].options["model"] == "x.ckpt"
+    assert recognize("ctc", beam=1, model="x.ckpt").stages[-1].options["model"] == "x.ckpt"
     assert reg.dataset("tts-speech", root="/nonexistent").manifest("dev").name == "dev.tsv"
 
 
