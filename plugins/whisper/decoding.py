@@ -114,7 +114,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
     n_audio = next((b for b in _AUDIO_BUCKETS if b >= wanted), wanted)
     if n_audio != wanted:  # pad to a bucket so that few shapes compile; the extra rows are dropped
         pad = np.zeros(n_audio - wanted, np.int32)
-        cross = jax.tree_util.tree_map(lambda a: jnp.concatenate([a, a[:, pad]], axis=1), cross)
+        cross = jax.tree_util.tree_map(lambda a: jnp.concatenate([a, a[pad]], axis=0), cross)
         prompts = [*prompts, *([[]] * (n_audio - wanted))]
     languages: list[tuple[str | None, float | None]] = [(options.language, None)] * n_audio
     if tok.multilingual and options.language is None:
@@ -154,10 +154,8 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         state = _state(generated, tok.timestamp_begin)
         key, sub = jax.random.split(key)
         needed = int(offsets.max()) + tokens.shape[1]
-        if needed > cache.k.shape[3]:  # grow the cache to the next length bucket
-            grow = _cache_length(needed, n_ctx) - cache.k.shape[3]
-            pad = [(0, 0), (0, 0), (0, 0), (0, grow), (0, 0)]
-            cache = type(cache)(jnp.pad(cache.k, pad), jnp.pad(cache.v, pad))
+        if needed > cache.length:  # grow the cache to the next length bucket
+            cache = cache.grow(_cache_length(needed, n_ctx))
         first, best_lp, best_tok, cache, _ = rt.step(
             rt.params, tokens, offsets, cache, cross, gather, state, float(options.temperature), sub,
             k=k, timestamps=options.timestamps, weights=False, rows=order)
@@ -182,7 +180,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         if complete or int(offsets.max()) >= n_ctx - 1:
             break
         tokens = next_tokens[:, None]
-        gather = np.zeros((rows, 2), np.int32)
+        gather = np.zeros((rows, 1), np.int32)
 
     results = []
     for i in range(wanted):

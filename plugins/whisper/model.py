@@ -3,7 +3,7 @@ Large-Scale Weak Supervision"): a convolutional + pre-LN transformer encoder ove
 log-mel, and a decoder with self and cross attention, for every published size.
 
 Decoding keeps fixed shapes so that it compiles once: the self-attention keys and values
-live in a cache ``[layers, batch, heads, n_text_ctx, head_dim]`` written at each row's own
+live in a cache (per layer ``[batch, heads, length, head_dim]``) written at each row's own
 position, and a query sees the cached keys at or before its position.
 
 >>> config = WhisperConfig(n_mels=80, n_vocab=51864, n_audio_ctx=1500, n_audio_state=384,
@@ -49,17 +49,36 @@ class WhisperConfig:
 
 
 class KVCache(NamedTuple):
-    """Keys and values ``[layers, batch, heads, length, head_dim]``."""
+    """Keys and values, one array ``[batch, heads, length, head_dim]`` per layer.
 
-    k: jax.Array
-    v: jax.Array
+    Per-layer arrays, not one stacked array: slicing a layer out of a stack makes XLA copy it,
+    and those copies cost more than the attention itself at every decoder step."""
+
+    k: tuple[jax.Array, ...]
+    v: tuple[jax.Array, ...]
+
+    def take(self, rows) -> KVCache:
+        """The cache of the given batch ``rows`` (an index array or a slice)."""
+        return KVCache(tuple(a[rows] for a in self.k), tuple(a[rows] for a in self.v))
+
+    def grow(self, length: int) -> KVCache:
+        """The cache padded with zeros to ``length`` positions."""
+        def pad(a):
+            return jnp.pad(a, [(0, 0), (0, 0), (0, length - a.shape[2]), (0, 0)])
+
+        return KVCache(tuple(pad(a) for a in self.k), tuple(pad(a) for a in self.v))
+
+    @property
+    def length(self) -> int:
+        return int(self.k[0].shape[2])
 
 
 def empty_cache(config: WhisperConfig, batch: int, dtype=jnp.float32, length: int | None = None) -> KVCache:
     """A zeroed self-attention cache for ``batch`` rows and ``length`` positions (default: all)."""
     head_dim = config.n_text_state // config.n_text_head
-    shape = (config.n_text_layer, batch, config.n_text_head, length or config.n_text_ctx, head_dim)
-    return KVCache(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype))
+    shape = (batch, config.n_text_head, length or config.n_text_ctx, head_dim)
+    layers = range(config.n_text_layer)
+    return KVCache(tuple(jnp.zeros(shape, dtype) for _ in layers), tuple(jnp.zeros(shape, dtype) for _ in layers))
 
 
 def _heads(x: jax.Array, n_head: int) -> jax.Array:
@@ -203,7 +222,7 @@ class Whisper(nn.Module):
     def cross_kv(self, audio) -> KVCache:
         """Every decoder block's cross-attention keys and values of ``audio`` (computed once a window)."""
         pairs = [block.cross_kv(audio) for block in self.decoder_blocks]
-        return KVCache(jnp.stack([k for k, _ in pairs]), jnp.stack([v for _, v in pairs]))
+        return KVCache(tuple(k for k, _ in pairs), tuple(v for _, v in pairs))
 
     def decode(self, tokens, offsets, cache: KVCache, cross: KVCache, gather, *, weights: bool = False):
         """Run ``tokens`` ``[batch, T]`` placed at positions ``offsets[:, None] + arange(T)``.
@@ -226,7 +245,7 @@ class Whisper(nn.Module):
                 ws.append(w)
         x = jnp.take_along_axis(x, gather[:, :, None], axis=1)
         logits = self.token_embedding.attend(self.decoder_ln(x)).astype(jnp.float32)
-        return logits, KVCache(jnp.stack(ks), jnp.stack(vs)), (jnp.stack(ws) if weights else None)
+        return logits, KVCache(tuple(ks), tuple(vs)), (jnp.stack(ws) if weights else None)
 
     def __call__(self, mel, tokens):
         """Teacher-forced logits ``[batch, T, n_vocab]`` of ``tokens`` ``[batch, T]`` given log-mel

@@ -17,7 +17,6 @@ from .runtime import TIME_PRECISION, Runtime
 
 __all__ = ["TranscribeOptions", "Segment", "FileResult", "transcribe_waves"]
 
-_BATCH_BUCKETS = (1, 2, 4, 8, 16, 32)
 #: mel frames a timestamp step stands for (the encoder halves the frame rate)
 _INPUT_STRIDE = 2
 
@@ -97,13 +96,12 @@ def _needs_fallback(r: DecodeResult, o: TranscribeOptions) -> bool:
 def _decode_with_fallback(rt: Runtime, cross, prompts, o: TranscribeOptions) -> list[DecodeResult]:
     import jax.numpy as jnp
 
-    from .model import KVCache
 
     results: list[DecodeResult | None] = [None] * len(prompts)
     pending = list(range(len(prompts)))
     for n, temperature in enumerate(o.temperatures):
         rows = jnp.asarray(pending)
-        sub = KVCache(cross.k[:, rows], cross.v[:, rows]) if len(pending) != len(prompts) else cross
+        sub = cross.take(rows) if len(pending) != len(prompts) else cross
         options = DecodeOptions(beam=o.beam, temperature=temperature, best_of=o.best_of, language=o.language,
                                 task=o.task)
         decoded = decode_windows(rt, sub, [prompts[i] for i in pending], options, seed=n)
@@ -159,14 +157,13 @@ def _add_segments(f: _File, r: DecodeResult, rt: Runtime, segment_frames: int) -
 
 def _add_words(rt: Runtime, f: _File, cross, row: int, r: DecodeResult, segments, seek: int, frames: int) -> None:
     from .alignment import align_words
-    from .model import KVCache
 
     text = [t for s in segments for t in s.tokens if t < rt.tokenizer.eot]
     if not text:
         return
     language = r.language if rt.tokenizer.multilingual else None
     sot = rt.tokenizer.sot_sequence(language=language)
-    cross_row = KVCache(cross.k[:, row:row + 1], cross.v[:, row:row + 1])
+    cross_row = cross.take(slice(row, row + 1))
     f.result.words.extend(align_words(rt, cross_row, sot, text, frames, seek * HOP / SAMPLE_RATE))
 
 
@@ -184,18 +181,8 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray], options: Transcri
         active = [f for f in files if f.seek < f.content_frames][: options.batch]
         if not active:
             break
-        size = next((b for b in _BATCH_BUCKETS if b >= len(active)), len(active))
-        batch = np.zeros((size, N_FRAMES, rt.config.n_mels), np.float32)
-        segment_frames = []
-        for i, f in enumerate(active):
-            window = f.mel[:, f.seek:f.seek + N_FRAMES]
-            batch[i, :window.shape[1]] = window.T
-            segment_frames.append(min(N_FRAMES, f.content_frames - f.seek))
-        _, cross = rt.encode(rt.params, batch)
-        if size != len(active):
-            from .model import KVCache
-
-            cross = KVCache(cross.k[:, :len(active)], cross.v[:, :len(active)])
+        segment_frames = [min(N_FRAMES, f.content_frames - f.seek) for f in active]
+        cross = rt.encode_windows([f.mel[:, f.seek:f.seek + N_FRAMES] for f in active])
         prompts = [f.tokens[f.prompt_from:] if options.condition_on_previous_text else [] for f in active]
         results = _decode_with_fallback(rt, cross, prompts, options)
         for i, (f, r, frames) in enumerate(zip(active, results, segment_frames)):
