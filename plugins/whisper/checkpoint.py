@@ -240,28 +240,27 @@ def _hf_names(config: WhisperConfig) -> dict[str, str]:
         for part, proj in zip("qkvo", ("q_proj", "k_proj", "v_proj", "out_proj")):
             put(f"{ours}.{part}", f"{theirs}.{proj}", bias=part != "k")
 
+    def block(ours: str, theirs: str):  # what encoder and decoder layers share
+        attention(ours + ".attn", theirs + ".self_attn")
+        ln(ours + ".attn_ln", theirs + ".self_attn_layer_norm")
+        put(ours + ".fc1", theirs + ".fc1")
+        put(ours + ".fc2", theirs + ".fc2")
+        ln(ours + ".mlp_ln", theirs + ".final_layer_norm")
+
     e, d = "model.encoder", "model.decoder"
     put("conv1", e + ".conv1")
     put("conv2", e + ".conv2")
     names["audio_positions"] = e + ".embed_positions.weight"
     ln("enc.ln", e + ".layer_norm")
     for i in range(config.n_audio_layer):
-        attention(f"enc.{i}.attn", f"{e}.layers.{i}.self_attn")
-        ln(f"enc.{i}.attn_ln", f"{e}.layers.{i}.self_attn_layer_norm")
-        put(f"enc.{i}.fc1", f"{e}.layers.{i}.fc1")
-        put(f"enc.{i}.fc2", f"{e}.layers.{i}.fc2")
-        ln(f"enc.{i}.mlp_ln", f"{e}.layers.{i}.final_layer_norm")
+        block(f"enc.{i}", f"{e}.layers.{i}")
     names["embed"] = d + ".embed_tokens.weight"
     names["text_positions"] = d + ".embed_positions.weight"
     ln("dec.ln", d + ".layer_norm")
     for i in range(config.n_text_layer):
-        attention(f"dec.{i}.attn", f"{d}.layers.{i}.self_attn")
-        ln(f"dec.{i}.attn_ln", f"{d}.layers.{i}.self_attn_layer_norm")
+        block(f"dec.{i}", f"{d}.layers.{i}")
         attention(f"dec.{i}.cross", f"{d}.layers.{i}.encoder_attn")
         ln(f"dec.{i}.cross_ln", f"{d}.layers.{i}.encoder_attn_layer_norm")
-        put(f"dec.{i}.fc1", f"{d}.layers.{i}.fc1")
-        put(f"dec.{i}.fc2", f"{d}.layers.{i}.fc2")
-        ln(f"dec.{i}.mlp_ln", f"{d}.layers.{i}.final_layer_norm")
     return names
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -166,10 +166,6 @@ class Runtime:
         from .model import empty_cache
 
         return empty_cache(self.config, rows, self.dtype, length)
-
-    @property
-    def header(self) -> dict[str, Any]:
-        return {"model": "whisper", "source": self.checkpoint.source, **self.config.to_dict()}
 
 
 @functools.lru_cache(maxsize=2)
