@@ -68,7 +68,8 @@ def register_feature_extractors(register):
 
 @hookspec
 def register_recognizers(register):
-    """Register Audio|Features -> Transcript stages (acoustic models with their decoders)."""
+    """Register Audio|Features -> Transcript stages (acoustic models with their decoders), and
+    Audio -> Score ones that recognise notes (melody transcription)."""
 
 
 @hookspec

@@ -1,9 +1,12 @@
-"""Built-in music plugin: the ``fluidsynth`` renderer (Score -> Audio) and the CLI
+"""Built-in music plugin: the ``fluidsynth`` renderer (Score -> Audio), the ``load-song`` reader
+(a song file -> Score) and the CLI
 commands ``sonitus compose``, ``sonitus render``, ``sonitus plot pianoroll`` and
 ``sonitus plot spectrogram``. The composition DSL itself is :mod:`sonitus.dsl.music`.
 """
 
 from __future__ import annotations
+
+import os
 
 from sonitus import Audio, Score, hookimpl
 
@@ -21,6 +24,18 @@ def fluidsynth(soundfont: str | None = None, sample_rate: int = 44100, reverb: b
 @hookimpl
 def register_renderers(register):
     register("fluidsynth", fluidsynth, consumes=Score, produces=Audio)
+
+
+def load_song(path: str | None = None):
+    """Read a song file as a Score: .txt (song notation), .py (a DSL script) or .mid."""
+    from .songfile import SongLoader
+
+    return SongLoader(path)
+
+
+@hookimpl
+def register_io(register):
+    register("load-song", load_song, consumes=(str, os.PathLike, type(None)), produces=Score)
 
 
 @hookimpl

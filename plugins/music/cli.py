@@ -9,43 +9,6 @@ import click
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 
 
-def _load_song_file(path: Path):
-    from sonitus.dsl.music import Song
-    from sonitus.errors import ParameterError, SonitusError
-    from sonitus.score import Score
-
-    if not path.exists():
-        raise ParameterError(f"{path} does not exist; give a song file (.py or .txt).")
-    if path.suffix == ".py":
-        import runpy
-
-        try:
-            namespace = runpy.run_path(str(path), run_name="__sonitus_compose__")
-        except SyntaxError as exc:
-            raise ParameterError(f"{path}, line {exc.lineno}: Python syntax error ({exc.msg}); fix the song "
-                                 "script and run compose again.") from exc
-        except SonitusError:
-            raise
-        except Exception as exc:
-            raise ParameterError(f"{path} failed while building the song: {type(exc).__name__}: {exc} "
-                                 "(rerun with --debug for the traceback).") from exc
-        found = namespace.get("song")
-        if found is None:
-            found = next((v for v in reversed(list(namespace.values())) if isinstance(v, (Song, Score))), None)
-        if not isinstance(found, (Song, Score)):
-            raise ParameterError(f"{path} defines no song: assign a Song built with sonitus.dsl.music to a "
-                                 f"variable called `song`.")
-        return found
-    from .textfile import parse_song_text
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParameterError(f"{path} is not a text file (byte {exc.start} is not UTF-8); give a song in the "
-                             "music notation (.txt) or a Python song script (.py).") from exc
-    return parse_song_text(text)
-
-
 def _renderer(name: str, soundfont: Path | None, sample_rate: int):
     """The Score -> Audio part of the pipeline: ``fluidsynth`` with the command's options, or
     another registered renderer (``notes-gan-synth``) followed by ``resample`` to the asked rate."""
@@ -115,10 +78,9 @@ def compose(source: Path, output: Path, soundfont: Path | None, sample_rate: int
       sonitus compose song.py -o song.wav
       sonitus compose song.txt -o song.mid
     """
-    from sonitus.dsl.music import Song
+    from .songfile import read_song_file
 
-    song = _load_song_file(source)
-    score = song.to_score() if isinstance(song, Song) else song
+    score = read_song_file(source)
     click.echo(_write(score, output, soundfont, sample_rate, renderer=renderer))
 
 

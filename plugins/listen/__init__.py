@@ -1,0 +1,45 @@
+"""Built-in listening plugin: hear pitch, rhythm, key and melody in recordings.
+
+Stages ``pitch`` (feature extractor: Audio -> Features ``[frames, 2]``, pYIN f0 and voicing)
+and ``melody`` (recogniser: a sung or played line, Audio -> Score); commands ``sonitus analyze``
+(tempo, beats, onsets, key, chords) and ``sonitus to-midi`` (a sung or played line -> MIDI).
+The kernels live in the library layer: :mod:`sonitus.dsp.pitch` (``pyin``),
+:mod:`sonitus.dsp.rhythm` (onsets, tempo, beats) and :mod:`sonitus.dsp.tonal` (key, chords).
+"""
+
+from __future__ import annotations
+
+from sonitus import Audio, Features, Score, hookimpl
+
+
+def pitch(fmin: float = 65.4, fmax: float = 2093.0):
+    """pYIN f0 (Hz, 0 unvoiced) and voiced probability, Features [frames, 2] (librosa's frames)."""
+    from .stages import PitchTracker
+
+    return PitchTracker(fmin=fmin, fmax=fmax)
+
+
+def melody(quantize: str | None = None, fmin: float = 65.4, fmax: float = 2093.0, min_note: float = 0.06,
+           program: int = 0, bpm: float | None = None):
+    """A sung, hummed or played line as a Score (pYIN notes, onsets, tempo; quantize='1/8' snaps)."""
+    from .stages import MelodyTranscriber
+
+    return MelodyTranscriber(quantize=quantize, fmin=fmin, fmax=fmax, min_note=min_note, program=program, bpm=bpm)
+
+
+@hookimpl
+def register_feature_extractors(register):
+    register("pitch", pitch, consumes=Audio, produces=Features)
+
+
+@hookimpl
+def register_recognizers(register):
+    register("melody", melody, consumes=Audio, produces=Score)
+
+
+@hookimpl
+def register_commands(cli):
+    from .cli import analyze, to_midi
+
+    cli.add_command(analyze)
+    cli.add_command(to_midi)

@@ -1,0 +1,108 @@
+"""What a recording holds, musically: tempo, beats, onsets, key and chords (``sonitus analyze``),
+and its melody as notes (the ``melody`` stage, ``sonitus to-midi``).
+
+Everything runs on the mono mix at the audio's own rate with librosa's frames (2048 / hop 512);
+the kernels are :mod:`sonitus.dsp.rhythm`, :mod:`sonitus.dsp.pitch` and :mod:`sonitus.dsp.tonal`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sonitus import Audio
+from sonitus.errors import AudioError
+
+__all__ = ["analyze", "transcribe_melody", "Rhythm", "rhythm_of", "HOP", "MAX_SECONDS"]
+
+HOP = 512
+#: the longest recording analysed in one go (an hour); longer ones get an error that says to cut them
+MAX_SECONDS = 3600.0
+
+
+@dataclass
+class Rhythm:
+    """Onset envelope, onsets (frames), tempo (bpm) and beats (frames) of a recording."""
+
+    envelope: np.ndarray
+    onsets: np.ndarray
+    bpm: float
+    beats: np.ndarray
+    frame_rate: float
+
+
+def _checked(audio: Audio) -> np.ndarray:
+    if audio.duration > MAX_SECONDS:
+        raise AudioError(f"The recording is {audio.duration / 3600:.1f} h long; analysis takes up to "
+                         f"{MAX_SECONDS / 3600:.0f} h at a time: cut it into parts (e.g. with sox's trim).")
+    x = audio.mono.astype(np.float32)
+    if len(x) < 2048:
+        raise AudioError(f"The recording is {audio.duration * 1000:.0f} ms long; at least "
+                         f"{2048 / audio.sample_rate * 1000:.0f} ms are needed to hear pitch or rhythm.")
+    return x
+
+
+def rhythm_of(audio: Audio) -> Rhythm:
+    """Onsets (mean-aggregated flux), tempo and beats (median-aggregated flux, as librosa's beat_track)."""
+    from sonitus.dsp.rhythm import beat_track, onset_detect, onset_strength
+
+    x = _checked(audio)
+    sr = audio.sample_rate
+    envelope = onset_strength(x, sample_rate=sr, hop_length=HOP)
+    onsets = onset_detect(envelope, sample_rate=sr, hop_length=HOP)
+    bpm, beats = beat_track(onset_strength(x, sample_rate=sr, hop_length=HOP, aggregate="median"), sample_rate=sr,
+                            hop_length=HOP)
+    return Rhythm(envelope, onsets, bpm, beats, sr / HOP)
+
+
+def analyze(audio: Audio, *, chords: bool = True) -> dict:
+    """Tempo (bpm), beats and onsets (s), key ("Bb major") and, per beat, a chord label."""
+    from sonitus.dsp import chroma as chroma_kernel
+    from sonitus.dsp.tonal import chord_labels, estimate_key, key_name, segment_means
+
+    rhythm = rhythm_of(audio)
+    x = audio.mono.astype(np.float32)
+    C = np.asarray(chroma_kernel(x, sample_rate=audio.sample_rate, hop_length=HOP))          # [12, frames]
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(x, 1024), 2048)[::HOP]
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))[:C.shape[1]]
+    loud = rms > 0.1 * rms.max() if rms.max() > 0 else np.zeros(len(rms), bool)
+    silent = not loud.any()
+    tonic, mode, strength = estimate_key((C[:, loud] * rms[loud]).sum(axis=1)) if not silent else (0, "major", 0.0)
+    times = lambda f: [round(float(t), 3) for t in np.asarray(f) / rhythm.frame_rate]  # noqa: E731
+    result = {"duration": round(audio.duration, 3), "tempo": round(rhythm.bpm, 2), "beats": times(rhythm.beats),
+              "onsets": times(rhythm.onsets), "key": None if silent else key_name(tonic, mode),
+              "key_strength": round(strength, 3)}
+    if chords:
+        bounds = np.r_[rhythm.beats, C.shape[1]] if len(rhythm.beats) else np.array([0, C.shape[1]])
+        labels = chord_labels(segment_means(C.T, bounds), energy=segment_means(rms[:, None], bounds)[:, 0])
+        starts = rhythm.beats if len(rhythm.beats) else np.array([0])
+        result["chords"] = [{"time": t, "chord": c} for t, c in zip(times(starts), labels)]
+    return result
+
+
+def transcribe_melody(audio: Audio, *, fmin: float = 65.4, fmax: float = 2093.0, min_note: float = 0.06,
+                      grid_beats: float | None = None, bpm: float | None = None) -> tuple[list, float, dict]:
+    """``(notes, bpm, report)`` of a monophonic recording: pYIN notes split at onsets; with
+    ``grid_beats`` snapped to that fraction of the tracked beat, the first beat at time 0."""
+    from .notes import quantise, segment_notes
+    from .pitch_track import track_pitch
+
+    x = _checked(audio)
+    f0, voiced, _ = track_pitch(audio, fmin=fmin, fmax=fmax, hop_length=HOP)
+    rhythm = rhythm_of(audio)
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(x, 1024), 2048)[::HOP][:len(f0)]
+    level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+    level -= level.max()
+    notes = segment_notes(f0, voiced, rhythm.onsets, frame_rate=rhythm.frame_rate, min_note=min_note,
+                          level_db=np.pad(level, (0, max(0, len(f0) - len(level))), constant_values=-120.0))
+    tempo = float(bpm) if bpm else (rhythm.bpm if rhythm.bpm > 0 else 120.0)
+    report = {"tempo": round(tempo, 2), "voiced_frames": int(voiced.sum()), "notes": len(notes)}
+    if grid_beats is not None and notes:
+        period = 60.0 / tempo
+        beats = rhythm.beats / rhythm.frame_rate
+        # the grid runs through the beats; its origin is the last beat at or before the first note
+        anchor = beats[0] if len(beats) else notes[0].start
+        origin = anchor + np.floor((notes[0].start - anchor) / period + 0.25) * period
+        notes = quantise(notes, bpm=tempo, origin=origin, grid_beats=grid_beats)
+        report["grid_origin"] = round(float(origin), 3)
+    return notes, tempo, report

@@ -1,0 +1,89 @@
+"""Reading a song file as a Score: a Python script that builds a Song with the DSL, a text file
+in the song notation (:mod:`.textfile`) or a standard MIDI file. The ``load-song`` stage
+(a path -> Score) and ``sonitus compose`` read songs here.
+
+>>> score = get_registry().stage("load-song")("tune.txt")        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sonitus import Score
+from sonitus.stages import StageBase
+
+__all__ = ["read_song_file", "SongLoader"]
+
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+def read_song_file(path: str | os.PathLike[str]) -> Score:
+    """The Score of a song file (.py, .txt or .mid), with errors that say what to fix."""
+    from sonitus.dsl.music import Song
+
+    path = Path(path)
+    if path.suffix.lower() in MIDI_SUFFIXES:
+        return Score.load(path)
+    song = _read_song(path)
+    return song.to_score() if isinstance(song, Song) else song
+
+
+def _read_song(path: Path):
+    from sonitus.dsl.music import Song
+    from sonitus.errors import ParameterError, SonitusError
+
+    if not path.exists():
+        raise ParameterError(f"{path} does not exist; give a song file (.py, .txt or .mid).")
+    if path.suffix == ".py":
+        import runpy
+
+        try:
+            namespace = runpy.run_path(str(path), run_name="__sonitus_compose__")
+        except SyntaxError as exc:
+            raise ParameterError(f"{path}, line {exc.lineno}: Python syntax error ({exc.msg}); fix the song "
+                                 "script and run compose again.") from exc
+        except SonitusError:
+            raise
+        except Exception as exc:
+            raise ParameterError(f"{path} failed while building the song: {type(exc).__name__}: {exc} "
+                                 "(rerun with --debug for the traceback).") from exc
+        found = namespace.get("song")
+        if found is None:
+            found = next((v for v in reversed(list(namespace.values())) if isinstance(v, (Song, Score))), None)
+        if not isinstance(found, (Song, Score)):
+            raise ParameterError(f"{path} defines no song: assign a Song built with sonitus.dsl.music to a "
+                                 f"variable called `song`.")
+        return found
+    from .textfile import parse_song_text
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path} is not a text file (byte {exc.start} is not UTF-8); give a song in the "
+                             "music notation (.txt) or a Python song script (.py).") from exc
+    return parse_song_text(text)
+
+
+class SongLoader(StageBase):
+    """A path (str or PathLike) -> Score: a song file read by :func:`read_song_file`; with
+    ``path`` set, it ignores its input (so it can start a pipeline)."""
+
+    name = "load-song"
+    consumes = (str, os.PathLike, type(None))
+    produces = Score
+
+    def __init__(self, path: str | os.PathLike[str] | None = None):
+        self.path = path
+
+    @property
+    def options(self) -> dict:
+        return {"path": None if self.path is None else str(self.path)}
+
+    def __call__(self, value=None) -> Score:
+        from sonitus.errors import ParameterError
+
+        path = self.path if self.path is not None else value
+        if path is None:
+            raise ParameterError("load-song needs a path: load-song(path='tune.txt') or a path as its input.")
+        return read_song_file(path)

@@ -1,0 +1,88 @@
+"""Onsets, tempo and beats on click tracks with known times; key and chords on known pitch classes."""
+
+import numpy as np
+import pytest
+
+SR = 22050
+
+
+def _clicks(bpm, seconds=16.0, first=0.5, seed=0):
+    """Decaying tone bursts on every beat (accented every fourth) with light noise -> (signal, beat times)."""
+    y = np.zeros(int(SR * seconds), np.float32)
+    times = np.arange(first, seconds - 0.5, 60.0 / bpm)
+    n = np.arange(1500)
+    for k, t in enumerate(times):
+        start = int(t * SR)
+        y[start:start + len(n)] += (1.0 if k % 4 == 0 else 0.6) * np.sin(2 * np.pi * (1000 if k % 4 == 0 else 800)
+                                                                          * n / SR) * np.exp(-n / 300)
+    y += 0.01 * np.random.default_rng(seed).standard_normal(len(y)).astype(np.float32)
+    return y, times
+
+
+@pytest.mark.parametrize("bpm", [72, 100, 128, 150])
+def test_click_tracks_give_their_tempo_onsets_and_beats(bpm):
+    from sonitus.dsp.rhythm import beat_track, frames_to_time, onset_detect, onset_strength, tempo
+
+    y, truth = _clicks(bpm)
+    env = onset_strength(y, sample_rate=SR)
+    onsets = frames_to_time(onset_detect(env, sample_rate=SR), sample_rate=SR)
+    # every click found within 50 ms; at most the start of the noise floor besides
+    assert all(np.min(np.abs(onsets - t)) < 0.05 for t in truth) and len(onsets) <= len(truth) + 1
+    # the tracker's tempo is a whole number of frames a beat: within 4 % of the truth, or twice it
+    estimate = tempo(env, sample_rate=SR)
+    assert min(abs(estimate / bpm - 1), abs(estimate / (2 * bpm) - 1)) < 0.04
+    bpm_found, beats = beat_track(onset_strength(y, sample_rate=SR, aggregate="median"), sample_rate=SR)
+    beat_times = frames_to_time(beats, sample_rate=SR)
+    # every beat but the first and last (the tracker trims weak ends, as librosa's) within 70 ms
+    assert all(np.min(np.abs(beat_times - t)) < 0.07 for t in truth[1:-1])
+    assert len(beat_times) <= 2 * len(truth) + 1
+
+
+def test_rhythm_matches_librosa_on_a_click_track():
+    librosa = pytest.importorskip("librosa")
+    from sonitus.dsp.rhythm import beat_track, onset_detect, onset_strength, tempo
+
+    y, _ = _clicks(112, seconds=12.0, seed=3)
+    ours = onset_strength(y, sample_rate=SR)
+    theirs = librosa.onset.onset_strength(y=y, sr=SR)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-4 * float(theirs.max()))
+    np.testing.assert_array_equal(onset_detect(ours, sample_rate=SR),
+                                  librosa.onset.onset_detect(onset_envelope=theirs, sr=SR))
+    assert tempo(ours, sample_rate=SR) == pytest.approx(float(librosa.feature.tempo(onset_envelope=theirs, sr=SR)[0]),
+                                                        rel=1e-6)
+    bpm, beats = beat_track(onset_strength(y, sample_rate=SR, aggregate="median"), sample_rate=SR)
+    lbpm, lbeats = librosa.beat.beat_track(y=y, sr=SR)
+    np.testing.assert_array_equal(beats, lbeats)
+
+
+def test_silence_and_tiny_envelopes_have_no_onsets_or_beats():
+    from sonitus.dsp.rhythm import beat_track, onset_detect, onset_strength
+
+    env = onset_strength(np.zeros(SR, np.float32), sample_rate=SR)
+    assert len(onset_detect(env, sample_rate=SR)) == 0
+    assert beat_track(env, sample_rate=SR)[1].size == 0
+    assert beat_track(np.zeros(1), sample_rate=SR)[1].size == 0
+
+
+def test_keys_of_scales_and_chords_of_triads():
+    from sonitus.dsp.tonal import chord_labels, estimate_key, key_name
+
+    def histogram(pitches, weights=None):
+        return np.bincount(np.asarray(pitches) % 12, weights=weights, minlength=12)
+
+    c_major = [60, 62, 64, 65, 67, 69, 71, 72, 67, 64, 60]
+    accents = np.ones(len(c_major))
+    accents[[0, 4, 7, 10]] = 3
+    assert key_name(*estimate_key(histogram(c_major, accents))[:2]) == "C major"
+    assert key_name(*estimate_key(histogram(np.array(c_major) + 10, accents))[:2]) == "Bb major"
+    a_minor = [57, 59, 60, 62, 64, 65, 68, 69, 64, 60, 57]
+    assert key_name(*estimate_key(histogram(a_minor, np.r_[3, 1, 2, 1, 3, 1, 1, 3, 2, 1, 3]))[:2]) == "A minor"
+
+    def chroma(*classes):
+        row = np.full(12, 0.05)
+        row[list(classes)] = 1.0
+        return row
+
+    rows = np.array([chroma(0, 4, 7), chroma(9, 0, 4), chroma(7, 11, 2, 5), np.zeros(12)])
+    assert chord_labels(rows) == ["C", "Am", "G7", "N"]
+    assert chord_labels(rows[:2], energy=[1.0, 0.01]) == ["C", "N"]

@@ -1,0 +1,150 @@
+"""The listening plugin: a rendered phrase back to MIDI (mir_eval note F1), CLI = DSL, analysis
+of tempo and key, the pitch stage, and recordings that hold nothing to hear."""
+
+import json
+
+import numpy as np
+import pytest
+
+SR = 22050
+PITCHES = [60, 62, 64, 65, 67, 65, 64, 62, 60, 64, 67, 72]
+BEATS = [1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2]
+
+
+def _phrase(bpm=120.0, program=0, lead_beats=1.0):
+    """A C-major phrase as a Score (known notes) and its FluidSynth rendering at 22.05 kHz."""
+    import pretty_midi
+    from sonitus import Score, get_registry
+
+    midi = pretty_midi.PrettyMIDI(initial_tempo=bpm)
+    inst = pretty_midi.Instrument(program)
+    beat, t = 60.0 / bpm, lead_beats * 60.0 / bpm
+    for p, d in zip(PITCHES, BEATS):
+        inst.notes.append(pretty_midi.Note(100, p, t, t + 0.9 * d * beat))
+        t += d * beat
+    midi.instruments.append(inst)
+    score = Score(midi)
+    return score, get_registry().stage("fluidsynth", sample_rate=SR)(score)
+
+
+@pytest.fixture(scope="module")
+def phrase(tmp_path_factory):
+    score, audio = _phrase()
+    path = tmp_path_factory.mktemp("listen") / "phrase.wav"
+    audio.save(path)
+    return score, audio, path
+
+
+def test_a_rendered_phrase_comes_back_as_its_notes(phrase):
+    mir_eval = pytest.importorskip("mir_eval")
+    from sonitus.dsl import stage
+
+    score, audio, _ = phrase
+    heard = stage("melody")(audio)
+    ref = score.midi.instruments[0].notes
+    est = heard.midi.instruments[0].notes
+    _, _, f1, _ = mir_eval.transcription.precision_recall_f1_overlap(
+        np.array([[n.start, n.end] for n in ref]), mir_eval.util.midi_to_hz(np.array([n.pitch for n in ref])),
+        np.array([[n.start, n.end] for n in est]), mir_eval.util.midi_to_hz(np.array([n.pitch for n in est])),
+        onset_tolerance=0.05, pitch_tolerance=50.0, offset_ratio=None)
+    assert f1 >= 0.85
+    snapped = stage("melody", quantize="1/8")
+    grid = snapped(audio)
+    assert [n.pitch for n in grid.midi.instruments[0].notes] == PITCHES
+    step = 60.0 / grid.tempo / 2
+    starts = np.array([n.start for n in grid.midi.instruments[0].notes]) / step
+    np.testing.assert_allclose(starts, np.round(starts), atol=1e-6)
+    assert starts[0] == 0 and abs(snapped.report["tempo"] / 120 - 1) < 0.04
+
+
+def test_to_midi_cli_writes_what_the_dsl_pipeline_gives(phrase, tmp_path):
+    from cli_helpers import run_cli
+    from sonitus import Score
+    from sonitus.dsl import load, stage
+
+    _, _, path = phrase
+    result = run_cli("to-midi", str(path), "-o", str(tmp_path / "t.mid"), "--quantize", "1/8")
+    assert result.returncode == 0, result.stderr
+    assert "12 notes" in result.stdout and "1/8 grid" in result.stdout
+    written = Score.load(tmp_path / "t.mid")
+    piped = (load(str(path)) >> stage("melody", quantize="1/8")).run()
+    notes = lambda s: [(n.pitch, round(n.start, 3), round(n.end, 3)) for n in s.midi.instruments[0].notes]  # noqa: E731
+    assert notes(written) == notes(piped)
+    bad = run_cli("to-midi", str(path), "-o", str(tmp_path / "t.wav"))
+    assert bad.returncode == 1 and "writes MIDI" in bad.stderr
+    grid = run_cli("to-midi", str(path), "-o", str(tmp_path / "u.mid"), "--quantize", "1/7")
+    assert grid.returncode == 1 and "note value" in grid.stderr and "Traceback" not in grid.stderr
+
+
+def test_analyze_json_gives_tempo_beats_key_and_chords(phrase, tmp_path):
+    from cli_helpers import run_cli
+
+    _, _, path = phrase
+    result = run_cli("analyze", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["key"] == "C major"
+    assert min(abs(found["tempo"] / 120 - 1), abs(found["tempo"] / 240 - 1)) < 0.04
+    assert len(found["beats"]) >= 10 and all(b >= 0 for b in found["beats"])
+    assert found["chords"] and {"time", "chord"} <= set(found["chords"][0])
+    both = run_cli("analyze", str(path), str(path), "--json")
+    assert both.returncode == 0 and len(json.loads(both.stdout)) == 2
+    text = run_cli("analyze", str(path))
+    assert "C major" in text.stdout and "bpm" in text.stdout
+
+
+def test_pitch_stage_gives_f0_and_voicing(phrase):
+    from sonitus import Features
+    from sonitus.dsl import stage
+
+    _, audio, _ = phrase
+    features = stage("pitch")(audio)
+    assert isinstance(features, Features) and features.kind == "pitch" and features.dims == 2
+    assert features.frame_rate == pytest.approx(SR / 512)
+    f0, prob = features.data[:, 0], features.data[:, 1]
+    assert np.all((prob >= 0) & (prob <= 1)) and np.all(f0[f0 > 0] > 250) and np.all(f0 < 550)
+    assert np.mean(f0 > 0) > 0.5
+
+
+def test_long_audio_is_tracked_in_chunks_like_in_one_piece(monkeypatch):
+    from sonitus import Audio
+    from sonitus.plugins.listen import pitch_track as pitch_module
+
+    t = np.arange(int(SR * 2.5)) / SR
+    audio = Audio((0.4 * np.sin(2 * np.pi * 220 * 2 ** (t / 2.5) * t)).astype(np.float32), SR)
+    whole = pitch_module.track_pitch(audio)
+    monkeypatch.setattr(pitch_module, "CHUNK", 1 << 15)
+    chunked = pitch_module.track_pitch(audio)
+    assert len(chunked[0]) == len(whole[0])
+    agree = np.abs(np.nan_to_num(chunked[0]) - np.nan_to_num(whole[0])) < 0.03 * np.nan_to_num(whole[0]) + 1e-3
+    assert agree.mean() > 0.95
+
+
+def test_nothing_to_hear_gets_a_clear_answer(tmp_path):
+    import soundfile as sf
+    from cli_helpers import run_cli
+
+    sf.write(tmp_path / "silence.wav", np.zeros(SR * 2, np.float32), SR)
+    silent = run_cli("to-midi", str(tmp_path / "silence.wav"), "-o", str(tmp_path / "s.mid"))
+    assert silent.returncode == 1 and "No pitched notes" in silent.stderr and not (tmp_path / "s.mid").exists()
+    quiet = run_cli("analyze", str(tmp_path / "silence.wav"), "--json")
+    assert quiet.returncode == 0 and json.loads(quiet.stdout)["key"] is None
+    sf.write(tmp_path / "noise.wav", 0.3 * np.random.default_rng(0).standard_normal(SR * 2).astype(np.float32), SR)
+    noise = run_cli("analyze", str(tmp_path / "noise.wav"), "--json")
+    assert noise.returncode == 0, noise.stderr
+    sf.write(tmp_path / "one.wav", np.zeros(1, np.float32), SR)
+    one = run_cli("to-midi", str(tmp_path / "one.wav"), "-o", str(tmp_path / "o.mid"))
+    assert one.returncode == 1 and "ms long" in one.stderr and "Traceback" not in one.stderr
+    # ten hours (a sparse file: the header says so, the disk holds almost nothing) -> refused at once
+    long = tmp_path / "ten-hours.wav"
+    with sf.SoundFile(long, "w", samplerate=8000, channels=1, subtype="PCM_16") as f:
+        f.write(np.zeros(8000, np.int16))
+    data_bytes = 10 * 3600 * 8000 * 2
+    with open(long, "r+b") as f:
+        f.seek(4)
+        f.write((36 + data_bytes).to_bytes(4, "little"))
+        f.seek(40)
+        f.write(data_bytes.to_bytes(4, "little"))
+        f.truncate(44 + data_bytes)
+    hours = run_cli("to-midi", str(long), "-o", str(tmp_path / "h.mid"))
+    assert hours.returncode == 1 and "10.0 h long" in hours.stderr and "cut it into parts" in hours.stderr
