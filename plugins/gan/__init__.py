@@ -1,6 +1,7 @@
 """Built-in generative-music plugin: the chorale GAN (Scores) and the notes GAN (audio notes).
 
-Stages ``chorale-gan`` (generator, nothing -> Score), ``notes-gan`` (generator, nothing ->
+Stages ``chorale-gan`` (generator, nothing -> Score), ``chorale-harmoniser`` (generator, a
+melody Score -> a chorale Score), ``notes-gan`` (generator, nothing ->
 Spectrogram, for ``griffin-lim``) and ``notes-gan-synth`` (renderer, Score -> Audio); datasets ``chorales`` (Bach's chorales from music21's
 corpus as voice rolls) and ``gm-notes`` (FluidSynth-rendered notes as log-mel images);
 commands ``sonitus generate chorale|note``, ``sonitus train gan chorales|notes`` and
@@ -12,13 +13,27 @@ from __future__ import annotations
 from sonitus import Audio, Score, Spectrogram, hookimpl
 
 
-def chorale_gan(model: str | None = None, bars: int = 8, seed: int = 0, key: str = "C", tempo: float = 80.0,
-                temperature: float = 0.0, program: int = 52):
-    """A new SATB chorale (Score) from the chorale GAN: bars, seed, key, tempo, temperature."""
+def chorale_gan(model: str | None = None, bars: int | None = None, seed: int = 0, key: str | None = None,
+                tempo: float = 80.0, temperature: float = 0.0, program: int = 52, melody=None):
+    """A new SATB chorale (Score) from the chorale GAN: bars, seed, key, tempo, temperature; with
+    melody= (a Score or a .mid/.txt file) the chorale harmoniser writes one on that tune."""
+    if melody is not None:
+        from .harmoniser import HarmonisedMelody
+
+        return HarmonisedMelody(melody, model=model, key=key, bars=bars, seed=seed,
+                                temperature=temperature or None, program=program)
     from .generator import ChoraleGANGenerator
 
-    return ChoraleGANGenerator(model, bars=bars, seed=seed, key=key, tempo=tempo, temperature=temperature,
-                            program=program)
+    return ChoraleGANGenerator(model, bars=8 if bars is None else bars, seed=seed, key=key or "C", tempo=tempo,
+                               temperature=temperature, program=program)
+
+
+def chorale_harmoniser(model: str | None = None, key: str | None = None, bars: int | None = None, seed: int = 0,
+                       temperature: float = 0.8, program: int = 52):
+    """Harmonise a melody (Score, one line): it stays the soprano; alto, tenor and bass are written."""
+    from .harmoniser import ChoraleHarmoniser
+
+    return ChoraleHarmoniser(model, key=key, bars=bars, seed=seed, temperature=temperature, program=program)
 
 
 def notes_gan(model: str | None = None, pitch: int = 60, instrument: str = "piano", velocity: int = 100,
@@ -55,6 +70,9 @@ def chorales_dataset(root: str | None = None):
 def register_generators(register):
     register("chorale-gan", chorale_gan, consumes=None, produces=Score,
              description="Four-part (SATB) chorales from a MuseGAN-style WGAN-GP trained on Bach.")
+    register("chorale-harmoniser", chorale_harmoniser, consumes=Score, produces=Score,
+             description="Four-part harmony under a given melody (a masked transformer trained on Bach, Gibbs "
+                         "sampling).")
     register("notes-gan", notes_gan, consumes=None, produces=Spectrogram,
              description="Instrument notes (pitch, family, velocity) from a conditional SpecGAN-style WGAN-GP.")
 
@@ -82,10 +100,12 @@ def register_commands(cli):
         generate_chorale,
         generate_note,
         train_gan_chorales,
+        train_gan_harmoniser,
         train_gan_notes,
     )
 
     for group_name, command in (("train", train_gan_chorales), ("eval", eval_gan_chorales),
+                                ("train", train_gan_harmoniser),
                                 ("train", train_gan_notes), ("eval", eval_gan_notes)):
         group = cli.commands[group_name]
         gan = group.commands.get("gan")

@@ -11,36 +11,49 @@ import click
 @click.command("chorale")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="x.mid for MIDI, x.wav/.flac/.ogg rendered with FluidSynth.")
-@click.option("--bars", default=8, show_default=True, help="Length in 4/4 bars.")
+@click.option("--melody", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Harmonise this tune (.mid, or a .txt/.py song): it stays the soprano, the chorale harmoniser "
+                   "writes alto, tenor and bass.")
+@click.option("--bars", type=int, default=None, help="Length in 4/4 bars [default: 8; with --melody all of it].")
 @click.option("--seed", default=0, show_default=True, help="Which chorale: the same seed writes the same one.")
-@click.option("--key", default="C", show_default=True, help="Key: C, G, Bb, F#m, ...")
-@click.option("--tempo", default=80.0, show_default=True, help="Beats per minute.")
-@click.option("--temperature", default=0.0, show_default=True,
-              help="0 writes each step's most likely pitch; above 0 samples (more surprising).")
-@click.option("--model", default=None, help="Checkpoint (default: the chorale GAN shipped with sonitus).")
-def generate_chorale(output: Path, bars: int, seed: int, key: str, tempo: float, temperature: float,
-                     model: str | None) -> None:
-    """Write a new four-part (SATB) chorale with the chorale GAN.
+@click.option("--key", default=None,
+              help="Key: C, G, Bb, F#m, ... [default: C; with --melody detected from the tune].")
+@click.option("--tempo", default=80.0, show_default=True, help="Beats per minute (with --melody: the tune's).")
+@click.option("--temperature", default=None, type=float,
+              help="GAN: 0 writes each step's most likely pitch, above 0 samples [default: 0]. With --melody: "
+                   "below 1 keeps to likely chords, above 1 is bolder [default: 0.8].")
+@click.option("--model", default=None, help="Checkpoint (default: the chorale GAN, or with --melody the chorale "
+                                            "harmoniser, shipped with sonitus).")
+def generate_chorale(output: Path, melody: Path | None, bars: int | None, seed: int, key: str | None, tempo: float,
+                     temperature: float | None, model: str | None) -> None:
+    """Write a new four-part (SATB) chorale, or harmonise a melody.
 
     \b
     Examples:
       sonitus generate chorale -o chorale.mid
       sonitus generate chorale --bars 16 --key G --seed 7 -o chorale.wav
+      sonitus generate chorale --melody tune.mid -o harmonised.wav
+      sonitus to-midi hum.wav -o tune.mid && sonitus generate chorale --melody tune.mid -o chorale.wav
     """
     from sonitus.dsl import save, stage
     from sonitus.errors import ParameterError
 
     suffix = output.suffix.lower()
+    if suffix not in (".mid", ".midi", ".wav", ".flac", ".ogg"):
+        raise ParameterError(f"cannot write {output.name}: use .mid, .wav, .flac or .ogg.")
+    if melody is not None and not melody.exists():
+        raise ParameterError(f"--melody {melody} does not exist; give a .mid or .txt file with the tune.")
     chorale = stage("chorale-gan", model=model, bars=bars, seed=seed, key=key, tempo=tempo,
-                    temperature=temperature)
+                    temperature=temperature or 0.0, melody=melody)
     if suffix in (".mid", ".midi"):
         pipeline = chorale >> save(output)
-    elif suffix in (".wav", ".flac", ".ogg"):
-        pipeline = chorale >> stage("fluidsynth") >> save(output)
     else:
-        raise ParameterError(f"cannot write {output.name}: use .mid, .wav, .flac or .ogg.")
+        pipeline = chorale >> stage("fluidsynth") >> save(output)
     pipeline.run()
-    click.echo(f"wrote {output} ({bars} bars in {key}, seed {seed})")
+    if melody is not None:
+        click.echo(f"wrote {output} ({melody.name} harmonised, seed {seed})")
+    else:
+        click.echo(f"wrote {output} ({bars or 8} bars in {key or 'C'}, seed {seed})")
 
 
 def _train_command(name: str, doc: str, settings: str, load):
@@ -52,8 +65,7 @@ def _train_command(name: str, doc: str, settings: str, load):
                   help=f"JSON file of training settings ({settings}).")
     @click.option("--resume", is_flag=True, help="Continue an interrupted run from OUT/last.ckpt.")
     @click.option("--init", default=None,
-                  help="Start from this model's generator and critic with fresh optimisers ('shipped' = the shipped "
-                       "one).")
+                  help="Start from this model's weights with fresh optimisers ('shipped' = the shipped one).")
     @click.option("--seed", default=0, show_default=True)
     @click.option("--steps", type=int, default=None, help="Override the number of steps.")
     def command(out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
@@ -77,6 +89,13 @@ def _chorale_trainer():
     return GANTrainConfig, train, default_model_path
 
 
+def _harmoniser_trainer():
+    from .harmonise import default_model_path
+    from .harmoniser_train import HarmoniserTrainConfig, train
+
+    return HarmoniserTrainConfig, train, default_model_path
+
+
 def _notes_trainer():
     from .note_generator import default_model_path
     from .notes_train import NotesTrainConfig, train
@@ -94,6 +113,17 @@ train_gan_chorales = _train_command("chorales", """Train the chorale GAN (WGAN-G
     Next rounds:  sonitus train gan chorales --out runs/gan2 --init shipped
     """, "steps, batch, n_critic, lr, model sizes", _chorale_trainer)
 
+train_gan_harmoniser = _train_command("harmoniser", """Train the chorale harmoniser (a masked transformer) on Bach's chorales.
+
+    It learns to fill in hidden notes of 4-bar chorale segments (Coconet-style masks); the
+    held-out loss with the soprano given is logged every 250 steps. Checkpoints every 10
+    minutes and on Ctrl-C.
+
+    \b
+    First round:  sonitus train gan harmoniser --out runs/harm --config plugins/gan/recipes/harmoniser-round1.json
+    Next rounds:  sonitus train gan harmoniser --out runs/harm2 --init shipped
+    """, "steps, batch, lr, warmup, model sizes", _harmoniser_trainer)
+
 train_gan_notes = _train_command("notes", """Train the notes GAN (conditional WGAN-GP over log-mel notes) on gm-notes.
 
     Renders the dataset with FluidSynth on first use (seconds). Writes a PNG grid
@@ -106,23 +136,48 @@ train_gan_notes = _train_command("notes", """Train the notes GAN (conditional WG
 
 
 @click.command("chorales")
-@click.option("--model", default=None, help="Checkpoint (default: the shipped chorale GAN).")
-@click.option("--count", default=200, show_default=True, help="4-bar segments to generate and compare.")
+@click.option("--model", default=None, help="Checkpoint (default: the shipped chorale GAN, or harmoniser with "
+                                            "--melody).")
+@click.option("--count", default=None, type=int,
+              help="Segments to generate and compare [default: 200; with --melody every held-out one].")
+@click.option("--melody", is_flag=True,
+              help="Score the harmoniser instead: harmonise the held-out sopranos and compare with Bach's own parts.")
+@click.option("--seed", default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def eval_gan_chorales(model: str | None, count: int, as_json: bool) -> None:
+def eval_gan_chorales(model: str | None, count: int | None, melody: bool, seed: int, as_json: bool) -> None:
     """Metrics of generated chorales beside held-out real ones and a random diatonic baseline.
 
     Empty bars, qualified notes (>= 2 sixteenths), pitch-class entropy, polyphony, and the
     overlapping areas (1 = same distribution) with the training chorales of pitch range,
     melodic interval, inter-onset interval, note length and pitch-class transitions.
+
+    With --melody: the soprano kept, consonant beats, parallel fifths and octaves per 100 beat
+    transitions, voice order and ranges of the harmoniser's parts on held-out melodies, beside
+    Bach's and a parallel-motion baseline's; then the overlaps of its unconditional chorales.
     """
-    result = evaluate(model=model, count=count)
+    if melody:
+        from .harmoniser_eval import evaluate_harmoniser
+
+        result = evaluate_harmoniser(model=model, count=count, seed=seed)
+        if as_json:
+            click.echo(json.dumps(result, indent=2))
+            return
+        _table(result["harmonisation"], [
+            ("soprano kept (steps)", lambda r: r["soprano_kept"]),
+            ("consonant beats", lambda r: r["consonant_beats"]),
+            ("parallel 5ths/8ves per 100", lambda r: r["parallels_per_100"]),
+            ("voices in SATB order (steps)", lambda r: r["voice_order"]),
+            ("notes in SATB range (worst voice)", lambda r: min(r["in_range"].values()))])
+        click.echo("")
+        overlap_rows = {k: v for k, v in result["unconditional"].items() if "report" not in k}
+        _table(overlap_rows, [(f"overlap: {k.replace('_', ' ')}", lambda r, k=k: r[k])
+                              for k in overlap_rows["harmoniser"]])
+        return
+    result = evaluate(model=model, count=count or 200, seed=seed)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    rows = list(result)
-    click.echo(f"{'metric':34s}" + "".join(f"{r:>12s}" for r in rows))
-    first = result[rows[0]]
+    first = result[next(iter(result))]
     lines = [("empty bars (worst voice)", lambda r: max(r["empty_bars"].values())),
              ("qualified notes", lambda r: r["qualified_notes"]),
              ("pitch-class entropy (bits)", lambda r: r["pitch_class_entropy"]),
@@ -130,8 +185,15 @@ def eval_gan_chorales(model: str | None, count: int, as_json: bool) -> None:
              ("voices in SATB order (steps)", lambda r: r["voice_order"]),
              ("notes in SATB range (worst voice)", lambda r: min(r["in_range"].values()))]
     lines += [(f"overlap: {k.replace('_', ' ')}", lambda r, k=k: r["overlap"][k]) for k in first["overlap"]]
+    _table(result, lines)
+
+
+def _table(result: dict, lines: list) -> None:
+    """One column per entry of ``result``, one row per ``(label, get)`` of ``lines``."""
+    rows = list(result)
+    click.echo(f"{'metric':34s}" + "".join(f"{r:>19s}" for r in rows))
     for label, get in lines:
-        click.echo(f"{label:34s}" + "".join(f"{get(result[r]):12.3f}" for r in rows))
+        click.echo(f"{label:34s}" + "".join(f"{get(result[r]):19.3f}" for r in rows))
 
 
 def evaluate(*, model: str | None = None, count: int = 200, seed: int = 0) -> dict:

@@ -4,22 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chorale_data import scale_chorales
 from sonitus.plugins.gan.model import GANConfig
 from sonitus.plugins.gan.rolls import CLASSES, REST
 
 SMALL = {"width": 32, "critic_width": 16, "z_shared": 8, "z_voice": 4, "z_temporal": 4}
 
 
-def _data(n=64, seed=0):
-    """Chorale-like segments: held notes on a C-major scale in four ranges."""
-    rng = np.random.default_rng(seed)
-    scale = np.array([0, 2, 4, 5, 7, 9, 11])
-    out = np.zeros((n, 4, 64), np.int8)
-    for i in range(n):
-        for v, base in enumerate((72, 64, 55, 48)):
-            for t in range(0, 64, 4):
-                out[i, v, t:t + 4] = base + scale[rng.integers(0, 7)] - 7
-    return out
 
 
 def test_generator_and_critic_shapes():
@@ -64,7 +55,7 @@ def test_training_steps_teach_the_critic_and_resume_exactly(tmp_path):
     from sonitus.plugins.gan.train import GANTrainConfig, make_steps, train
 
     config = GANTrainConfig(steps=6, batch=8, n_critic=2, lr=1e-3, sample_every=10**6, model=SMALL)
-    data = _data()
+    data = scale_chorales(64)
     gen, critic, init, step = make_steps(GANConfig(**SMALL), config)
     from sonitus.plugins.gan.rolls import one_hot
 
@@ -141,7 +132,7 @@ def small_model(tmp_path_factory):
     from sonitus.plugins.gan.train import GANTrainConfig, train
 
     config = GANTrainConfig(steps=2, batch=8, n_critic=1, sample_every=10**6, model=SMALL)
-    return train(str(tmp_path_factory.mktemp("gan")), config=config, data=_data(), progress=False,
+    return train(str(tmp_path_factory.mktemp("gan")), config=config, data=scale_chorales(64), progress=False,
                  log=lambda m: None)
 
 
@@ -212,11 +203,11 @@ def test_a_run_killed_with_sigterm_resumes_to_the_same_weights(tmp_path):
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
-        from test_chorale_gan import SMALL, _data
+        from test_chorale_gan import SMALL, scale_chorales
         from sonitus.plugins.gan.train import GANTrainConfig, train
         config = GANTrainConfig(steps=10**6, batch=8, n_critic=1, sample_every=10**6, checkpoint_every=10**6,
                                 model=SMALL)
-        train({str(tmp_path / "killed")!r}, config=config, data=_data(), progress=False,
+        train({str(tmp_path / "killed")!r}, config=config, data=scale_chorales(64), progress=False,
               log=lambda m: print(m, flush=True))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -230,9 +221,9 @@ def test_a_run_killed_with_sigterm_resumes_to_the_same_weights(tmp_path):
     stopped = load_checkpoint(tmp_path / "killed" / "last.ckpt")
     assert 50 <= stopped.step < 10**6, stopped.step
     target = dataclasses.replace(config, steps=stopped.step + 20)
-    resumed = train(str(tmp_path / "killed"), config=target, data=_data(), resume=True, progress=False,
+    resumed = train(str(tmp_path / "killed"), config=target, data=scale_chorales(64), resume=True, progress=False,
                     log=lambda m: None)
-    full = train(str(tmp_path / "full"), config=target, data=_data(), progress=False, log=lambda m: None)
+    full = train(str(tmp_path / "full"), config=target, data=scale_chorales(64), progress=False, log=lambda m: None)
     a, b = load_checkpoint(full), load_checkpoint(resumed)
     assert a.step == b.step == stopped.step + 20
     for x, y in zip(jax.tree_util.tree_leaves(a.state), jax.tree_util.tree_leaves(b.state)):
