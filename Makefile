@@ -17,7 +17,7 @@ ASR_DATA_VARIETY ?= $(HOME)/.local/share/sonitus/asr-variety
 ASR_RUN ?= runs/asr
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
-.PHONY: demo test test-slow fuzz bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model notes-model
+.PHONY: demo test test-slow fuzz bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model harmoniser-model notes-model
 
 help:
 	@echo "make demo       set up and run the demo (speech and music journeys)"
@@ -27,7 +27,8 @@ help:
 	@echo "make bench      run the benchmarks under benchmarks/"
 	@echo "make asr-data   install the extra training voices and synthesise the speech corpus"
 	@echo "make asr-model  train the shipped speech model from scratch, rounds 1-3 (about 7 h on 2 cores; docs/asr.md)"
-	@echo "make gan-model  train the chorale GAN from scratch (rounds 1-2, about 4.7 h on one core; docs/gan.md)"
+	@echo "make gan-model  train the chorale GAN (rounds 1-2, about 4.7 h on one core) and the harmoniser (docs/gan.md)"
+	@echo "make harmoniser-model train the chorale harmoniser from scratch (round 1, about 1.4 h on one core)"
 	@echo "make notes-model train the notes GAN from scratch (round 1; docs/gan.md)"
 
 system-deps:
@@ -100,11 +101,18 @@ asr-model: asr-data
 	$(VENV)/bin/sonitus train asr --data $(ASR_DATA) --data $(ASR_DATA_VARIETY) --out $(ASR_RUN)3 \
 	  --config plugins/asr/recipes/round3.json --init $(ASR_RUN)2/model.ckpt
 
-# The shipped chorale GAN (eighth-note model, rounds 1 and 2; about 4.7 h on one core; docs/gan.md).
-gan-model: venv
+# The shipped chorale GAN (eighth-note model, rounds 1 and 2; about 4.7 h on one core; docs/gan.md),
+# then the shipped harmoniser.
+gan-model: venv harmoniser-model
 	$(VENV)/bin/sonitus train gan chorales --out runs/gan --config plugins/gan/recipes/eighths-round1.json --seed 3
 	$(VENV)/bin/sonitus train gan chorales --out runs/gan2 --config plugins/gan/recipes/eighths-round2.json --seed 5 \
 	  --init runs/gan/model.ckpt
+
+# The shipped chorale harmoniser (round 1: 10000 steps, about 1.4 h on one core; docs/gan.md): its
+# best checkpoint by held-out harmonisation loss becomes the package's weights.
+harmoniser-model: venv
+	$(VENV)/bin/sonitus train gan harmoniser --out runs/harm --config plugins/gan/recipes/harmoniser-round1.json --seed 1
+	cp runs/harm/best.ckpt plugins/gan/weights/chorale-harmoniser.ckpt
 
 # Round 1 of the shipped notes GAN; later rounds add --init shipped (docs/gan.md).
 notes-model: venv

@@ -1,8 +1,8 @@
 """Listening to music: sonitus vs librosa side by side in one process, on FluidSynth renders with
 known notes, key and tempo.
 
-The set: ``--pieces`` random 8-bar melodies (a random major or minor key, quarter/eighth/half
-notes from its scale) at tempos 70-150 bpm, played by piano, flute, violin, trumpet, clarinet or
+The set: ``--pieces`` random 8-bar melodies (a random major or harmonic-minor key, quarter/eighth/half
+notes walking its scale from the tonic and closing on it) at tempos 70-150 bpm, played by piano, flute, violin, trumpet, clarinet or
 "voice oohs"; every other piece adds drums (kick, snare, hats) and held chords. Scored:
 
 - tempo within 4 % of the truth (and within 4 % of it, half or double it);
@@ -27,18 +27,18 @@ import numpy as np
 
 SR = 22050
 INSTRUMENTS = {"piano": 0, "flute": 73, "violin": 40, "trumpet": 56, "clarinet": 71, "voice oohs": 53}
-NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 def make_piece(i: int) -> dict:
     """One piece of the set: its Score, notes of the melody, key, tempo, beat times, drums or not."""
     import pretty_midi
     from sonitus import Score
+    from sonitus.dsp.tonal import key_name
 
     rng = np.random.default_rng(1000 + i)
     bpm = float(rng.choice([70, 84, 96, 110, 124, 138, 150]))
     tonic, minor = int(rng.integers(12)), bool(rng.integers(2))
-    scale = [0, 2, 3, 5, 7, 8, 10] if minor else [0, 2, 4, 5, 7, 9, 11]
+    scale = [0, 2, 3, 5, 7, 8, 11] if minor else [0, 2, 4, 5, 7, 9, 11]  # harmonic minor
     program = list(INSTRUMENTS.values())[i % len(INSTRUMENTS)]
     drums = i % 2 == 0
     beat = 60.0 / bpm
@@ -47,13 +47,13 @@ def make_piece(i: int) -> dict:
     melody = pretty_midi.Instrument(program, name="melody")
     base = 60 + tonic if tonic < 7 else 48 + tonic
     degree, t = 0, 0.0
-    while t < 32:
-        length = float(rng.choice([0.5, 1, 1, 1, 2]))
-        length = min(length, 32 - t)
-        degree = int(np.clip(degree + rng.choice([-2, -1, -1, 0, 1, 1, 2, 3, -3]), -3, 9))
+    while t < 30:  # a random walk on the scale from the tonic, then two beats of tonic to close
+        length = min(float(rng.choice([0.5, 1, 1, 1, 2])), 30 - t)
         pitch = base + 12 * (degree // 7) + scale[degree % 7]
         melody.notes.append(pretty_midi.Note(100, pitch, lead + t * beat, lead + (t + length * 0.92) * beat))
         t += length
+        degree = int(np.clip(degree + rng.choice([-2, -1, -1, 0, 1, 1, 2, 3, -3]), -3, 9))
+    melody.notes.append(pretty_midi.Note(100, base + (12 if degree > 3 else 0), lead + 30 * beat, lead + 31.8 * beat))
     midi.instruments.append(melody)
     if drums:
         kit = pretty_midi.Instrument(0, is_drum=True)
@@ -70,7 +70,7 @@ def make_piece(i: int) -> dict:
                 pitch = root + (scale[d] - scale[degree]) % 12
                 pad.notes.append(pretty_midi.Note(60, pitch, lead + 4 * bar * beat, lead + 4 * (bar + 1) * beat))
         midi.instruments += [kit, pad]
-    return {"score": Score(midi), "bpm": bpm, "key": f"{NAMES[tonic]} {'minor' if minor else 'major'}",
+    return {"score": Score(midi), "bpm": bpm, "key": key_name(tonic, "minor" if minor else "major"),
             "beats": lead + np.arange(32) * beat, "drums": drums,
             "notes": [(n.pitch, n.start, n.end) for n in melody.notes],
             "instrument": [k for k, v in INSTRUMENTS.items() if v == program][0]}

@@ -64,10 +64,12 @@ def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 
 
 
 def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int = 128, title: str | None = None,
-                    words=()) -> Path:
+                    words=(), f0=None, beats=()) -> Path:
     """A log-mel (or linear, ``n_mels=0``) spectrogram of the mono mix in dB, frequency axis in Hz.
 
-    ``words`` (e.g. a Transcript's ``words``) are drawn as labelled spans over the picture.
+    ``words`` (e.g. a Transcript's ``words``) are drawn as labelled spans over the picture;
+    ``f0`` = ``(times s, Hz)`` (0 or NaN where unvoiced) as a pitch contour; ``beats`` (s) as
+    vertical marks.
     """
     plt = _figure()
     from sonitus.dsp.features import logmel, power_spectrogram
@@ -88,6 +90,13 @@ def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int =
     hz = [f for f in (100, 250, 500, 1000, 2000, 4000, 8000, 16000) if f < nyquist]
     ax.set_yticks([float(np.interp(f, centres, np.arange(len(centres)))) for f in hz],
                   [f"{f // 1000} kHz" if f >= 1000 else f"{f} Hz" for f in hz])
+    if f0 is not None:
+        times, hz_track = (np.asarray(a, np.float64) for a in f0)
+        row = np.interp(hz_track, centres, np.arange(len(centres)))
+        ax.plot(times, np.where(hz_track > 0, row, np.nan), color="cyan", linewidth=1.5, label="f0")
+        ax.legend(loc="upper right", fontsize="small")
+    for t in beats:
+        ax.axvline(t, color="white", alpha=0.5, linewidth=0.8)
     for w in words:
         ax.axvspan(w.start, w.end, color="white", alpha=0.12)
         ax.text((w.start + w.end) / 2, image.shape[0] * 0.95, w.text, color="white", ha="center", va="top",

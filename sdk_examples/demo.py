@@ -16,7 +16,7 @@ from pathlib import Path
 from sonitus.errors import SonitusError
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["foundation", "dsp", "music", "hmm", "asr", "gan"]
+ORDER = ["foundation", "dsp", "music", "hmm", "asr", "gan", "listen"]
 
 
 def _demos() -> list[Path]:

@@ -1,4 +1,5 @@
-"""Fundamental frequency: the YIN estimator (de Cheveigné & Kawahara, 2002) in JAX.
+"""Fundamental frequency in JAX: YIN (de Cheveigné & Kawahara, 2002) and probabilistic YIN
+(Mauch & Dixon, 2014; :func:`pyin`, librosa's algorithm with a banded Viterbi).
 
 Frames are centred (zero padded) and cut by :func:`sonitus.dsp.spectral.frame`;
 the difference function comes from FFT autocorrelations, so a frame costs O(n log n).

@@ -1,7 +1,14 @@
 """Key and chords from pitch-class profiles (chroma or note histograms).
 
-- :func:`estimate_key`: Krumhansl-Schmuckler: the major or minor key whose Krumhansl-Kessler
-  probe-tone profile correlates best with a 12-bin pitch-class histogram.
+- :func:`estimate_key`: the Krumhansl-Schmuckler method: the major or minor key whose key profile
+  correlates best with a 12-bin pitch-class histogram. The default profiles are Temperley's
+  (Kostka-Payne corpus), which read tonal music better than Krumhansl-Kessler's probe-tone ratings
+  (``profile="krumhansl"``): weighted key score 0.87 vs 0.65 from the notes of benchmarks/listen.py's
+  melodies.
+- :func:`pitch_class_profile`: what :func:`estimate_key` reads from audio: STFT power pooled into
+  semitone bins (C1-B7), log-compressed, folded into 12 pitch classes. The log keeps a loud
+  note's overtones (its fifth and third above) from outweighing the quieter notes of the key, the
+  bias that puts plain STFT chroma a fifth too high (key score 0.86 vs 0.78 on benchmarks/listen.py).
 - :func:`chord_labels`: per-segment major, minor and dominant-seventh labels by template matching
   of mean chroma (cosine similarity), ``N`` where there is no pitch energy.
 """
@@ -11,27 +18,67 @@ from __future__ import annotations
 import numpy as np
 from sonitus.errors import ParameterError
 
-__all__ = ["NOTE_NAMES", "estimate_key", "key_name", "chord_labels", "segment_means"]
+__all__ = ["NOTE_NAMES", "PROFILES", "pitch_class_profile", "estimate_key", "key_name", "chord_labels", "segment_means"]
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-# Krumhansl & Kessler (1982) probe-tone ratings, from the tonic
-_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+#: (major, minor) key profiles from the tonic: Krumhansl & Kessler's (1982) probe-tone ratings and
+#: Temperley's (2007) pitch-class frequencies in the Kostka-Payne corpus
+PROFILES = {
+    "krumhansl": (np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]),
+                  np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])),
+    "temperley": (np.array([0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400]),
+                  np.array([0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330])),
+}
 _CHORDS = {"": (0, 4, 7), "m": (0, 3, 7), "7": (0, 4, 7, 10)}
 
 
-def estimate_key(histogram) -> tuple[int, str, float]:
+def pitch_class_profile(x, *, sample_rate: int, n_fft: int = 8192, hop_length: int = 2048,
+                        weights=None) -> np.ndarray:
+    """Pitch-class histogram ``[12]`` (C first) of a recording ``x`` ``[samples]``: per frame, STFT power
+    summed into semitone bins from C1 to B7, ``log(1 + 100 * power / peak)``, summed over frames
+    (times ``weights`` ``[frames]`` when given, e.g. to skip quiet frames) and folded by octave."""
+    import jax.numpy as jnp
+
+    from .spectral import stft
+
+    x = np.asarray(x, np.float32)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    midi = np.round(69 + 12 * np.log2(np.maximum(freqs, 1e-6) / 440.0)).astype(int)
+    inside = (midi >= 24) & (midi < 108)
+    chunk = hop_length * 512  # bounded memory on hour-long recordings
+    pieces = []
+    for start in range(0, max(len(x), 1), chunk):
+        power = np.asarray(jnp.abs(stft(jnp.asarray(x[start:start + chunk]), n_fft=n_fft, hop_length=hop_length))
+                           ** 2).T
+        semitones = np.zeros((power.shape[0], 108))
+        np.add.at(semitones.T, midi[inside], power[:, inside].T)
+        pieces.append(semitones)
+    semitones = np.concatenate(pieces)
+    peak = semitones.max()
+    if peak <= 0:
+        return np.zeros(12)
+    compressed = np.log1p(100.0 * semitones / peak)
+    if weights is not None:
+        compressed = compressed * np.asarray(weights, np.float64)[:len(compressed), None]
+    return np.array([compressed[:, p::12].sum() for p in range(12)])
+
+
+def estimate_key(histogram, *, profile: str = "temperley") -> tuple[int, str, float]:
     """``(tonic pitch class, 'major' | 'minor', correlation)`` of a pitch-class histogram ``[12]``
-    (pitch class 0 = C): chroma summed over time, or note durations by pitch class."""
+    (pitch class 0 = C): chroma summed over time, or note durations by pitch class. ``profile``:
+    a name in :data:`PROFILES`."""
     h = np.asarray(histogram, np.float64)
     if h.shape != (12,):
         raise ParameterError(f"estimate_key takes a 12-bin pitch-class histogram, not shape {h.shape}.")
+    if profile not in PROFILES:
+        raise ParameterError(f"Unknown key profile {profile!r}: choose one of {', '.join(PROFILES)}.")
+    major, minor = PROFILES[profile]
     best = (-2.0, 0, "major")
     if np.ptp(h) == 0:
         return 0, "major", 0.0
     for tonic in range(12):
-        for mode, profile in (("major", _MAJOR), ("minor", _MINOR)):
-            r = float(np.corrcoef(h, np.roll(profile, tonic))[0, 1])
+        for mode, weights in (("major", major), ("minor", minor)):
+            r = float(np.corrcoef(h, np.roll(weights, tonic))[0, 1])
             if r > best[0]:
                 best = (r, tonic, mode)
     return best[1], best[2], best[0]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sonitus import Score
+from sonitus.dsp.tonal import NOTE_NAMES, estimate_key
 from sonitus.errors import ParameterError, ScoreError
 from sonitus.stages import StageBase
 
@@ -27,10 +28,7 @@ __all__ = ["ChoraleHarmoniser", "HarmonisedMelody", "Melody", "read_melody", "de
 
 #: eighth-note steps a beat: the model's grid
 STEPS_PER_BEAT = 2
-KEY_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-# Krumhansl & Kessler's probe-tone profiles, from C
-_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+KEY_NAMES = NOTE_NAMES
 
 
 @dataclass
@@ -92,16 +90,11 @@ def detect_key(pitches: np.ndarray, weights: np.ndarray) -> tuple[int, str]:
     """``(tonic pitch class, 'major' | 'minor')`` of notes weighted by duration: the
     Krumhansl-Kessler profile that correlates best with their pitch-class histogram."""
     histogram = np.bincount(np.asarray(pitches) % 12, weights=weights, minlength=12)
-    best = (-2.0, 0, "major")
-    for tonic in range(12):
-        for mode, profile in (("major", _MAJOR), ("minor", _MINOR)):
-            r = np.corrcoef(histogram, np.roll(profile, tonic))[0, 1]
-            if np.isfinite(r) and r > best[0]:
-                best = (r, tonic, mode)
-    return best[1], best[2]
+    tonic, mode, _ = estimate_key(histogram)
+    return tonic, mode
 
 
-def _home_shift(tonic: int, mode: str) -> int:
+def home_shift(tonic: int, mode: str) -> int:
     """Semitones (-6..+5) that move a key to the model's home key (C major, A minor)."""
     home = 0 if mode == "major" else 9
     return (home - tonic + 6) % 12 - 6
@@ -166,7 +159,7 @@ class ChoraleHarmoniser(StageBase):
         if self.key is None:
             tonic, mode = detect_key(pitches, lengths)
             key_name = KEY_NAMES[tonic] + ("m" if mode == "minor" else "")
-            shift = _home_shift(tonic, mode)
+            shift = home_shift(tonic, mode)
         else:
             key_name, shift = self.key, -key_shift(self.key)
         octaves = _octave_fit(pitches + shift)

@@ -47,10 +47,27 @@ def evaluate_harmoniser(*, model: str | None = None, count: int | None = None, s
         "parallel baseline": harmonisation_report(parallel_baseline(melodies), melodies)}}
     if unconditional:
         blank = np.zeros((unconditional,) + given.shape[1:], np.int32)
-        written = np.repeat(from_cells(fill(blank, np.ones(blank.shape, bool), seed=seed + 1,
-                                            temperature=temperature, parallel_penalty=rule, model=model)), 2, axis=-1)
+        written = _home_key(np.repeat(from_cells(fill(blank, np.ones(blank.shape, bool), seed=seed + 1,
+                                                      temperature=temperature, parallel_penalty=rule, model=model)),
+                                      2, axis=-1))
         result["unconditional"] = {
             "held-out real": {k: round(v, 4) for k, v in overlaps(quantise(held, 8), train).items()},
             "harmoniser": {k: round(v, 4) for k, v in overlaps(written, train).items()},
             "harmoniser (report)": harmonisation_report(written)}
     return result
+
+
+def _home_key(rolls: np.ndarray) -> np.ndarray:
+    """Each segment moved to the nearest C major / A minor, as Bach's chorales are in the data: the
+    harmoniser learnt transposed chorales, so a chorale it writes from nothing may be in any key."""
+    from sonitus.dsp.tonal import estimate_key
+
+    from .harmoniser import home_shift
+
+    out = rolls.copy()
+    for i, roll in enumerate(rolls):
+        pitches = roll[roll != REST].astype(int)
+        if pitches.size:
+            tonic, mode, _ = estimate_key(np.bincount(pitches % 12, minlength=12))
+            out[i] = np.where(roll == REST, REST, roll + home_shift(tonic, mode))
+    return out

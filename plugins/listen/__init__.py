@@ -2,7 +2,8 @@
 
 Stages ``pitch`` (feature extractor: Audio -> Features ``[frames, 2]``, pYIN f0 and voicing)
 and ``melody`` (recogniser: a sung or played line, Audio -> Score); commands ``sonitus analyze``
-(tempo, beats, onsets, key, chords) and ``sonitus to-midi`` (a sung or played line -> MIDI).
+(tempo, beats, onsets, key, chords), ``sonitus to-midi`` (a sung or played line -> MIDI) and
+``sonitus plot pitch`` (pitch contour and beats over the spectrogram).
 The kernels live in the library layer: :mod:`sonitus.dsp.pitch` (``pyin``),
 :mod:`sonitus.dsp.rhythm` (onsets, tempo, beats) and :mod:`sonitus.dsp.tonal` (key, chords).
 """
@@ -39,7 +40,8 @@ def register_recognizers(register):
 
 @hookimpl
 def register_commands(cli):
-    from .cli import analyze, to_midi
+    from .cli import analyze, plot_pitch, to_midi
 
     cli.add_command(analyze)
     cli.add_command(to_midi)
+    cli.commands["plot"].add_command(plot_pitch)

@@ -58,7 +58,13 @@ def rhythm_of(audio: Audio) -> Rhythm:
 def analyze(audio: Audio, *, chords: bool = True) -> dict:
     """Tempo (bpm), beats and onsets (s), key ("Bb major") and, per beat, a chord label."""
     from sonitus.dsp import chroma as chroma_kernel
-    from sonitus.dsp.tonal import chord_labels, estimate_key, key_name, segment_means
+    from sonitus.dsp.tonal import (
+        chord_labels,
+        estimate_key,
+        key_name,
+        pitch_class_profile,
+        segment_means,
+    )
 
     rhythm = rhythm_of(audio)
     x = audio.mono.astype(np.float32)
@@ -67,7 +73,8 @@ def analyze(audio: Audio, *, chords: bool = True) -> dict:
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))[:C.shape[1]]
     loud = rms > 0.1 * rms.max() if rms.max() > 0 else np.zeros(len(rms), bool)
     silent = not loud.any()
-    tonic, mode, strength = estimate_key((C[:, loud] * rms[loud]).sum(axis=1)) if not silent else (0, "major", 0.0)
+    profile = pitch_class_profile(x, sample_rate=audio.sample_rate) if not silent else np.zeros(12)
+    tonic, mode, strength = estimate_key(profile) if not silent else (0, "major", 0.0)
     times = lambda f: [round(float(t), 3) for t in np.asarray(f) / rhythm.frame_rate]  # noqa: E731
     result = {"duration": round(audio.duration, 3), "tempo": round(rhythm.bpm, 2), "beats": times(rhythm.beats),
               "onsets": times(rhythm.onsets), "key": None if silent else key_name(tonic, mode),
@@ -84,7 +91,7 @@ def transcribe_melody(audio: Audio, *, fmin: float = 65.4, fmax: float = 2093.0,
                       grid_beats: float | None = None, bpm: float | None = None) -> tuple[list, float, dict]:
     """``(notes, bpm, report)`` of a monophonic recording: pYIN notes split at onsets; with
     ``grid_beats`` snapped to that fraction of the tracked beat, the first beat at time 0."""
-    from .notes import quantise, segment_notes
+    from .notes import quantise, refine_starts, segment_notes
     from .pitch_track import track_pitch
 
     x = _checked(audio)
@@ -95,6 +102,7 @@ def transcribe_melody(audio: Audio, *, fmin: float = 65.4, fmax: float = 2093.0,
     level -= level.max()
     notes = segment_notes(f0, voiced, rhythm.onsets, frame_rate=rhythm.frame_rate, min_note=min_note,
                           level_db=np.pad(level, (0, max(0, len(f0) - len(level))), constant_values=-120.0))
+    notes = refine_starts(notes, x, audio.sample_rate)
     tempo = float(bpm) if bpm else (rhythm.bpm if rhythm.bpm > 0 else 120.0)
     report = {"tempo": round(tempo, 2), "voiced_frames": int(voiced.sum()), "notes": len(notes)}
     if grid_beats is not None and notes:

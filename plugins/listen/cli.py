@@ -1,4 +1,4 @@
-"""CLI of the listening plugin: ``sonitus analyze`` and ``sonitus to-midi``."""
+"""CLI of the listening plugin: ``sonitus analyze``, ``sonitus to-midi`` and ``sonitus plot pitch``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+import numpy as np
 
 
 @click.command("to-midi")
@@ -50,6 +51,40 @@ def to_midi(audio_file: Path, output: Path, quantize: str | None, bpm: float | N
     report = getattr(melody, "report", {})
     click.echo(f"wrote {output} ({score.notes} notes at {report.get('tempo', score.tempo):g} bpm"
                + (f", on a {quantize} grid" if quantize else "") + ")")
+
+
+@click.command("pitch")
+@click.argument("audio_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG to write.")
+@click.option("--fmin", default=65.4, show_default=True, help="Lowest pitch to listen for (Hz).")
+@click.option("--fmax", default=2093.0, show_default=True, help="Highest pitch to listen for (Hz).")
+@click.option("--no-beats", is_flag=True, help="Leave out the beat marks.")
+def plot_pitch(audio_file: Path, output: Path, fmin: float, fmax: float, no_beats: bool) -> None:
+    """Draw the pitch contour (pYIN) and the beats of AUDIO_FILE over its spectrogram, to a PNG.
+
+    \b
+    Example:
+      sonitus plot pitch hum.wav -o hum.png
+    """
+    from sonitus import Audio
+    from sonitus.errors import ParameterError
+    from sonitus.plots import spectrogram_png
+
+    from .analysis import HOP, rhythm_of
+    from .pitch_track import track_pitch
+    from .stages import check_range
+
+    if output.suffix.lower() != ".png":
+        raise ParameterError(f"cannot write {output.name}: plot pitch draws a PNG (.png).")
+    fmin, fmax = check_range("plot pitch", fmin, fmax)
+    _check_length(audio_file)
+    audio = Audio.load(audio_file)
+    beats = () if no_beats else rhythm_of(audio).beats * HOP / audio.sample_rate
+    f0, voiced, _ = track_pitch(audio, fmin=fmin, fmax=fmax, hop_length=HOP)
+    times = np.arange(len(f0)) * HOP / audio.sample_rate
+    spectrogram_png(audio, output, f0=(times, np.where(voiced, f0, 0.0)), beats=beats,
+                    title=f"pitch (pYIN) {'' if no_beats else 'and beats '}of {audio_file.name}")
+    click.echo(f"wrote {output}")
 
 
 @click.command("analyze")

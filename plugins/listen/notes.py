@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sonitus.errors import ParameterError
 
-__all__ = ["Note", "segment_notes", "quantise", "to_score", "parse_grid", "SPLIT_SEMITONES", "SETTLE_FRAMES"]
+__all__ = ["Note", "segment_notes", "refine_starts", "quantise", "to_score", "parse_grid", "SPLIT_SEMITONES", "SETTLE_FRAMES"]
 
 SPLIT_SEMITONES = 0.6
 SETTLE_FRAMES = 3
@@ -26,6 +26,8 @@ RESTRIKE_DB = 4.0
 TAIL_S = 0.16
 #: a note whose pitch settles up to this long after an onset (that no note covers) starts at it
 ATTACK_S = 0.12
+#: :func:`refine_starts` looks this far before a note's start for the rise of its attack
+ATTACK_SEARCH_S = 0.12
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,37 @@ def _tidy(notes: list[Note], onsets: list[int], frame_rate: float) -> list[Note]
     for n in joined:
         earlier = times[(times < n.start) & (times >= n.start - ATTACK_S) & (times >= (out[-1].end if out else 0.0))]
         out.append(Note(n.pitch, float(earlier[0]), n.end, n.velocity) if earlier.size else n)
+    return out
+
+
+def refine_starts(notes: list[Note], x: np.ndarray, sample_rate: int, *, search_s: float = ATTACK_SEARCH_S) -> list[Note]:
+    """Notes whose starts are moved back to where their attack begins.
+
+    Frame-based pitch and onsets place a slow attack (flute, bowed strings, voice) 30-70 ms late.
+    In a fine level envelope (5.8 ms windows, 2.9 ms hop at 22.05 kHz) the steepest rise within
+    ``search_s`` before a start (and not before the previous note's start) is found, and the note
+    starts at the bottom of that rise; a start with no rise of 0.5 dB a step is kept."""
+    hop, window = 64, 256
+    rate = sample_rate / hop
+    out: list[Note] = []
+    for n in notes:
+        lo = max(int((n.start - search_s) * rate), int(out[-1].start * rate) + 1 if out else 0, 2)
+        hi = min(int((n.start + 0.03) * rate), (len(x) - window) // hop)
+        if hi - lo < 3:
+            out.append(n)
+            continue
+        frames = np.lib.stride_tricks.sliding_window_view(np.asarray(x[lo * hop - window // 2:hi * hop + window // 2], np.float64),
+                                                          window)[::hop]
+        env = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-10)
+        rise = np.diff(env)  # env[k]: the window centred on frame lo + k
+        steepest = int(np.argmax(rise))
+        if rise[steepest] <= 0.5:
+            out.append(n)
+            continue
+        i = steepest
+        while i > 0 and rise[i - 1] > 0:  # down the rise to where it began
+            i -= 1
+        out.append(Note(n.pitch, min((lo + i) / rate, n.start), n.end, n.velocity))
     return out
 
 

@@ -17,7 +17,7 @@ from .notes import parse_grid
 __all__ = ["PitchTracker", "MelodyTranscriber"]
 
 
-def _check_range(name: str, fmin: float, fmax: float) -> tuple[float, float]:
+def check_range(name: str, fmin: float, fmax: float) -> tuple[float, float]:
     if not 20.0 <= float(fmin) < float(fmax) <= 8000.0:
         raise ParameterError(f"{name}: need 20 <= fmin < fmax <= 8000 Hz; got fmin={fmin}, fmax={fmax}.")
     return float(fmin), float(fmax)
@@ -33,7 +33,7 @@ class PitchTracker(StageBase):
     produces = Features
 
     def __init__(self, fmin: float = 65.4, fmax: float = 2093.0):
-        self.fmin, self.fmax = _check_range("pitch", fmin, fmax)
+        self.fmin, self.fmax = check_range("pitch", fmin, fmax)
 
     @property
     def options(self) -> dict:
@@ -62,7 +62,7 @@ class MelodyTranscriber(StageBase):
                  min_note: float = 0.06, program: int = 0, bpm: float | None = None):
         self.grid = parse_grid(quantize)
         self.quantize = quantize
-        self.fmin, self.fmax = _check_range("melody", fmin, fmax)
+        self.fmin, self.fmax = check_range("melody", fmin, fmax)
         if not 0.0 <= float(min_note) <= 2.0:
             raise ParameterError(f"melody: min_note must be between 0 and 2 seconds, not {min_note}.")
         if not 0 <= int(program) <= 127:

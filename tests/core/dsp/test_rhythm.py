@@ -86,3 +86,23 @@ def test_keys_of_scales_and_chords_of_triads():
     rows = np.array([chroma(0, 4, 7), chroma(9, 0, 4), chroma(7, 11, 2, 5), np.zeros(12)])
     assert chord_labels(rows) == ["C", "Am", "G7", "N"]
     assert chord_labels(rows[:2], energy=[1.0, 0.01]) == ["C", "N"]
+
+
+def test_key_of_a_recording_whose_overtones_ring_other_pitch_classes():
+    """A G-major tune in clarinet-like tones (odd harmonics: every G also sounds D and B): the
+    log-compressed pitch-class profile reads G major, where summed STFT chroma with Krumhansl's
+    profiles reads B minor."""
+    from sonitus.dsp.tonal import estimate_key, key_name, pitch_class_profile
+
+    tune = [67, 71, 74, 72, 71, 69, 67, 66, 67, 62, 64, 66, 67]
+    beats = [2, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 3]
+    parts = []
+    for pitch, length in zip(tune, beats):
+        f = 440.0 * 2 ** ((pitch - 69) / 12)
+        n = np.arange(int(0.4 * SR * length)) / SR
+        tone = sum(a * np.sin(2 * np.pi * h * f * n) for h, a in ((1, 1.0), (3, 1.0), (5, 0.7)))
+        parts.append(tone * np.minimum(1, n / 0.02) * np.exp(-n / 0.6))
+    x = np.concatenate(parts).astype(np.float32)
+    tonic, mode, _ = estimate_key(pitch_class_profile(x, sample_rate=SR))
+    assert key_name(tonic, mode) == "G major"
+    assert np.all(pitch_class_profile(np.zeros(SR, np.float32), sample_rate=SR) == 0)

@@ -232,3 +232,43 @@ def test_harmony_metrics_count_what_they_say():
     melody = np.array([[60, 60, REST, 62]])
     assert soprano_kept(np.array([[[60, 61, 50, 62]]]), melody) == pytest.approx(2 / 3)
     assert parallel_rate(parallel_baseline(np.repeat(np.array([[60, 62, 64, 65]]), 4, axis=1))) > 100
+
+
+def test_the_shipped_harmoniser_writes_four_ordered_parts_under_a_kept_melody(tmp_path):
+    from cli_helpers import run_cli
+    from sonitus import Score
+    from sonitus.plugins.gan.harmonise import default_model_path
+    from sonitus.plugins.gan.rolls import VOICE_RANGES, VOICES
+
+    assert default_model_path().exists(), "the chorale harmoniser must ship inside the package"
+    path = tmp_path / "tune.mid"
+    _melody(TUNE + [(p, a + 16, b + 16) for p, a, b in TUNE], path=path)  # 8 bars: two windows
+    melody = Score.load(path)
+    result = run_cli("generate", "chorale", "--melody", str(path), "--seed", "1", "-o", str(tmp_path / "c.mid"))
+    assert result.returncode == 0, result.stderr
+    chorale = Score.load(tmp_path / "c.mid")
+    key = lambda n: (n.pitch, n.start, n.end)  # noqa: E731
+    assert [key(n) for n in chorale.midi.instruments[0].notes] == [key(n) for n in melody.midi.instruments[0].notes]
+    sounding = []
+    for voice, inst in zip(VOICES, chorale.midi.instruments):
+        low, high = VOICE_RANGES[voice]
+        assert inst.notes and np.mean([low <= n.pitch <= high for n in inst.notes]) >= 0.9, voice
+        sounding.append({round(t, 3): n.pitch for n in inst.notes for t in np.arange(n.start, n.end - 1e-6, 60 / 90 / 2)})
+    beats = sorted(set.intersection(*(set(s) for s in sounding)))
+    ordered = [all(sounding[v][t] >= sounding[v + 1][t] for v in range(3)) for t in beats]
+    assert len(beats) >= 24 and np.mean(ordered) >= 0.9
+
+
+@pytest.mark.slow
+def test_the_shipped_harmoniser_meets_the_goals_on_held_out_sopranos():
+    """Issue 29's goals on every held-out segment, against Bach's own parts on the same melodies."""
+    pytest.importorskip("music21")
+    from sonitus.plugins.gan.harmoniser_eval import evaluate_harmoniser
+
+    result = evaluate_harmoniser(temperature=0.8, unconditional=0)["harmonisation"]
+    bach, ours = result["Bach"], result["harmoniser"]
+    assert ours["soprano_kept"] >= 0.99
+    assert ours["voice_order"] >= 0.95 and min(ours["in_range"].values()) >= 0.95
+    assert ours["consonant_beats"] >= 0.9 * bach["consonant_beats"]
+    assert ours["parallels_per_100"] <= 2 * bach["parallels_per_100"] + 2
+    assert result["parallel baseline"]["parallels_per_100"] > 10 * ours["parallels_per_100"]
