@@ -5,7 +5,7 @@ The set: ``--pieces`` random 8-bar melodies (a random major or harmonic-minor ke
 notes walking its scale from the tonic and closing on it) at tempos 70-150 bpm, played by piano, flute, violin, trumpet, clarinet or
 "voice oohs"; every other piece adds drums (kick, snare, hats) and held chords. Scored:
 
-- tempo within 4 % of the truth (and within 4 % of it, half or double it);
+- tempo within 4 % of the truth (and within 4 % of it, half or double it), and the median error;
 - beats: mir_eval F-measure (70 ms) on the pieces with drums;
 - key: mir_eval's weighted score (sonitus only: librosa has no key estimator);
 - audio -> MIDI: mir_eval note F1 (50 ms onsets, 50 cents, offsets ignored) on the melody-only
@@ -135,6 +135,9 @@ def summarise(rows: list) -> dict:
         "tempo_within_4pct_or_octave": {
             "sonitus": share(rows, lambda r: tempo_ok(r["sonitus_tempo"], r["bpm"], octave=True)),
             "librosa": share(rows, lambda r: tempo_ok(r["librosa_tempo"], r["bpm"], octave=True))},
+        "tempo_median_error_pct": {
+            "sonitus": round(100 * float(np.median([abs(r["sonitus_tempo"] / r["bpm"] - 1) for r in rows])), 2),
+            "librosa": round(100 * float(np.median([abs(r["librosa_tempo"] / r["bpm"] - 1) for r in rows])), 2)},
         "beat_f_measure_with_drums": {"sonitus": share(with_drums, lambda r: r["sonitus_beat_f"]),
                                       "librosa": share(with_drums, lambda r: r["librosa_beat_f"])},
         "key_weighted_score": {"sonitus": share(rows, lambda r: r["key_score"])},

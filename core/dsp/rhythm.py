@@ -17,12 +17,31 @@ import numpy as np
 from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
-__all__ = ["onset_strength", "onset_detect", "tempo", "beat_track", "frames_to_time"]
+__all__ = ["onset_strength", "onset_detect", "tempo", "beat_track", "frames_to_time", "tempo_from_beats"]
 
 
 def frames_to_time(frames, *, sample_rate: int, hop_length: int = 512) -> np.ndarray:
     """Frame indices -> seconds."""
     return np.asarray(frames) * hop_length / float(sample_rate)
+
+
+def tempo_from_beats(beats, *, sample_rate: int, hop_length: int = 512, estimate: float | None = None,
+                     min_beats: int = 8, agree: float = 0.03) -> float | None:
+    """The tempo (bpm) of the line fitted through the tracked beat frames, or None when there are
+    fewer than ``min_beats`` or (given the autocorrelation ``estimate``) the fit is more than
+    ``agree`` away from it. The autocorrelation tempo is a whole number of frames a beat (at hop
+    512 and 22.05 kHz, 143.6 or 152.0 bpm, nothing between, so up to 3 % off); the beats' mean
+    spacing is not. Irregular beats that pull the line further than that are not trusted."""
+    beats = np.asarray(beats, np.float64)
+    if beats.size < min_beats:
+        return None
+    slope = np.polyfit(np.arange(beats.size), beats, 1)[0]
+    if slope <= 0:
+        return None
+    bpm = 60.0 * sample_rate / (hop_length * slope)
+    if estimate is not None and abs(bpm / estimate - 1) > agree:
+        return None
+    return float(bpm)
 
 
 def onset_strength(x, *, sample_rate: int, n_fft: int = 2048, hop_length: int = 512, n_mels: int = 128,

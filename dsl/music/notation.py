@@ -13,6 +13,8 @@
 
 A duration ``/N`` is 1/N of a whole note, dots add halves, ``t`` makes a triplet and
 ``:k`` a k-tuplet; a note without one repeats the previous duration (a quarter at first).
+A dynamic or velocity (``!ff``, ``!64``) follows its note and holds for the notes after it,
+until the next one; an accent (``>``) and the articulations belong to one note.
 ``#`` starts a comment.
 """
 
@@ -225,6 +227,9 @@ class _Parser:
             raise self.error(f"unknown note or drum {word!r}{hint}",
                              expected="a note such as C4, a rest r, a chord [..] or @Am, or a drum name",
                              pos=start)
+        if c == "!":
+            raise self.error("a dynamic comes after its note", pos=start,
+                             expected="a note first: C4/4!ff, not !ff C4/4")
         raise self.error(f"unexpected {c!r}", expected="a note such as C4, a rest r, a chord [..] or @Am",
                          pos=start)
 
@@ -236,6 +241,9 @@ class _Parser:
         n = self.integer("a note value after '/' (1, 2, 4, 8, 16, 32 or 64)")
         if n < 1:
             raise self.error("a note value must be at least 1", pos=start)
+        if n & (n - 1):
+            raise self.error(f"/{n} is not a note value", pos=start,
+                             expected="1, 2, 4, 8, 16, 32 or 64; a triplet is /8t, a quintuplet /16:5")
         value = Fraction(4, n)
         dot = value / 2
         while self.peek() == ".":
@@ -266,10 +274,11 @@ class _Parser:
                     if not 1 <= velocity <= 127:
                         raise self.error(f"velocity {velocity} is outside 1-127", pos=start)
                 else:
-                    mark = self.take_while(lambda ch: ch in "pmf")
+                    mark = self.take_while(lambda ch: ch.isalpha())
                     if mark not in DYNAMICS:
                         raise self.error(f"unknown dynamic {mark!r}", expected=" or ".join(DYNAMICS), pos=start)
                     velocity = DYNAMICS[mark]
+                self.velocity = velocity  # a dynamic holds until the next one, as a length does
             elif c == "'":
                 self.pos += 1
                 gate = 0.5

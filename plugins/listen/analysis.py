@@ -43,8 +43,9 @@ def _checked(audio: Audio) -> np.ndarray:
 
 
 def rhythm_of(audio: Audio) -> Rhythm:
-    """Onsets (mean-aggregated flux), tempo and beats (median-aggregated flux, as librosa's beat_track)."""
-    from sonitus.dsp.rhythm import beat_track, onset_detect, onset_strength
+    """Onsets (mean-aggregated flux), tempo and beats (median-aggregated flux, as librosa's beat_track);
+    the tempo is refined by the line through the beats where they agree with it."""
+    from sonitus.dsp.rhythm import beat_track, onset_detect, onset_strength, tempo_from_beats
 
     x = _checked(audio)
     sr = audio.sample_rate
@@ -52,7 +53,8 @@ def rhythm_of(audio: Audio) -> Rhythm:
     onsets = onset_detect(envelope, sample_rate=sr, hop_length=HOP)
     bpm, beats = beat_track(onset_strength(x, sample_rate=sr, hop_length=HOP, aggregate="median"), sample_rate=sr,
                             hop_length=HOP)
-    return Rhythm(envelope, onsets, bpm, beats, sr / HOP)
+    fitted = tempo_from_beats(beats, sample_rate=sr, hop_length=HOP, estimate=bpm) if bpm > 0 else None
+    return Rhythm(envelope, onsets, fitted or bpm, beats, sr / HOP)
 
 
 def analyze(audio: Audio, *, chords: bool = True) -> dict:

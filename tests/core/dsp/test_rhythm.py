@@ -21,7 +21,14 @@ def _clicks(bpm, seconds=16.0, first=0.5, seed=0):
 
 @pytest.mark.parametrize("bpm", [72, 100, 128, 150])
 def test_click_tracks_give_their_tempo_onsets_and_beats(bpm):
-    from sonitus.dsp.rhythm import beat_track, frames_to_time, onset_detect, onset_strength, tempo
+    from sonitus.dsp.rhythm import (
+        beat_track,
+        frames_to_time,
+        onset_detect,
+        onset_strength,
+        tempo,
+        tempo_from_beats,
+    )
 
     y, truth = _clicks(bpm)
     env = onset_strength(y, sample_rate=SR)
@@ -36,6 +43,11 @@ def test_click_tracks_give_their_tempo_onsets_and_beats(bpm):
     # every beat but the first and last (the tracker trims weak ends, as librosa's) within 70 ms
     assert all(np.min(np.abs(beat_times - t)) < 0.07 for t in truth[1:-1])
     assert len(beat_times) <= 2 * len(truth) + 1
+    if abs(bpm_found / bpm - 1) < 0.04:  # the line through the beats is finer than whole frames
+        fitted = tempo_from_beats(beats, sample_rate=SR, estimate=bpm_found)
+        assert abs(fitted / bpm - 1) < 0.01 and abs(fitted / bpm - 1) <= abs(bpm_found / bpm - 1)
+    assert tempo_from_beats(beats[:5], sample_rate=SR) is None
+    assert tempo_from_beats(beats, sample_rate=SR, estimate=bpm_found * 1.5) is None
 
 
 def test_rhythm_matches_librosa_on_a_click_track():

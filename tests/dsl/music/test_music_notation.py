@@ -20,9 +20,9 @@ def test_sticky_durations_tuplets_midi_numbers_and_accidentals():
 
 
 def test_velocity_dynamics_and_articulation():
-    p = m.seq("C4!ff D4!40 E4' F4~ G4>")
-    assert [n.velocity for n in p.notes] == [112, 40, 80, 80, 100]
-    assert [n.gate for n in p.notes] == [0.95, 0.95, 0.5, 1.0, 0.95]
+    p = m.seq("C4!ff D4!40 E4' F4~ G4> A4!mp B4")
+    assert [n.velocity for n in p.notes] == [112, 40, 40, 40, 60, 64, 64]  # a dynamic holds, an accent does not
+    assert [n.gate for n in p.notes] == [0.95, 0.95, 0.5, 1.0, 0.95, 0.95, 0.95]
 
 
 def test_groups_repeat_and_bar_lines_and_comments():
@@ -43,6 +43,9 @@ def test_scale_degrees_need_and_use_a_key():
     ("C4/x", 1, 4, "a number"),
     ("C4 ]", 1, 4, "a note"),
     ("C4!loud", 1, 4, "pp"),
+    ("C4/4!zz D4", 1, 6, "unknown dynamic 'zz'"),
+    ("!ff C4/4", 1, 1, "not !ff C4/4"),
+    ("C4/3 D4", 1, 4, "a triplet is /8t"),
 ])
 def test_syntax_errors_name_line_column_and_expectation(text, line, column, expected):
     with pytest.raises(DSLSyntaxError) as info:
