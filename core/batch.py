@@ -28,8 +28,9 @@ from typing import Any
 
 from .errors import ParameterError, SonitusError
 from .pipeline import Pipeline
+from .stages import type_name
 
-__all__ = ["parse_pipeline", "expand_inputs", "run_dataset", "reader_for", "run_batch", "AUDIO_SUFFIXES"]
+__all__ = ["parse_pipeline", "expand_inputs", "run_dataset", "reader_for", "runnable_for", "run_batch", "AUDIO_SUFFIXES"]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3", ".opus")
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -120,6 +121,15 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return [p for p in found if not (p in seen or seen.add(p))]
 
 
+def runnable_for(pipeline: Pipeline) -> Pipeline:
+    """``pipeline`` as it runs on a path: as it is when it starts with a reader (``load(...) >> ...``,
+    ``load-song``: its options are the reader's), else after the reader of what it consumes."""
+    takes = pipeline.consumes if isinstance(pipeline.consumes, tuple) else (pipeline.consumes,)
+    if str in takes or os.PathLike in takes:
+        return pipeline
+    return reader_for(pipeline) >> pipeline
+
+
 def reader_for(pipeline: Pipeline):
     """The stage that turns a path into what ``pipeline`` consumes (audio or a MIDI score)."""
     from .audio import Audio
@@ -133,7 +143,8 @@ def reader_for(pipeline: Pipeline):
     if types_fit(Score, pipeline.consumes):
         return FunctionStage("load-midi", Score.load, consumes=(str, os.PathLike), produces=Score)
     raise ParameterError(f"sonitus batch reads audio and MIDI files; pipeline {pipeline.name!r} starts with a "
-                         f"stage that takes {pipeline.consumes}.")
+                         f"stage that takes {type_name(pipeline.consumes)}: start it with a stage that takes "
+                         "Audio or a Score, or with a reader such as load(sample_rate=16000).")
 
 
 def _row(path: Path, value: Any, files: Path) -> dict[str, Any]:
@@ -197,7 +208,14 @@ def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], ou
     out = check_destination(out)
     files = out.with_name(out.name + ".files")
     paths = expand_inputs(inputs)
-    runnable = reader_for(pipeline) >> pipeline
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ParameterError(f"{len(missing)} of {len(paths)} inputs do not exist ({', '.join(missing[:3])}"
+                             f"{', ...' if len(missing) > 3 else ''}); nothing was run.")
+    if not paths:
+        raise ParameterError(f"No audio or MIDI files in {', '.join(map(str, inputs)) or 'the inputs'} "
+                             f"({', '.join(AUDIO_SUFFIXES + MIDI_SUFFIXES)}); nothing was run.")
+    runnable = runnable_for(pipeline)
     done = _done_paths(out, retry_errors)
     todo = [p for p in paths if str(p) not in done]
     counts = {"done": 0, "skipped": len(paths) - len(todo), "errors": 0}

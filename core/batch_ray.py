@@ -60,11 +60,11 @@ class _Worker:
 
     def rows(self, paths: list[str], recipe: str, files: str) -> list[tuple[str, dict[str, Any]]]:
         """``(path, row)`` for each path of one batch."""
-        from .batch import reader_for, run_batch
+        from .batch import run_batch, runnable_for
 
         if recipe != self.recipe:
             pipeline = pipeline_from_recipe(recipe)
-            self.runnable, self.recipe = reader_for(pipeline) >> pipeline, recipe
+            self.runnable, self.recipe = runnable_for(pipeline), recipe
         return [(str(p), row) for p, row in run_batch(self.runnable, [Path(p) for p in paths], Path(files))]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from . import cli
@@ -35,6 +37,10 @@ def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, 
       sonitus batch "to-mono >> resample(sample_rate=16000) >> logmel(n_mels=80)" "clips/*.wav" -o mels.jsonl
       sonitus batch "fluidsynth(sample_rate=22050)" songs/ -o renders.jsonl
       sonitus batch "ctc" archive.tsv -o transcripts.jsonl --backend ray --workers 8
+      sonitus batch "load(sample_rate=8000) >> normalize" calls/ -o loud.jsonl   (a reader with its options)
+
+    The exit status is 1 when every file failed (see the error rows), and no work starts when an
+    input does not exist or a folder holds no audio or MIDI file.
     """
     from sonitus.batch import parse_pipeline, run_dataset
 
@@ -45,3 +51,5 @@ def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, 
     rate = counts["done"] / counts["seconds"] if counts["seconds"] else 0.0
     click.echo(f"{counts['done']} done, {counts['errors']} errors, {counts['skipped']} skipped (already in "
                f"{output}) in {counts['seconds']:.1f} s ({rate:.1f} files/s)")
+    if counts["errors"] and not counts["done"]:
+        sys.exit(1)  # every file failed: their rows say why

@@ -31,7 +31,7 @@ def read_song_file(path: str | os.PathLike[str]) -> Score:
 
 def _read_song(path: Path):
     from sonitus.dsl.music import Song
-    from sonitus.errors import ParameterError, SonitusError
+    from sonitus.errors import DSLSyntaxError, ParameterError, SonitusError
 
     if not path.exists():
         raise ParameterError(f"{path} does not exist; give a song file (.py, .txt or .mid).")
@@ -43,14 +43,22 @@ def _read_song(path: Path):
         except SyntaxError as exc:
             raise ParameterError(f"{path}, line {exc.lineno}: Python syntax error ({exc.msg}); fix the song "
                                  "script and run compose again.") from exc
-        except SonitusError:
+        except SonitusError as exc:
+            line = _line_in(exc, path)
+            if line is not None and exc.args:
+                inside = " (in its notation)" if isinstance(exc, DSLSyntaxError) else ""
+                exc.args = (f"{path}, line {line}{inside}: {exc.args[0]}",) + exc.args[1:]
             raise
         except Exception as exc:
             raise ParameterError(f"{path} failed while building the song: {type(exc).__name__}: {exc} "
                                  "(rerun with --debug for the traceback).") from exc
         found = namespace.get("song")
         if found is None:
-            found = next((v for v in reversed(list(namespace.values())) if isinstance(v, (Song, Score))), None)
+            songs = {k: v for k, v in namespace.items() if isinstance(v, (Song, Score)) and not k.startswith("_")}
+            if len(songs) > 1:
+                raise ParameterError(f"{path} builds {len(songs)} songs ({', '.join(songs)}) and none is called "
+                                     f"`song`: assign the one to compose to `song` (e.g. song = {next(iter(songs))}).")
+            found = next(iter(songs.values()), None)
         if not isinstance(found, (Song, Score)):
             raise ParameterError(f"{path} defines no song: assign a Song built with sonitus.dsl.music to a "
                                  f"variable called `song`.")
@@ -63,6 +71,16 @@ def _read_song(path: Path):
         raise ParameterError(f"{path} is not a text file (byte {exc.start} is not UTF-8); give a song in the "
                              "music notation (.txt) or a Python song script (.py).") from exc
     return parse_song_text(text)
+
+
+def _line_in(exc: BaseException, path: Path) -> int | None:
+    """The line of the song script where ``exc`` was raised from (its deepest frame in the file)."""
+    import traceback
+
+    target = str(path.resolve())
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if frame.filename and Path(frame.filename).resolve() == Path(target)]
+    return lines[-1] if lines else None
 
 
 class SongLoader(StageBase):

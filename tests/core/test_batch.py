@@ -62,6 +62,30 @@ def test_bad_files_become_error_rows_and_outputs_go_beside(tmp_path):
     assert retried["errors"] == 1 and retried["skipped"] == 3
 
 
+def test_a_pipeline_may_start_with_its_reader_and_nothing_runs_on_missing_inputs(tmp_path):
+    from cli_helpers import run_cli
+    from sonitus import Audio
+
+    clips = _clips(tmp_path / "in", 2)
+    out = tmp_path / "low.jsonl"
+    counts = run_dataset(parse_pipeline("load(sample_rate=8000) >> normalize"), clips, out, progress=False)
+    assert counts["done"] == 2
+    row = json.loads(out.read_text().splitlines()[0])
+    assert Audio.load(row["output"]).sample_rate == 8000  # the reader's own option
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ParameterError, match="No audio or MIDI files in"):
+        run_dataset(parse_pipeline("normalize"), [tmp_path / "empty"], tmp_path / "e.jsonl", progress=False)
+    with pytest.raises(ParameterError, match="1 of 3 inputs do not exist"):
+        run_dataset(parse_pipeline("normalize"), [*clips, tmp_path / "gone.wav"], tmp_path / "m.jsonl", progress=False)
+    assert not (tmp_path / "e.jsonl").exists() and not (tmp_path / "m.jsonl").exists()
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.wav").write_bytes(b"not audio")
+    failed = run_cli("batch", "normalize", str(tmp_path / "bad"), "-o", str(tmp_path / "f.jsonl"))
+    assert failed.returncode == 1 and "0 done, 1 errors" in failed.stdout
+    text = run_cli("batch", "text", str(tmp_path / "in"), "-o", str(tmp_path / "t.jsonl"))
+    assert text.returncode == 1 and "load(sample_rate=16000)" in text.stderr
+
+
 def _ray_or_skip():
     try:
         import ray  # noqa: F401
