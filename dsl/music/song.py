@@ -47,7 +47,7 @@ def instrument_program(name: str | int) -> int:
     lowered = [n.lower() for n in names]
     if key in lowered:
         return lowered.index(key)
-    close = difflib.get_close_matches(key, list(aliases) + lowered, n=4, cutoff=0.5)
+    close = difflib.get_close_matches(key, list(dict.fromkeys(list(aliases) + lowered)), n=4, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise MusicError(f"unknown instrument {name!r}.{hint} Use a General MIDI name or a program number 0-127.")
 

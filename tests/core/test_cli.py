@@ -45,6 +45,23 @@ def test_info_on_a_text_file_is_one_line():
     assert "not an audio file" in result.stderr
 
 
+def test_info_shows_midi_and_the_readable_files_beside_a_bad_one(wav_path, tmp_path):
+    import pretty_midi
+
+    midi = pretty_midi.PrettyMIDI(initial_tempo=100)
+    inst = pretty_midi.Instrument(40, name="violin")
+    inst.notes += [pretty_midi.Note(80, 60 + i, 0.3 * i, 0.3 * i + 0.3) for i in range(5)]
+    midi.instruments.append(inst)
+    midi.write(str(tmp_path / "tune.mid"))
+    (tmp_path / "bad.mid").write_bytes(b"MThd garbage")
+    result = run_cli("info", str(wav_path), str(tmp_path / "bad.mid"), str(tmp_path / "tune.mid"))
+    assert result.returncode == 1 and "16000 Hz" in result.stdout
+    assert "violin (5 notes)" in result.stdout and "100 bpm" in result.stdout
+    assert "bad.mid" in result.stderr and "not a MIDI file" in result.stderr and "Traceback" not in result.stderr
+    rows = json.loads(run_cli("info", "--json", str(wav_path), str(tmp_path / "bad.mid"), str(tmp_path / "tune.mid")).stdout)
+    assert [sorted(r)[:2] for r in rows][1] == ["error", "path"] and rows[2]["notes"] == 5 and rows[0]["channels"] == 2
+
+
 def test_debug_shows_the_traceback(tmp_path):
     result = run_cli("--debug", "info", str(tmp_path / "missing.wav"))
     assert result.returncode != 0 and "Traceback" in result.stderr

@@ -70,6 +70,9 @@ def test_unknown_names_list_close_matches():
         m.chord("Cmja7")
     with pytest.raises(MusicError, match="Did you mean 'violin'"):
         m.track("vilin", "C4")
+    with pytest.raises(MusicError) as twice:  # an alias that is also a GM name is offered once
+        m.track("violn", "C4")
+    assert str(twice.value).count("'violin'") == 1 and str(twice.value).count("'viola'") == 1
     with pytest.raises(DSLSyntaxError, match="did you mean snare"):
         m.seq("snar", drums=True)
 
