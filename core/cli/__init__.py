@@ -17,8 +17,28 @@ from sonitus.errors import SonitusError
 __all__ = ["cli", "main"]
 
 
-class SonitusGroup(click.Group):
+class HelpGroup(click.Group):
+    """A click group whose ``--help`` lists each command with its first sentence whole (wrapped,
+    never cut short with '...'); its sub-groups are HelpGroups too. A plugin that adds a group
+    under a built-in one can make it with ``type(parent)(name, help=...)``."""
+
+    group_class = type  # click: sub-groups made with .group() are of this same class
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class SonitusGroup(HelpGroup):
     """A click group that turns errors into one line and loads plugin commands lazily."""
+
+    group_class = HelpGroup
 
     _plugins_loaded = False
 

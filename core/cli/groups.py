@@ -26,4 +26,4 @@ def generate() -> None:
 
 @cli.group()
 def plot() -> None:
-    """Draw a picture of a file: piano roll, spectrogram (sub-commands come from plugins)."""
+    """Draw a picture of a file (sub-commands come from plugins: pianoroll, spectrogram, pitch, ...)."""

@@ -92,8 +92,6 @@ def register_datasets(register):
 
 @hookimpl
 def register_commands(cli):
-    import click
-
     from ._cli import (
         eval_gan_chorales,
         eval_gan_notes,
@@ -110,7 +108,8 @@ def register_commands(cli):
         group = cli.commands[group_name]
         gan = group.commands.get("gan")
         if gan is None:
-            gan = click.Group("gan", help="Generative models: chorales (and more from plugins).")
+            gan = type(group)("gan", help="Generative models: the chorale GAN, the chorale harmoniser and "
+                                          "the notes GAN.")
             group.add_command(gan)
         gan.add_command(command)
     cli.commands["generate"].add_command(generate_chorale)

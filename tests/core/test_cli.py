@@ -1,5 +1,6 @@
 import json
 import math
+import re
 from pathlib import Path
 
 from cli_helpers import ROOT, run_cli
@@ -60,6 +61,14 @@ def test_info_shows_midi_and_the_readable_files_beside_a_bad_one(wav_path, tmp_p
     assert "bad.mid" in result.stderr and "not a MIDI file" in result.stderr and "Traceback" not in result.stderr
     rows = json.loads(run_cli("info", "--json", str(wav_path), str(tmp_path / "bad.mid"), str(tmp_path / "tune.mid")).stdout)
     assert [sorted(r)[:2] for r in rows][1] == ["error", "path"] and rows[2]["notes"] == 5 and rows[0]["channels"] == 2
+
+
+def test_help_lists_whole_first_sentences_of_every_command():
+    top = run_cli("--help")
+    assert top.returncode == 0 and not re.search(r"\w\.\.\.", top.stdout.split("Commands:")[1])  # cut short
+    assert "Show duration, sample rate, channels, format and levels of audio" in top.stdout
+    gan = run_cli("train", "gan", "--help").stdout
+    assert all(name in gan for name in ("chorales", "harmoniser", "notes")) and "notes GAN" in gan
 
 
 def test_debug_shows_the_traceback(tmp_path):
