@@ -1,8 +1,9 @@
 """Turn on JAX's persistent compilation cache so that a fresh process starts fast.
 
 Compiled kernels are kept in ``$XDG_CACHE_HOME/sonitus/jax`` (``~/.cache/sonitus/jax``),
-or in ``$SONITUS_CACHE_DIR/jax`` when that is set. Kernels call :func:`enable` lazily; it
-never runs at ``import sonitus``.
+or in ``$SONITUS_CACHE_DIR/jax`` when that is set, up to :data:`MAX_BYTES` (JAX evicts the
+least recently used kernels beyond it; ``SONITUS_JAX_CACHE_MB`` sets another size). Kernels
+call :func:`enable` lazily; it never runs at ``import sonitus``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cache_dir", "enable"]
+__all__ = ["cache_dir", "enable", "MAX_BYTES"]
+
+#: the compiled-kernel cache's size limit (bytes)
+MAX_BYTES = 256 * 2**20
 
 _enabled = False
 
@@ -37,5 +41,8 @@ def enable() -> None:
         jax.config.update("jax_compilation_cache_dir", str(path))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        megabytes = os.environ.get("SONITUS_JAX_CACHE_MB")
+        jax.config.update("jax_compilation_cache_max_size",
+                          int(float(megabytes) * 2**20) if megabytes else MAX_BYTES)
     except Exception:  # a read-only home or an old JAX: run without the cache
         pass
