@@ -106,12 +106,15 @@ class Word:
 class Transcript:
     """What a recogniser heard: the text and its words with timings.
 
-    ``str(transcript)`` is the text.
+    ``str(transcript)`` is the text. ``info`` holds what a decoder adds (JSON-ready), e.g. grammar
+    mode's ``rejected``, ``best`` (the closest phrase, also when rejected), ``rejection`` and
+    ``threshold`` (nats a frame), or a multilingual model's ``language``.
     """
 
     text: str
     words: tuple[Word, ...] = field(default_factory=tuple)
     score: float | None = None
+    info: dict = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return self.text
@@ -134,6 +137,6 @@ class Transcript:
 
     def to_dict(self) -> dict:
         """A JSON-ready dictionary."""
-        return {"text": self.text, "score": self.score,
+        return {"text": self.text, "score": self.score, **self.info,
                 "words": [{"text": w.text, "start": w.start, "end": w.end,
                            "confidence": w.confidence} for w in self.words]}

@@ -39,6 +39,9 @@ def _stamp(seconds: float, sep: str) -> str:
 def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
     """Render a Transcript as txt, json, srt or vtt text."""
     if fmt == "txt":
+        if transcript.info.get("rejected"):
+            return (f"(rejected: closest phrase {transcript.info['best']!r} is {transcript.info['rejection']:.2f} "
+                    f"nats a frame below free decoding; --threshold is {transcript.info['threshold']:g})\n")
         return transcript.text + "\n"
     if fmt == "json":
         data = transcript.to_dict()
@@ -126,7 +129,7 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
         if output_dir:
             atomic_write_text(Path(output_dir) / (Path(path).stem + "." + fmt), text)
         elif fmt == "txt" and len(files) > 1:
-            click.echo(f"{path}\t{tr.text}")
+            click.echo(f"{path}\t{text.rstrip()}")
         else:
             click.echo(text, nl=False)
 

@@ -36,6 +36,22 @@ def default_model_path() -> Path:
     return Path(__file__).with_name("weights") / "default.ckpt"
 
 
+def read_grammar(path: str | Path) -> list[str]:
+    """The phrases of a grammar file: one a line, blank lines and ``#`` comments skipped."""
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"Grammar file {path} does not exist; give one phrase per line.")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if text.lstrip().startswith("#JSGF"):
+        raise ParameterError(f"{path} is a JSGF grammar; sonitus reads a list of phrases, one a line "
+                             "(write out the sentences the grammar allows).")
+    phrases = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not phrases:
+        raise ParameterError(f"Grammar file {path} has no phrases; give one phrase per line (an empty "
+                             "grammar would mean free decoding: leave out --grammar for that).")
+    return phrases
+
+
 class LoadedModel(NamedTuple):
     """A checkpoint ready to run: its config, parameters, the jitted ``infer(x, lengths) ->
     (logp [batch, frames, vocab], out_lengths)`` and the checkpoint header."""
@@ -159,7 +175,7 @@ class CTCRecognizer(StageBase):
             path = Path(grammar)
             if not path.exists():
                 raise ParameterError(f"Grammar file {path} does not exist; give one phrase per line.")
-            grammar = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+            grammar = read_grammar(path)
         self.grammar = list(grammar) if grammar else None
 
     @property
@@ -198,7 +214,7 @@ class CTCRecognizer(StageBase):
         16 kHz ``wave`` the word edges are moved onto where the sound starts and stops."""
         from .decode import beam_search, grammar_decode, greedy, word_timings
 
-        score = None
+        score, info = None, {}
         if self.grammar:
             result = grammar_decode(logp, self.grammar, threshold=self.threshold, beam=max(self.beam, 4))
             text = result.phrase or ""
@@ -206,12 +222,14 @@ class CTCRecognizer(StageBase):
 
             text = normalize(text)
             score = -result.rejection
+            info = {"rejected": not result.accepted, "best": result.best,
+                    "rejection": round(result.rejection, 4), "threshold": self.threshold}
         elif self.beam > 1:
             text, score = beam_search(logp, beam=self.beam, lm=self._lm, alpha=self.alpha, beta=self.beta)[0]
         else:
             text = greedy(logp)
         words = word_timings(logp, text, self.frame_rate, audio=wave, sample_rate=SR) if text else ()
-        return Transcript(text, words, score)
+        return Transcript(text, words, score, info)
 
     def transcribe(self, audios: Sequence[Audio]) -> list[Transcript]:
         """Transcripts of many audios, batched by length."""

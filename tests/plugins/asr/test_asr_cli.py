@@ -50,6 +50,14 @@ def test_bad_beam_and_grammar_are_clear_errors(tmp_path):
         CTCRecognizer(grammar=str(tmp_path / "none.txt"))
     with pytest.raises(ParameterError, match="threshold"):
         CTCRecognizer(grammar=["open the door"], threshold=-0.1)
+    (tmp_path / "empty.txt").write_text("\n  \n# only a comment\n")
+    with pytest.raises(ParameterError, match="has no phrases"):
+        CTCRecognizer(grammar=str(tmp_path / "empty.txt"))
+    (tmp_path / "cards.gram").write_text("#JSGF V1.0;\ngrammar cards;\npublic <card> = ace | king;\n")
+    with pytest.raises(ParameterError, match="JSGF grammar"):
+        CTCRecognizer(grammar=str(tmp_path / "cards.gram"))
+    (tmp_path / "ok.txt").write_text("# commands\nopen the door\n\nplay some music\n")
+    assert CTCRecognizer(grammar=str(tmp_path / "ok.txt")).grammar == ["open the door", "play some music"]
 
 
 def test_threshold_without_grammar_is_a_clear_cli_error(tmp_path):

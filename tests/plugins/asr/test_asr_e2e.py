@@ -57,7 +57,13 @@ def test_grammar_accepts_commands_and_rejects_other_speech(tmp_path):
     assert result.exit_code == 0, result.output
     rows = [line.split("\t") for line in result.output.splitlines() if "\t" in line]
     heard = {path.rsplit("/", 1)[-1]: text for path, text in rows}
-    assert heard == {"on.wav": "turn on the kitchen light", "time.wav": "what time is it", "other.wav": ""}
+    assert heard["on.wav"] == "turn on the kitchen light" and heard["time.wav"] == "what time is it"
+    assert heard["other.wav"].startswith("(rejected: closest phrase '") and "--threshold is 0.5" in heard["other.wav"]
+    result = CliRunner().invoke(cli, ["transcribe", "--grammar", str(grammar), "--format", "json",
+                                      str(tmp_path / "other.wav")])
+    data = json.loads(result.output)
+    assert data["text"] == "" and data["rejected"] is True and data["best"] in commands
+    assert data["rejection"] > data["threshold"] == 0.5
 
 
 def _speech_span(x, sr=16000):
