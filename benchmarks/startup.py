@@ -1,6 +1,6 @@
 """Start-up: a fresh process computing one MFCC of a 5 s clip, sonitus vs librosa.
 
-sonitus keeps compiled kernels in a persistent cache (``~/.cache/sonitus/jax``), so the
+sonitus keeps compiled kernels in a persistent cache (``~/.cache/sonitus/jax-lru``), so the
 second and later processes skip compilation. Also times ``import sonitus`` and
 ``sonitus --help``. Run: ``.venv/bin/python benchmarks/startup.py``.
 """

@@ -1,7 +1,7 @@
 """Turn on JAX's persistent compilation cache so that a fresh process starts fast.
 
-Compiled kernels are kept in ``$XDG_CACHE_HOME/sonitus/jax`` (``~/.cache/sonitus/jax``),
-or in ``$SONITUS_CACHE_DIR/jax`` when that is set, up to :data:`MAX_BYTES` (JAX evicts the
+Compiled kernels are kept in ``$XDG_CACHE_HOME/sonitus/jax-lru`` (``~/.cache/sonitus/jax-lru``),
+or in ``$SONITUS_CACHE_DIR/jax-lru`` when that is set, up to :data:`MAX_BYTES` (JAX evicts the
 least recently used kernels beyond it; ``SONITUS_JAX_CACHE_MB`` sets another size). Kernels
 call :func:`enable` lazily; it never runs at ``import sonitus``.
 """
@@ -36,11 +36,13 @@ def enable() -> None:
     try:
         import jax
 
-        path = cache_dir() / "jax"
+        path = cache_dir() / "jax-lru"  # not "jax": earlier unbounded caches there lack access times
         path.mkdir(parents=True, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", str(path))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        import filelock  # noqa: F401  (JAX's size-bounded cache locks with it)
+
         megabytes = os.environ.get("SONITUS_JAX_CACHE_MB")
         jax.config.update("jax_compilation_cache_max_size",
                           int(float(megabytes) * 2**20) if megabytes else MAX_BYTES)

@@ -45,11 +45,13 @@ def notes_gan(model: str | None = None, pitch: int = 60, instrument: str = "pian
 
 
 def notes_gan_synth(model: str | None = None, instrument: str = "auto", seed: int = 0, release: float = 0.08,
-                    iterations: int = 32):
-    """Play a Score with the notes GAN: each note generated, Griffin-Lim rendered and overlap-added (16 kHz)."""
+                    iterations: int = 32, normalize: float | None = -1.0):
+    """Play a Score with the notes GAN: each note generated, Griffin-Lim rendered and overlap-added (16 kHz),
+    the mix's peak at ``normalize`` dBFS (None: the notes' own level)."""
     from .note_synth import NotesGANRenderer
 
-    return NotesGANRenderer(model, instrument=instrument, seed=seed, release=release, iterations=iterations)
+    return NotesGANRenderer(model, instrument=instrument, seed=seed, release=release, iterations=iterations,
+                            normalize=normalize)
 
 
 def gm_notes_dataset(root: str | None = None):

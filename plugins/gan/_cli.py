@@ -239,8 +239,14 @@ def generate_note(output: Path, pitch: int, instrument: str, velocity: int, seed
 
     if output.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise ParameterError(f"cannot write {output.name}: use .wav, .flac or .ogg.")
+    import numpy as np
+    from sonitus import Audio
+    from sonitus.dsp.vad import normalize
+
     note = stage("notes-gan", model=model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
-    (note >> stage("griffin-lim", n_iter=iterations) >> save(output)).run()
+    audio = (note >> stage("griffin-lim", n_iter=iterations)).run()
+    # peak at -1 dBFS, as FluidSynth renders are: the model's notes sit near -25 dBFS
+    (Audio(np.asarray(normalize(audio.samples, target_db=-1.0)), audio.sample_rate) >> save(output)).run()
     click.echo(f"wrote {output} ({instrument}, MIDI {pitch}, velocity {velocity}, seed {seed})")
 
 

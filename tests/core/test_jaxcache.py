@@ -17,5 +17,5 @@ def test_the_kernel_cache_lives_in_the_sonitus_cache_and_is_bounded(tmp_path):
     from sonitus.jaxcache import MAX_BYTES
 
     where, size = _enabled_in_a_fresh_process(tmp_path)
-    assert where == str(tmp_path / "jax") and int(size) == MAX_BYTES
+    assert where == str(tmp_path / "jax-lru") and int(size) == MAX_BYTES
     assert int(_enabled_in_a_fresh_process(tmp_path, SONITUS_JAX_CACHE_MB="64")[1]) == 64 * 2**20

@@ -26,6 +26,9 @@ def test_a_melody_is_played_at_its_pitches_and_length():
         segment = audio.mono[int(start * 16000) + 800:int(start * 16000) + 7200]
         played.append(12 * np.log2(note_f0(segment, sample_rate=16000) / 440) + 69)
     np.testing.assert_allclose(played, [60, 67, 76, 84], atol=0.8)
+    assert abs(20 * np.log10(np.max(np.abs(audio.mono))) + 1.0) < 0.1  # peak at -1 dBFS, as FluidSynth renders
+    quiet = (song.as_stage() >> stage("notes-gan-synth", seed=2, normalize=None))()
+    assert np.max(np.abs(quiet.mono)) < 0.5 * np.max(np.abs(audio.mono))  # the notes' own level
 
 
 def test_scores_without_pitched_notes_and_bad_options_are_refused():
