@@ -27,6 +27,8 @@ _TRUNCATION_MARKS = ("should be", "ended unexpectedly", "truncated")
 
 #: the highest sample rate sonitus resamples to (soxr crashes far above it)
 MAX_SAMPLE_RATE = 768_000
+#: how much of a recording the notebook player holds (seconds)
+PREVIEW_SECONDS = 300.0
 
 
 def check_sample_rate(sample_rate: Any, what: str = "sample_rate") -> int:
@@ -286,16 +288,25 @@ class Audio:
         return target
 
     def _repr_html_(self) -> str:
-        """An inline player for Jupyter."""
+        """An inline player for Jupyter: an Ogg Vorbis preview at up to 22.05 kHz and of up to
+        :data:`PREVIEW_SECONDS` (about 60 kB a second of stereo, where a WAV would take 176 kB)."""
         import base64
+        import html
         import io
 
         import soundfile as sf
+        import soxr
 
+        samples = self.samples[:, :int(PREVIEW_SECONDS * self.sample_rate)].T.astype(np.float32)
+        rate = self.sample_rate
+        if rate > 22050:
+            samples, rate = soxr.resample(samples, rate, 22050), 22050
         buf = io.BytesIO()
-        sf.write(buf, self.samples.T, self.sample_rate, format="WAV", subtype="PCM_16")
+        sf.write(buf, np.clip(samples, -1.0, 1.0), rate, format="OGG", subtype="VORBIS")
         data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return (f'<div>{self!r}<br><audio controls src="data:audio/wav;base64,{data}">'
+        cut = (f" (the player has the first {PREVIEW_SECONDS / 60:g} minutes)"
+               if self.duration > PREVIEW_SECONDS else "")
+        return (f'<div>{html.escape(repr(self))}{cut}<br><audio controls src="data:audio/ogg;base64,{data}">'
                 f"</audio></div>")
 
 

@@ -112,6 +112,16 @@ def text() -> StageBase:
     return get_registry().stage("text")
 
 
+def __dir__() -> list[str]:
+    """The public names and every registered stage (as attributes: dashes as underscores), so
+    that tab completion offers them."""
+    try:
+        stages = [name.replace("-", "_") for name in get_registry().names()]
+    except SonitusError:
+        stages = []
+    return sorted(set(__all__) | {"music"} | set(stages))
+
+
 def __getattr__(name: str) -> Callable[..., StageBase]:
     if name.startswith("_"):
         raise AttributeError(name)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sonitus.errors import MusicError
 
-from .pitch import check_pitch, parse_pitch_class
+from .pitch import check_pitch, parse_pitch_class, pitch_name
 
 __all__ = ["SCALES", "Key", "key"]
 
@@ -30,6 +30,13 @@ class Key:
 
     tonic: int  # pitch class 0-11
     scale: str = "major"
+
+    def __repr__(self) -> str:
+        return f"Key.parse({str(self)!r})"
+
+    def __str__(self) -> str:
+        """``"A minor"``: what :meth:`parse` reads."""
+        return f"{pitch_name(60 + self.tonic % 12)[:-1]} {self.scale}"
 
     @classmethod
     def parse(cls, text: str) -> Key:

@@ -26,3 +26,24 @@ def test_transcript_shows_its_words_in_jupyter():
     html = Transcript.from_words([Word("hello", 0.1, 0.4, 0.95), Word("<world>", 0.5, 0.9, 0.3)])._repr_html_()
     assert "hello" in html and "&lt;world&gt;" in html and "0.50-0.90 s" in html
     assert "nothing heard" in Transcript("")._repr_html_()
+
+
+def test_audio_plays_in_jupyter_from_a_small_preview(monkeypatch):
+    import base64
+    import io
+    import re
+
+    import soundfile as sf
+    from sonitus import audio as audio_module
+
+    rng = np.random.default_rng(0)
+    stereo = Audio((0.3 * rng.standard_normal((2, 44100 * 38))).astype(np.float32), 44100)  # noise: the worst case
+    html = stereo._repr_html_()
+    payload = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", html).group(1))
+    assert len(payload) < 0.25 * stereo.samples.size * 2  # well under a 16-bit WAV (6.7 MB)
+    data, rate = sf.read(io.BytesIO(payload))
+    assert rate == 22050 and abs(len(data) / rate - 38) < 0.1 and "audio/ogg" in html
+    monkeypatch.setattr(audio_module, "PREVIEW_SECONDS", 10.0)
+    short = stereo._repr_html_()
+    data, rate = sf.read(io.BytesIO(base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", short).group(1))))
+    assert abs(len(data) / rate - 10) < 0.1 and "the player has the first" in short

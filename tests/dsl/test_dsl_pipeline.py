@@ -20,6 +20,9 @@ def test_attribute_access_reaches_registered_stages():
     assert dsl.resample(sample_rate=8000).options == {"sample_rate": 8000, "quality": "HQ"}
     with pytest.raises(AttributeError, match="Did you mean"):
         dsl.to_mnoo  # noqa: B018
+    names = dir(dsl)  # what tab completion offers: the stages, not the module's imports
+    assert {"to_mono", "resample", "logmel", "load", "stage", "music"} <= set(names)
+    assert not {"Any", "os", "annotations"} & set(names)
 
 
 def test_load_without_a_path_maps_over_paths(wav_path, tmp_path):

@@ -31,6 +31,13 @@ def test_groups_repeat_and_bar_lines_and_comments():
     assert p.length == Fraction(3) + 2 + 2
 
 
+def test_keys_read_and_print_by_name():
+    from sonitus.dsl.music import Key
+
+    assert repr(Key(tonic=9)) == "Key.parse('A major')" and str(Key(10, "minor")) == "Bb minor"
+    assert Key.parse(str(Key(6, "dorian"))) == Key(6, "dorian")
+
+
 def test_scale_degrees_need_and_use_a_key():
     assert m.seq("^1 ^3 ^5 ^8 ^b7 ^0", key="D dorian").pitches() == [62, 65, 69, 74, 71, 60]
     with pytest.raises(DSLSyntaxError, match="need a key"):
