@@ -38,16 +38,33 @@ def note_name(pitch: int) -> str:
 
 def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 12.0,
                   title: str | None = None) -> Path:
-    """Each note as a bar (time in seconds, pitch named C4, E4 ...), one colour per instrument."""
+    """Each note as a bar (time in seconds, pitch named C4, E4 ...), one colour per instrument.
+
+    Drum tracks get a lane of their own below the pitched notes, a row per drum (kick, snare,
+    ...); tempo changes are marked with dashed lines and their bpm; the legend sits outside the
+    notes."""
+    import pretty_midi
+
     plt = _figure()
-    fig, ax = plt.subplots(figsize=(width, 5))
+    pitched = [(i, inst) for i, inst in enumerate(score.midi.instruments) if not inst.is_drum]
+    drums = [(i, inst) for i, inst in enumerate(score.midi.instruments) if inst.is_drum and inst.notes]
+    if drums:
+        fig, (ax, lane) = plt.subplots(2, 1, figsize=(width, 6.5), sharex=True,
+                                       gridspec_kw={"height_ratios": [4, 1.3]})
+    else:
+        fig, ax = plt.subplots(figsize=(width, 5))
+        lane = None
     colours = plt.get_cmap("tab10")
-    for i, inst in enumerate(score.midi.instruments):
+
+    def bars(axis, inst, colour, row_of) -> None:
         for n in inst.notes:
-            ax.add_patch(plt.Rectangle((n.start, n.pitch - 0.4), n.end - n.start, 0.8, color=colours(i % 10),
-                                       alpha=0.4 + 0.6 * n.velocity / 127, lw=0))
+            axis.add_patch(plt.Rectangle((n.start, row_of(n.pitch) - 0.4), max(n.end - n.start, 0.02), 0.8,
+                                         color=colour, alpha=0.4 + 0.6 * n.velocity / 127, lw=0))
+
+    for i, inst in pitched:
+        bars(ax, inst, colours(i % 10), lambda p: p)
         ax.plot([], [], color=colours(i % 10), lw=6, label=inst.name or f"track {i + 1}")
-    pitches = [n.pitch for inst in score.midi.instruments for n in inst.notes] or [60]
+    pitches = [n.pitch for _, inst in pitched for n in inst.notes] or [60]
     low, high = min(pitches) - 2, max(pitches) + 2
     ax.set_xlim(0, max(score.duration, 1e-3))
     ax.set_ylim(low, high)
@@ -56,10 +73,26 @@ def pianoroll_png(score: Score, path: str | os.PathLike[str], *, width: float = 
     ticks = [p for p in range(int(low), int(high) + 1) if p % 12 in step]
     ax.set_yticks(ticks, [note_name(p) for p in ticks])
     ax.grid(axis="y", alpha=0.2)
-    ax.set_xlabel("time (s)")
     ax.set_ylabel("pitch")
-    ax.set_title(title or f"{len(score.midi.instruments)} tracks, {score.notes} notes, {score.duration:.1f} s")
-    ax.legend(loc="upper right", fontsize="small")
+    if lane is not None:
+        kinds = sorted({n.pitch for _, inst in drums for n in inst.notes})
+        for i, inst in drums:
+            bars(lane, inst, colours(i % 10), kinds.index)
+            ax.plot([], [], color=colours(i % 10), lw=6, label=inst.name or "drums")
+        lane.set_ylim(-0.6, len(kinds) - 0.4)
+        lane.set_yticks(range(len(kinds)), [pretty_midi.note_number_to_drum_name(k) or str(k) for k in kinds],
+                        fontsize="small")
+        lane.set_ylabel("drums")
+    bottom = lane if lane is not None else ax
+    bottom.set_xlabel("time (s)")
+    times, tempi = score.midi.get_tempo_changes()
+    for t, bpm in list(zip(times, tempi))[1:]:
+        for axis in (ax, lane) if lane is not None else (ax,):
+            axis.axvline(t, color="grey", linestyle="--", linewidth=0.8)
+        ax.text(t, high, f" {bpm:.0f} bpm", va="top", fontsize="small", color="grey")
+    ax.set_title(title or f"{len(score.midi.instruments)} tracks, {score.notes} notes, {score.duration:.1f} s"
+                 + (f", {tempi[0]:.0f} bpm" if len(tempi) else ""))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return _save(plt, fig, path)
 
 

@@ -16,7 +16,11 @@ def test_pictures_are_pngs(tmp_path):
     t = np.arange(16000) / 16000
     audio = Audio(0.3 * np.sin(2 * np.pi * 440 * t)[None, :], 16000)
     spec = spectrogram_png(audio, tmp_path / "s.png", words=[Word("la", 0.1, 0.5, 0.9)])
-    for png in (roll, spec):
+    band = (m.song(tempo=100).add(m.track("piano", "C4/4 E4 G4 C5 | E5/1")).add(m.drums("kick/4 snare kick hat | kick"))
+            .change_tempo(2, 80).to_score())
+    assert band.midi.get_tempo_changes()[1].tolist() == [100.0, 80.0]
+    both = pianoroll_png(band, tmp_path / "b.png")  # a drum lane and a tempo mark
+    for png in (roll, spec, both):
         assert png.read_bytes()[:4] == b"\x89PNG"
 
 
