@@ -86,10 +86,13 @@ class PluginRecord:
     hooks: list[str] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
     error: str | None = None
+    #: what was left out while the rest loaded (a stage whose name another plugin has)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "source": self.source,
-                "hooks": list(self.hooks), "stages": list(self.stages), "error": self.error}
+                "hooks": list(self.hooks), "stages": list(self.stages), "error": self.error,
+                "warnings": list(self.warnings)}
 
 
 def _normal(name: str) -> str:
@@ -218,11 +221,11 @@ class Registry:
 
         def register(name: str, factory: Callable[..., Any], **metadata: Any) -> None:
             key = _normal(name)
-            if key in store and store[key].plugin != plugin:
-                raise PluginError(
-                    f"{noun} '{key}' is already provided by plugin '{store[key].plugin}'; "
-                    f"rename it or disable one of the plugins with SONITUS_DISABLE_PLUGINS.",
-                    plugin=plugin)
+            if key in store and store[key].plugin != plugin:  # the first one stays; the plugin's others load
+                record.warnings.append(
+                    f"{noun} '{key}' was left out: plugin '{store[key].plugin}' already provides it; "
+                    f"rename it or disable one of the plugins with SONITUS_DISABLE_PLUGINS.")
+                return
             if not callable(factory):
                 raise PluginError(f"the factory registered for '{key}' is not callable.", plugin=plugin)
             consumes = metadata.pop("consumes", hook_kind.consumes)
@@ -354,7 +357,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def _first_line(doc: str | None) -> str:
-    return doc.strip().splitlines()[0].strip() if doc and doc.strip() else ""
+    """A docstring's first line as plain text (reST's ``literal`` marks dropped)."""
+    return doc.strip().splitlines()[0].strip().replace("``", "") if doc and doc.strip() else ""
 
 
 def _takes_var_keyword(factory: Callable[..., Any]) -> bool:

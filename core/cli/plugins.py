@@ -30,6 +30,8 @@ def plugins(show_all: bool, as_json: bool) -> None:
         return
     for r in records:
         status = click.style("FAILED", fg="red") if r.error else click.style("ok", fg="green")
+        if r.warnings and not r.error:
+            status += click.style(f" ({len(r.warnings)} left out)", fg="yellow")
         click.echo(f"{r.name} {r.version or ''} [{r.source}] {status}")
         if r.hooks:
             click.echo(f"  hooks:  {', '.join(r.hooks)}")
@@ -37,6 +39,8 @@ def plugins(show_all: bool, as_json: bool) -> None:
             click.echo(f"  stages: {', '.join(r.stages)}")
         if r.error:
             click.echo(f"  error:  {r.error}")
+        for warning in r.warnings:
+            click.echo(f"  left out: {warning}")
 
 
 _KINDS = tuple(k.kind for k in STAGE_HOOKS)
