@@ -67,7 +67,8 @@ def recognize(recognizer: str | None = None, **options: Any) -> Pipeline:
     ``recognize(beam=1)`` decodes greedily, ``recognize("ctc")`` uses the CTC model trained
     here, ``recognize(model="my-whisper/")`` a Whisper folder and ``recognize("hmm-words")``
     the classic isolated-word recogniser. The resampling goes to the recogniser's
-    ``sample_rate`` (where it declares one).
+    ``sample_rate`` (where it declares one). After your own ``to-mono >> resample`` they pass
+    the audio through untouched (no copy, no second resampling).
     """
     registry = get_registry()
     model = default_recognizer(**options) if recognizer is None else registry.stage(recognizer, **options)

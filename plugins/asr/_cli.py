@@ -16,7 +16,13 @@ FORMATS = ("txt", "json", "srt", "vtt")
 DECODERS = ("greedy", "beam", "beam+lm")
 
 
+#: the shortest time a subtitle cue stays on screen (seconds), where the next cue leaves room
+MIN_CUE_S = 1.0
+
+
 def _cues(words, *, max_words: int = 7, max_gap: float = 0.6) -> list[tuple[float, float, str]]:
+    """Subtitle cues ``(start s, end s, text)``: up to ``max_words`` words, split at pauses longer
+    than ``max_gap``; a short cue is held to :data:`MIN_CUE_S` unless the next one starts sooner."""
     cues, current = [], []
     for w in words:
         if current and (len(current) >= max_words or w.start - current[-1].end > max_gap):
@@ -25,7 +31,9 @@ def _cues(words, *, max_words: int = 7, max_gap: float = 0.6) -> list[tuple[floa
         current.append(w)
     if current:
         cues.append(current)
-    return [(c[0].start, c[-1].end, " ".join(w.text for w in c)) for c in cues]
+    starts = [c[0].start for c in cues] + [float("inf")]
+    return [(c[0].start, max(c[-1].end, min(c[0].start + MIN_CUE_S, starts[i + 1])), " ".join(w.text for w in c))
+            for i, c in enumerate(cues)]
 
 
 def _stamp(seconds: float, sep: str) -> str:

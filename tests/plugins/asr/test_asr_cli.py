@@ -14,9 +14,12 @@ def _t():
 
 def test_srt_and_vtt_cues_split_on_pauses():
     srt = format_transcript(_t(), "srt")
-    assert srt.startswith("1\n00:00:00,500 --> 00:00:01,500\nhello world\n\n2\n00:00:03,000 --> 00:00:03,400\nagain")
+    # the last cue's one short word stays on screen for a second
+    assert srt.startswith("1\n00:00:00,500 --> 00:00:01,500\nhello world\n\n2\n00:00:03,000 --> 00:00:04,000\nagain")
     vtt = format_transcript(_t(), "vtt")
     assert vtt.startswith("WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nhello world")
+    close = Transcript.from_words([Word("yes", 0.0, 0.3), Word("no", 0.9, 1.2)])  # the next cue comes sooner
+    assert "00:00:00,000 --> 00:00:00,900\nyes\n\n2\n00:00:00,900 --> 00:00:01,900\nno" in format_transcript(close, "srt")
 
 
 def test_json_and_txt():
