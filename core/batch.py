@@ -17,6 +17,7 @@ every file that already has a row (``retry_errors=True`` redoes the failed ones)
 from __future__ import annotations
 
 import ast
+import contextlib
 import glob
 import hashlib
 import json
@@ -117,8 +118,8 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
             found += [Path(m) for m in matches]
         else:
             found.append(path)
-    seen: set[Path] = set()
-    return [p for p in found if not (p in seen or seen.add(p))]
+    seen: set[str] = set()  # one file given as relative, absolute and symlinked path is one file
+    return [p for p in found if not (os.path.realpath(p) in seen or seen.add(os.path.realpath(p)))]
 
 
 def runnable_for(pipeline: Pipeline) -> Pipeline:
@@ -199,7 +200,6 @@ def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], ou
     (``workers`` of them, one a CPU by default), on a local Ray or on the cluster at
     ``address`` (see :mod:`sonitus.batch_ray`). Both write the same rows."""
     from .atomic import check_destination
-    from .progress import track
 
     if backend not in ("local", "ray"):
         raise ParameterError(f"backend must be 'local' or 'ray', not {backend!r}.")
@@ -208,6 +208,9 @@ def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], ou
     out = check_destination(out)
     files = out.with_name(out.name + ".files")
     paths = expand_inputs(inputs)
+    given = {os.path.realpath(p) for p in paths} | {os.path.realpath(str(i)) for i in inputs}
+    if os.path.realpath(out) in given:
+        raise ParameterError(f"The output {out} is one of the inputs; write the rows to a new .jsonl file.")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise ParameterError(f"{len(missing)} of {len(paths)} inputs do not exist ({', '.join(missing[:3])}"
@@ -216,11 +219,46 @@ def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], ou
         raise ParameterError(f"No audio or MIDI files in {', '.join(map(str, inputs)) or 'the inputs'} "
                              f"({', '.join(AUDIO_SUFFIXES + MIDI_SUFFIXES)}); nothing was run.")
     runnable = runnable_for(pipeline)
-    done = _done_paths(out, retry_errors)
-    todo = [p for p in paths if str(p) not in done]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _only_writer(out) as sink:
+        _drop_torn_line(out)
+        return _run_rows(pipeline, runnable, paths, out, sink, files, batch_size=batch_size,
+                         retry_errors=retry_errors, progress=progress, backend=backend, address=address,
+                         workers=workers)
+
+
+@contextlib.contextmanager
+def _only_writer(out: Path):
+    """The output opened for appending and locked (``flock``) while rows are written, so that a
+    second run on the same output is refused instead of writing every row twice."""
+    import fcntl
+
+    with open(out, "a", encoding="utf-8") as sink:
+        try:
+            fcntl.flock(sink.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ParameterError(f"Another sonitus batch is writing {out}; wait for it to finish or choose "
+                                 "another output.") from None
+        yield sink
+
+
+def _drop_torn_line(out: Path) -> None:
+    """Cut a last line that a killed run left half written, so that new rows start on a line of their own."""
+    with open(out, "rb") as f:
+        data = f.read()
+    if data and not data.endswith(b"\n"):
+        os.truncate(out, data.rfind(b"\n") + 1)
+
+
+def _run_rows(pipeline: Pipeline, runnable: Pipeline, paths: list[Path], out: Path, sink, files: Path, *,
+              batch_size: int, retry_errors: bool, progress: bool | None, backend: str, address: str | None,
+              workers: int | None) -> dict[str, Any]:
+    from .progress import track
+
+    done = {os.path.realpath(p) for p in _done_paths(out, retry_errors) if p}
+    todo = [p for p in paths if os.path.realpath(p) not in done]
     counts = {"done": 0, "skipped": len(paths) - len(todo), "errors": 0}
     start = time.time()
-    out.parent.mkdir(parents=True, exist_ok=True)
     if backend == "ray":
         from .batch_ray import ray_rows
 
@@ -228,12 +266,11 @@ def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], ou
     else:
         rows = (row for i in range(0, len(todo), batch_size) for row in run_batch(runnable, todo[i:i + batch_size],
                                                                                    files))
-    with open(out, "a", encoding="utf-8") as sink:
-        for path, row in track(rows, description=f"{pipeline.name} ({len(todo)} files)", total=len(todo),
-                               disable=None if progress is None else not progress):
-            counts["done" if row["ok"] else "errors"] += 1
-            sink.write(json.dumps({"path": str(path), **row}) + "\n")
-            sink.flush()
+    for path, row in track(rows, description=f"{pipeline.name} ({len(todo)} files)", total=len(todo),
+                           disable=None if progress is None else not progress):
+        counts["done" if row["ok"] else "errors"] += 1
+        sink.write(json.dumps({"path": str(path), **row}) + "\n")
+        sink.flush()
     counts["seconds"] = round(time.time() - start, 2)
     return counts
 

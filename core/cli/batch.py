@@ -17,6 +17,7 @@ from . import cli
 @click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 4096),
               help="Files each stage gets at once.")
 @click.option("--retry-errors", is_flag=True, help="Redo the files whose earlier row is an error.")
+@click.option("--keep-going", is_flag=True, help="Exit 0 even when some files failed (their rows say why).")
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this process. ray: a pool of Ray workers, each loading the pipeline once "
                    "(pip install 'sonitus[ray]').")
@@ -24,8 +25,8 @@ from . import cli
               help="With --backend ray: the cluster to join ('auto', 'ray://head:10001'); a local Ray otherwise.")
 @click.option("--workers", default=None, type=click.IntRange(1, None),
               help="With --backend ray: how many workers (default: one a CPU of the cluster).")
-def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, retry_errors: bool, backend: str,
-          address: str | None, workers: int | None) -> None:
+def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, retry_errors: bool, keep_going: bool,
+          backend: str, address: str | None, workers: int | None) -> None:
     """Run PIPELINE over INPUTS (files, folders, globs, .tsv manifests) and write one JSON row
     a file to OUTPUT. A bad file becomes an error row and the run goes on; rerun the same
     command to finish a killed run (files that have a row are skipped). Audio, MIDI and
@@ -39,8 +40,8 @@ def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, 
       sonitus batch "ctc" archive.tsv -o transcripts.jsonl --backend ray --workers 8
       sonitus batch "load(sample_rate=8000) >> normalize" calls/ -o loud.jsonl   (a reader with its options)
 
-    The exit status is 1 when every file failed (see the error rows), and no work starts when an
-    input does not exist or a folder holds no audio or MIDI file.
+    The exit status is 1 when any file failed (see its error row; --keep-going: 0), and no work
+    starts when an input does not exist or a folder holds no audio or MIDI file.
     """
     from sonitus.batch import parse_pipeline, run_dataset
 
@@ -51,5 +52,7 @@ def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, 
     rate = counts["done"] / counts["seconds"] if counts["seconds"] else 0.0
     click.echo(f"{counts['done']} done, {counts['errors']} errors, {counts['skipped']} skipped (already in "
                f"{output}) in {counts['seconds']:.1f} s ({rate:.1f} files/s)")
-    if counts["errors"] and not counts["done"]:
-        sys.exit(1)  # every file failed: their rows say why
+    if counts["errors"] and not keep_going:
+        click.echo(f"{counts['errors']} file(s) failed: their rows in {output} say why (--retry-errors redoes them).",
+                   err=True)
+        sys.exit(1)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import click
+from sonitus.cli.types import SEED, count
 from sonitus.errors import ParameterError
 
 from .defaults import DEFAULT_BEAM, DEFAULT_GRAMMAR_THRESHOLD
@@ -153,8 +154,8 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
 @click.option("--init", "init", default=None,
               help="Start from this model's weights with a fresh optimiser ('shipped' = the model sonitus ships): "
                    "how each new round of training continues the last.")
-@click.option("--seed", default=0, show_default=True)
-@click.option("--steps", type=int, default=None, help="Override the number of steps.")
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--steps", type=count(1), default=None, help="Override the number of steps.")
 def train_asr(data: tuple[str, ...], out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
               steps: int | None) -> None:
     """Train the CTC recogniser (progress bar with loss, dev CER and steps/s; atomic checkpoints
@@ -181,11 +182,12 @@ def train_asr(data: tuple[str, ...], out: str, config_path: str | None, resume: 
 @click.command("asr")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", default=None, help="Checkpoint (default: the shipped model).")
-@click.option("--beam", default=DEFAULT_BEAM, show_default=True, help="Beam width of the beam decoders.")
+@click.option("--beam", type=count(1, 64), default=DEFAULT_BEAM, show_default=True,
+              help="Beam width of the beam decoders.")
 @click.option("--decoder", "decoders", multiple=True, type=click.Choice(DECODERS),
               help="Decoders to score (repeatable) [default: all three].")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures (and hypotheses) as JSON.")
-@click.option("--limit", type=int, default=None, help="Only the first N utterances.")
+@click.option("--limit", type=count(1), default=None, help="Only the first N utterances.")
 def eval_asr(manifest: str, model: str | None, beam: int, decoders: tuple[str, ...], as_json: bool,
              limit: int | None) -> None:
     """Word and character error rates and real-time factor on MANIFEST (path<TAB>transcript),

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from sonitus.cli.types import SEED, count, finite
 
 
 @click.command("chorale")
@@ -14,12 +15,12 @@ import click
 @click.option("--melody", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Harmonise this tune (.mid, or a .txt/.py song): it stays the soprano, the chorale harmoniser "
                    "writes alto, tenor and bass.")
-@click.option("--bars", type=int, default=None, help="Length in 4/4 bars [default: 8; with --melody all of it].")
-@click.option("--seed", default=0, show_default=True, help="Which chorale: the same seed writes the same one.")
+@click.option("--bars", type=count(1, 4096), default=None, help="Length in 4/4 bars [default: 8; with --melody all of it].")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Which chorale: the same seed writes the same one.")
 @click.option("--key", default=None,
               help="Key: C, G, Bb, F#m, ... [default: C; with --melody detected from the tune].")
-@click.option("--tempo", default=80.0, show_default=True, help="Beats per minute (with --melody: the tune's).")
-@click.option("--temperature", default=None, type=float,
+@click.option("--tempo", type=finite(10, 400), default=80.0, show_default=True, help="Beats per minute (with --melody: the tune's).")
+@click.option("--temperature", default=None, type=finite(0, 5),
               help="GAN: 0 writes each step's most likely pitch, above 0 samples [default: 0]. With --melody: "
                    "below 1 keeps to likely chords, above 1 is bolder [default: 0.8].")
 @click.option("--model", default=None, help="Checkpoint (default: the chorale GAN, or with --melody the chorale "
@@ -66,8 +67,8 @@ def _train_command(name: str, doc: str, settings: str, load):
     @click.option("--resume", is_flag=True, help="Continue an interrupted run from OUT/last.ckpt.")
     @click.option("--init", default=None,
                   help="Start from this model's weights with fresh optimisers ('shipped' = the shipped one).")
-    @click.option("--seed", default=0, show_default=True)
-    @click.option("--steps", type=int, default=None, help="Override the number of steps.")
+    @click.option("--seed", type=SEED, default=0, show_default=True)
+    @click.option("--steps", type=count(1), default=None, help="Override the number of steps.")
     def command(out: str, config_path: str | None, resume: bool, init: str | None, seed: int,
                 steps: int | None) -> None:
         from sonitus.errors import ParameterError
@@ -138,11 +139,11 @@ train_gan_notes = _train_command("notes", """Train the notes GAN (conditional WG
 @click.command("chorales")
 @click.option("--model", default=None, help="Checkpoint (default: the shipped chorale GAN, or harmoniser with "
                                             "--melody).")
-@click.option("--count", default=None, type=int,
+@click.option("--count", default=None, type=count(1, 100_000),
               help="Segments to generate and compare [default: 200; with --melody every held-out one].")
 @click.option("--melody", is_flag=True,
               help="Score the harmoniser instead: harmonise the held-out sopranos and compare with Bach's own parts.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def eval_gan_chorales(model: str | None, count: int | None, melody: bool, seed: int, as_json: bool) -> None:
     """Metrics of generated chorales beside held-out real ones and a random diatonic baseline.
@@ -218,12 +219,12 @@ def evaluate(*, model: str | None = None, count: int = 200, seed: int = 0) -> di
 @click.command("note")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Audio file to write (.wav, .flac or .ogg), 1 s at 16 kHz.")
-@click.option("--pitch", default=60, show_default=True, help="MIDI note number (36-84; 60 is middle C).")
+@click.option("--pitch", type=count(0, 127), default=60, show_default=True, help="MIDI note number (36-84; 60 is middle C).")
 @click.option("--instrument", default="piano", show_default=True,
               type=click.Choice(["piano", "guitar", "organ", "strings", "brass", "flute"]))
-@click.option("--velocity", default=100, show_default=True, help="MIDI velocity 1-127.")
-@click.option("--seed", default=0, show_default=True, help="Which note: the same seed writes the same one.")
-@click.option("--iterations", default=64, show_default=True, help="Griffin-Lim iterations (more: cleaner phase).")
+@click.option("--velocity", type=count(1, 127), default=100, show_default=True, help="MIDI velocity 1-127.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Which note: the same seed writes the same one.")
+@click.option("--iterations", type=count(1, 10_000), default=64, show_default=True, help="Griffin-Lim iterations (more: cleaner phase).")
 @click.option("--model", default=None, help="Checkpoint (default: the notes GAN shipped with sonitus).")
 def generate_note(output: Path, pitch: int, instrument: str, velocity: int, seed: int, iterations: int,
                   model: str | None) -> None:

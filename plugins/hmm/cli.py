@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import click
+from sonitus.cli.types import SEED, count
 
 
 def _load_clips(rows):
@@ -27,11 +28,11 @@ def _load_clips(rows):
               help="Checkpoint to write (atomically).")
 @click.option("--states", default=8, show_default=True, help="HMM states per word (left to right).")
 @click.option("--mix", default=2, show_default=True, help="Gaussian mixtures per state.")
-@click.option("--iterations", default=10, show_default=True, help="Baum-Welch iterations.")
+@click.option("--iterations", type=count(1, 1000), default=10, show_default=True, help="Baum-Welch iterations.")
 @click.option("--speed-perturb", default=0.0, show_default=True,
               help="Add one speed-perturbed copy of every clip, speed drawn from 1 +/- this (e.g. 0.12); "
                    "shifts pitch and formants like a different speaker.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 def train_hmm_words(data: Path, make_data: bool, per_word: int, out: Path, states: int, mix: int, iterations: int,
                     speed_perturb: float, seed: int) -> None:
     """Train one GMM-HMM per word from labelled clips and save a checkpoint.

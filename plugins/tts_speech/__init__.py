@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 from sonitus import hookimpl
+from sonitus.cli.types import SEED, count
 from sonitus.manifests import read_manifest
 
 __all__ = ["TTSSpeech", "default_root"]
@@ -88,8 +89,8 @@ def register_datasets(register):
               help="Folder for wavs and manifests.")
 @click.option("--train", "n_train", default=10000, show_default=True, help="Training utterances.")
 @click.option("--dev", "n_dev", default=360, show_default=True, help="Dev utterances (held-out voices).")
-@click.option("--jobs", default=2, show_default=True, help="Parallel synthesis processes.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--jobs", type=count(1, 64), default=2, show_default=True, help="Parallel synthesis processes.")
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--variety", default=0, show_default=True, type=click.IntRange(0, 1),
               help="1: most espeak-ng voices become made-up speakers (random formants, pitch, Klatt), "
                    "MBROLA speaks over a wider pitch and rate range. Same sentences and dev voices as 0.")

@@ -81,9 +81,46 @@ def test_a_pipeline_may_start_with_its_reader_and_nothing_runs_on_missing_inputs
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "x.wav").write_bytes(b"not audio")
     failed = run_cli("batch", "normalize", str(tmp_path / "bad"), "-o", str(tmp_path / "f.jsonl"))
-    assert failed.returncode == 1 and "0 done, 1 errors" in failed.stdout
+    assert failed.returncode == 1 and "0 done, 1 errors" in failed.stdout and "1 file(s) failed" in failed.stderr
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "x.wav").write_bytes(b"not audio")
+    _clips(mixed, 1)
+    assert run_cli("batch", "normalize", str(mixed), "-o", str(tmp_path / "g.jsonl")).returncode == 1
+    going = run_cli("batch", "normalize", str(mixed), "-o", str(tmp_path / "k.jsonl"), "--keep-going")
+    assert going.returncode == 0 and "1 done, 1 errors" in going.stdout
     text = run_cli("batch", "text", str(tmp_path / "in"), "-o", str(tmp_path / "t.jsonl"))
     assert text.returncode == 1 and "load(sample_rate=16000)" in text.stderr
+
+
+def test_rows_are_never_lost_or_written_twice(tmp_path):
+    import fcntl
+
+    clips = _clips(tmp_path / "in", 3)
+    out = tmp_path / "rows.jsonl"
+    run_dataset(parse_pipeline("normalize"), clips[:1], out, progress=False)
+    with open(out, "a") as f:  # a run killed in the middle of writing a row
+        f.write('{"path": "' + str(clips[1]) + '", "ok": tr')
+    run_dataset(parse_pipeline("normalize"), clips, out, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]  # every line whole
+    assert sorted(r["path"] for r in rows) == sorted(map(str, clips)) and all(r["ok"] for r in rows)
+    # one file by three spellings is one file
+    link = tmp_path / "link.wav"
+    link.symlink_to(clips[0])
+    relative = os.path.relpath(clips[0])
+    counts = run_dataset(parse_pipeline("normalize"), [clips[0], relative, link], tmp_path / "once.jsonl",
+                         progress=False)
+    assert counts["done"] == 1
+    # the output may not be an input, and two runs may not write one output at once
+    manifest = tmp_path / "list.tsv"
+    manifest.write_text(f"{clips[0]}\tone\n")
+    with pytest.raises(ParameterError, match="is one of the inputs"):
+        run_dataset(parse_pipeline("normalize"), [manifest], manifest, progress=False)
+    assert manifest.read_text() == f"{clips[0]}\tone\n"
+    with open(out, "a") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(ParameterError, match="Another sonitus batch is writing"):
+            run_dataset(parse_pipeline("normalize"), clips, out, retry_errors=True, progress=False)
 
 
 def _ray_or_skip():
