@@ -64,6 +64,8 @@ def _make(kind, folder):
         "text non-ASCII note": lambda: _song(folder, "C♯4 D4"),
         "text superscript": lambda: _song(folder, "C² D4"),
         "text Python code": lambda: _song(folder, "__import__('os').system('touch pwned')"),
+        "python song exits": lambda: ["compose", _file(folder / "exits.py", b"import sys\nsys.exit(0)\n"),
+                                      "-o", str(folder / "out.mid")],
         "text not UTF-8": lambda: ["compose", _file(p.with_suffix(".txt"), b"tempo: 90\n\xff\xfe"),
                                    "-o", str(folder / "out.mid")],
         # -- options --
@@ -138,6 +140,7 @@ BAD = {
     "text superscript": "needs an octave",
     "text Python code": "line 4",
     "text not UTF-8": "not UTF-8",
+    "python song exits": "must not exit",
     "option bad output suffix": "out.xyz",
     "option sample rate": "sample_rate",
     "option pitch": "pitch",

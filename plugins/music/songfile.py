@@ -43,6 +43,10 @@ def _read_song(path: Path):
         except SyntaxError as exc:
             raise ParameterError(f"{path}, line {exc.lineno}: Python syntax error ({exc.msg}); fix the song "
                                  "script and run compose again.") from exc
+        except SystemExit as exc:
+            line = _line_in(exc, path)
+            raise ParameterError(f"{path}{f', line {line}' if line else ''} called exit (SystemExit {exc.code!r}); a song "
+                                 "script must not exit: leave the Song in a variable called `song`.") from None
         except SonitusError as exc:
             line = _line_in(exc, path)
             if line is not None and exc.args:
