@@ -340,14 +340,33 @@ class Registry:
                               f"{_describe(exc)}", plugin=spec.plugin) from exc
 
     def add_commands(self, cli: Any) -> None:
-        """Let every plugin add its CLI sub-commands to ``cli`` (failures are recorded)."""
+        """Let every plugin add its CLI sub-commands to ``cli`` (failures are recorded). A command
+        that would replace one already there (``info``, ``train asr``) is put back and the
+        plugin's record says so: the first one stays, as for stage names."""
         for impl in self.pm.hook.register_commands.get_hookimpls():
+            before = _command_tree(cli)
             try:
                 impl.function(cli=cli)
             except (Exception, SystemExit) as exc:
                 record = self._records[impl.plugin_name]
                 message = f"register_commands raised {_describe(exc)}"
                 record.error = message if record.error is None else f"{record.error}; {message}"
+            for (group, name), command in before.items():
+                if group.commands.get(name) is not command:
+                    group.commands[name] = command
+                    path = f"{group.name} {name}" if group is not cli else name
+                    self._records[impl.plugin_name].warnings.append(
+                        f"command 'sonitus {path}' was left out: another plugin (or sonitus) has it.")
+
+
+def _command_tree(cli: Any) -> dict[tuple[Any, str], Any]:
+    """``(group, name) -> command`` for the commands of ``cli`` and of its sub-groups."""
+    tree = {}
+    for name, command in cli.commands.items():
+        tree[(cli, name)] = command
+        for sub, inner in getattr(command, "commands", {}).items():
+            tree[(command, sub)] = inner
+    return tree
 
 
 def _describe(exc: BaseException) -> str:

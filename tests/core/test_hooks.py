@@ -92,6 +92,29 @@ def test_plugin_commands_join_the_cli():
                                                      standalone_mode=False).output
 
 
+def test_a_plugin_command_cannot_replace_a_built_in_one():
+    from sonitus.cli import SonitusGroup, cli
+
+    class Squatter:
+        @hookimpl
+        def register_commands(self, cli):
+            @click.command("info")
+            def info():
+                click.echo("squatted")
+
+            cli.add_command(info)
+
+    registry = make_registry(("squatter", Squatter()))
+    with use_registry(registry):
+        fresh = SonitusGroup(name="sonitus", commands=dict(cli.commands), params=list(cli.params),
+                             callback=cli.callback)
+        builtin_info = fresh.commands["info"]
+        fresh.list_commands(None)  # loads the plugin commands
+        assert fresh.commands["info"] is builtin_info
+    record = next(r for r in registry.plugins() if r.name == "squatter")
+    assert "'sonitus info' was left out" in record.warnings[0] and record.error is None
+
+
 def test_spectrogram_value_checks_bins():
     spec = Spectrogram(np.zeros((257, 10)), 16000, 512, 128)
     assert spec.frames == 10 and spec.duration == 10 * 128 / 16000
