@@ -19,6 +19,7 @@ Environment variables:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import inspect
@@ -132,14 +133,16 @@ class Registry:
         self._specs: dict[str, StageSpec] = {}
         self._datasets: dict[str, StageSpec] = {}
         self._broken_stages: dict[str, str] = {}
-        if builtins:
-            self._load_builtins()
-        if entry_points:
-            self._load_entry_points()
-        for item in plugins:
-            name, obj = item if isinstance(item, tuple) else (None, item)
-            self.register_plugin(obj, name=name, source="registered", collect=False)
-        self._collect()
+        # what plugin code prints while it loads goes to stderr: stdout carries JSON (stages --json)
+        with contextlib.redirect_stdout(sys.stderr):
+            if builtins:
+                self._load_builtins()
+            if entry_points:
+                self._load_entry_points()
+            for item in plugins:
+                name, obj = item if isinstance(item, tuple) else (None, item)
+                self.register_plugin(obj, name=name, source="registered", collect=False)
+            self._collect()
 
     # -- loading -----------------------------------------------------------------------
     def _is_disabled(self, name: str) -> bool:
@@ -346,7 +349,8 @@ class Registry:
         for impl in self.pm.hook.register_commands.get_hookimpls():
             before = _command_tree(cli)
             try:
-                impl.function(cli=cli)
+                with contextlib.redirect_stdout(sys.stderr):
+                    impl.function(cli=cli)
             except (Exception, SystemExit) as exc:
                 record = self._records[impl.plugin_name]
                 message = f"register_commands raised {_describe(exc)}"

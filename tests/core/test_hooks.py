@@ -115,6 +115,19 @@ def test_a_plugin_command_cannot_replace_a_built_in_one():
     assert "'sonitus info' was left out" in record.warnings[0] and record.error is None
 
 
+def test_what_a_plugin_prints_while_loading_stays_off_stdout(capsys):
+    class Chatty:
+        @hookimpl
+        def register_preprocessors(self, register):
+            print("chatty plugin loading")
+            register("chatty", lambda: (lambda a: a))
+
+    registry = make_registry(("chatty", Chatty()))
+    assert "chatty" in registry.names()
+    out, err = capsys.readouterr()
+    assert out == "" and "chatty plugin loading" in err  # stdout is for JSON (stages --json)
+
+
 def test_spectrogram_value_checks_bins():
     spec = Spectrogram(np.zeros((257, 10)), 16000, 512, 128)
     assert spec.frames == 10 and spec.duration == 10 * 128 / 16000
