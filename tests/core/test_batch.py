@@ -155,6 +155,34 @@ def test_a_killed_run_resumes_without_redoing_finished_files(tmp_path, backend):
     assert len(paths) == len(set(paths)) == 60
 
 
+def test_kill_9_at_random_moments_leaves_exactly_one_row_per_input(tmp_path):
+    """SIGKILL (no handler runs) at random moments, three times, then a run to the end: every
+    input has exactly one row, every line is whole JSON, and every output file is readable."""
+    import random
+
+    from sonitus import Audio
+
+    clips = _clips(tmp_path / "in", 80, seconds=0.05)
+    out = tmp_path / "rows.jsonl"
+    command = [sys.executable, "-m", "sonitus", "batch", "normalize", str(tmp_path / "in"), "-o", str(out),
+               "--batch-size", "1"]
+    rng = random.Random(7)
+    for _ in range(3):
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        before = len(out.read_bytes().splitlines()) if out.exists() else 0
+        deadline = time.time() + 120
+        while time.time() < deadline and (len(out.read_bytes().splitlines()) if out.exists() else 0) <= before:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["path"] for r in rows) == sorted(map(str, clips))
+    assert all(r["ok"] and Audio.load(r["output"]).frames == 800 for r in rows)
+
+
 def test_the_ray_backend_writes_the_rows_the_local_one_does(tmp_path):
     _ray_or_skip()
     _clips(tmp_path / "in", 7)
