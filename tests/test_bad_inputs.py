@@ -64,6 +64,9 @@ def _make(kind, folder):
         "text non-ASCII note": lambda: _song(folder, "C♯4 D4"),
         "text superscript": lambda: _song(folder, "C² D4"),
         "text Python code": lambda: _song(folder, "__import__('os').system('touch pwned')"),
+        "text key with a third word": lambda: _song(folder, "C4", header="key: C# major major\n"),
+        "text meter huge": lambda: _song(folder, "C4", header="meter: 99999999/4\n"),
+        "text note value huge": lambda: _song(folder, "C4/100000000000000000000 D4"),
         "python song exits": lambda: ["compose", _file(folder / "exits.py", b"import sys\nsys.exit(0)\n"),
                                       "-o", str(folder / "out.mid")],
         "text not UTF-8": lambda: ["compose", _file(p.with_suffix(".txt"), b"tempo: 90\n\xff\xfe"),
@@ -102,9 +105,9 @@ def _truncated(path, tone):
     return ["info", str(path)]
 
 
-def _song(folder, notation, *, out="out.mid", extra=()):
+def _song(folder, notation, *, out="out.mid", extra=(), header=""):
     song = folder / "song.txt"
-    song.write_text(f"tempo: 100\n\n[melody: piano]\n{notation}\n", encoding="utf-8")
+    song.write_text(f"tempo: 100\n{header}\n[melody: piano]\n{notation}\n", encoding="utf-8")
     return ["compose", str(song), "-o", str(folder / out), *extra]
 
 
@@ -141,6 +144,9 @@ BAD = {
     "text Python code": "line 4",
     "text not UTF-8": "not UTF-8",
     "python song exits": "must not exit",
+    "text key with a third word": "not a key",
+    "text meter huge": "numerator from 1 to 64",
+    "text note value huge": "not a note value",
     "option bad output suffix": "out.xyz",
     "option sample rate": "sample_rate",
     "option pitch": "pitch",
@@ -209,3 +215,16 @@ def test_unusual_but_valid_midi_renders(tmp_path):
     fast = _midi(tmp_path / "fast.mid", [mido.MetaMessage("set_tempo", tempo=1)] + _notes())
     result = CliRunner().invoke(cli, ["render", str(fast), "-o", str(tmp_path / "fast.wav")])
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_song_with_a_byte_order_mark_and_sharps_in_its_header(tmp_path):
+    """Windows editors start UTF-8 files with a BOM; '#' in 'key: F# minor' is a sharp, not a comment."""
+    from sonitus import Score
+    from sonitus.cli import cli
+
+    song = tmp_path / "song.txt"
+    song.write_text("\ufefftempo: 100\nkey: F# minor  # a comment\n\n[melody: piano]\n^1/4 ^3 # degrees\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["compose", str(song), "-o", str(tmp_path / "out.mid")])
+    assert result.exit_code == 0, result.output
+    assert [n.pitch for n in Score.load(tmp_path / "out.mid").midi.instruments[0].notes] == [66, 69]  # F#4, A4

@@ -241,7 +241,7 @@ class _Parser:
         n = self.integer("a note value after '/' (1, 2, 4, 8, 16, 32 or 64)")
         if n < 1:
             raise self.error("a note value must be at least 1", pos=start)
-        if n & (n - 1):
+        if n & (n - 1) or n > 64:
             raise self.error(f"/{n} is not a note value", pos=start,
                              expected="1, 2, 4, 8, 16, 32 or 64; a triplet is /8t, a quintuplet /16:5")
         value = Fraction(4, n)

@@ -265,8 +265,8 @@ def _meter(text: str) -> tuple[int, int]:
         n, d = (int(x) for x in text.split("/"))
     except ValueError:
         raise MusicError(f"meter {text!r} is not of the form n/d, e.g. 3/4.") from None
-    if n < 1 or d not in (1, 2, 4, 8, 16, 32):
-        raise MusicError(f"meter {text!r} needs a positive numerator and a power-of-two denominator.")
+    if not 1 <= n <= 64 or d not in (1, 2, 4, 8, 16, 32):
+        raise MusicError(f"meter {text!r} needs a numerator from 1 to 64 and a power-of-two denominator (1-32).")
     return n, d
 
 

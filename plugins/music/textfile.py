@@ -32,6 +32,8 @@ from sonitus.dsl.music.song import Track, instrument_program
 from sonitus.errors import DSLSyntaxError
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]:]+?)\s*(?::\s*([^\]]+?)\s*)?\]\s*$")
+#: a comment starts with '#' at the start of a line or after a space ('C#' and 'key: F# minor' are not comments)
+_COMMENT = re.compile(r"(?:^|\s)#")
 _SETTING = re.compile(r"^\s*(tempo|meter|key)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
@@ -39,9 +41,9 @@ def parse_song_text(text: str) -> Song:
     """Read a song from the text format above."""
     settings: dict[str, str] = {}
     blocks: list[tuple[str, str, int, list[str]]] = []
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()  # a byte-order mark from Windows editors
     for number, line in enumerate(lines, 1):
-        stripped = line.split("#", 1)[0].strip()
+        stripped = _COMMENT.split(line, 1)[0].strip()
         header = _HEADER.match(line)
         if header:
             name, instrument = header.group(1), header.group(2) or header.group(1)
