@@ -70,6 +70,10 @@ class Score:
             score = cls(pretty_midi.PrettyMIDI(str(path)))
             midi_file = mido.MidiFile(str(path))
         except Exception as exc:  # mido and pretty_midi raise many kinds of errors
+            zero = _zero_tempo(path) if isinstance(exc, ZeroDivisionError) else None
+            if zero is not None:
+                raise ScoreError(f"{path} sets a tempo of 0 microseconds a beat (at tick {zero}), which no player can "
+                                 "follow; set a real tempo there in your MIDI editor.") from exc
             why = str(exc).strip() or ("the file is empty" if path.stat().st_size == 0 else type(exc).__name__)
             raise ScoreError(f"{path} is not a MIDI file sonitus can read ({why}); export it again as a "
                              "standard MIDI file (.mid).") from exc
@@ -112,3 +116,19 @@ def _unterminated_notes(midi_file) -> int:
                 if open_notes.get(key):
                     open_notes[key] = 0  # pretty_midi ends every open note of that pitch
     return sum(open_notes.values())
+
+
+def _zero_tempo(path: Path) -> int | None:
+    """The tick of the first tempo change to 0 microseconds a beat, if the file has one."""
+    import mido
+
+    try:
+        for track in mido.MidiFile(str(path)).tracks:
+            tick = 0
+            for message in track:
+                tick += message.time
+                if message.type == "set_tempo" and message.tempo <= 0:
+                    return tick
+    except Exception:
+        return None
+    return None

@@ -67,6 +67,8 @@ def _make(kind, folder):
         "text key with a third word": lambda: _song(folder, "C4", header="key: C# major major\n"),
         "text meter huge": lambda: _song(folder, "C4", header="meter: 99999999/4\n"),
         "text note value huge": lambda: _song(folder, "C4/100000000000000000000 D4"),
+        "MIDI tempo 0": lambda: ["render", str(_midi(folder / "t0.mid", [mido.MetaMessage("set_tempo", tempo=0)]
+                                                     + _notes())), "-o", str(folder / "out.wav")],
         "python song exits": lambda: ["compose", _file(folder / "exits.py", b"import sys\nsys.exit(0)\n"),
                                       "-o", str(folder / "out.mid")],
         "text not UTF-8": lambda: ["compose", _file(p.with_suffix(".txt"), b"tempo: 90\n\xff\xfe"),
@@ -144,6 +146,7 @@ BAD = {
     "text Python code": "line 4",
     "text not UTF-8": "not UTF-8",
     "python song exits": "must not exit",
+    "MIDI tempo 0": "tempo of 0 microseconds",
     "text key with a third word": "not a key",
     "text meter huge": "numerator from 1 to 64",
     "text note value huge": "not a note value",
