@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +175,7 @@ class Audio:
 
         path = _existing_audio_path(path)
         try:
-            info = sf.info(str(path))
+            info = sf.info(os.fsencode(path))
         except (sf.LibsndfileError, RuntimeError) as exc:
             kind = _audio_magic(path)
             if kind is not None:
@@ -197,7 +198,7 @@ class Audio:
         info = cls._checked_info(path)
         frames, peak, total = 0, 0.0, 0.0
         try:
-            for block in sf.blocks(str(info.path), blocksize=block_frames, dtype="float32", always_2d=True):
+            for block in sf.blocks(os.fsencode(info.path), blocksize=block_frames, dtype="float32", always_2d=True):
                 if not np.isfinite(block).all():
                     raise NonFiniteAudioError(f"{info.path}: the audio contains NaN or infinite samples; clean or "
                                               "regenerate it.")
@@ -215,7 +216,7 @@ class Audio:
         import soundfile as sf
 
         info = cls.info(path)
-        extra = sf.info(str(info.path)).extra_info
+        extra = sf.info(os.fsencode(info.path)).extra_info
         if any(mark in extra for mark in _TRUNCATION_MARKS):
             raise TruncatedAudioError(
                 f"{info.path} is truncated: the file ends before its header says it should. "
@@ -249,7 +250,7 @@ class Audio:
 
         info = cls._checked_info(path)
         try:
-            data, rate = sf.read(str(info.path), dtype="float32", always_2d=True)
+            data, rate = sf.read(os.fsencode(info.path), dtype="float32", always_2d=True)
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise TruncatedAudioError(
                 f"{info.path} is damaged and could not be decoded ({_libsndfile_reason(exc)}); "
@@ -280,7 +281,7 @@ class Audio:
                                  f"such as .wav or .flac, or pass format=.")
         with atomic_path(target) as tmp:
             try:
-                sf.write(str(tmp), self.samples.T, self.sample_rate, subtype=subtype,
+                sf.write(os.fsencode(tmp), self.samples.T, self.sample_rate, subtype=subtype,
                          format=format or target.suffix.lstrip(".").upper())
             except (sf.LibsndfileError, ValueError, TypeError) as exc:
                 raise ParameterError(f"Cannot write {target}: {exc}. Use a suffix such as .wav, "
@@ -311,12 +312,29 @@ class Audio:
 
 
 def _existing_audio_path(path: str | os.PathLike[str]) -> Path:
+    import stat
+
     path = Path(path)
-    if not path.exists():
-        raise AudioNotFoundError(f"{path} does not exist; check the path and the working directory.")
-    if path.is_dir():
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise AudioNotFoundError(f"The path {str(path)[:60]}... is too long for this system (a name may have "
+                                     "255 bytes, a path 4096); move or rename the file.") from None
+        if path.is_symlink():
+            raise AudioNotFoundError(f"{path} is a symbolic link to {os.readlink(path)}, which "
+                                     f"{'leads round in a loop' if exc.errno == errno.ELOOP else 'does not exist'}; "
+                                     "give the audio file itself.") from None
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise AudioNotFoundError(f"{path} does not exist; check the path and the working directory.") from None
+        raise AudioNotFoundError(f"{path} cannot be read ({exc.strerror}).") from None
+    if stat.S_ISDIR(st.st_mode):
         raise NotAudioError(f"{path} is a directory, not an audio file.")
-    if path.stat().st_size == 0:
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise NotAudioError(f"{path} is {kind}, not a file; sonitus reads audio from files: save the stream to a "
+                            ".wav or .flac file first.")
+    if st.st_size == 0:
         raise EmptyAudioError(f"{path} is empty (0 bytes); record or export it again.")
     return path
 

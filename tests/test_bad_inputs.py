@@ -6,6 +6,7 @@ channel counts, a one-sample clip) must simply work. Runs the CLI in-process (cl
 runner) so that the table stays fast.
 """
 
+import os
 import pickle
 import struct
 
@@ -69,6 +70,11 @@ def _make(kind, folder):
         "text note value huge": lambda: _song(folder, "C4/100000000000000000000 D4"),
         "MIDI tempo 0": lambda: ["render", str(_midi(folder / "t0.mid", [mido.MetaMessage("set_tempo", tempo=0)]
                                                      + _notes())), "-o", str(folder / "out.wav")],
+        "path symlink loop": lambda: (folder / "a.wav").symlink_to(folder / "b.wav") or
+        (folder / "b.wav").symlink_to(folder / "a.wav") or ["info", str(folder / "a.wav")],
+        "path FIFO": lambda: os.mkfifo(folder / "f.wav") or ["info", str(folder / "f.wav")],
+        "path device": lambda: ["info", "/dev/zero"],
+        "path name too long": lambda: ["info", str(folder / ("a" * 300 + ".wav"))],
         "python song exits": lambda: ["compose", _file(folder / "exits.py", b"import sys\nsys.exit(0)\n"),
                                       "-o", str(folder / "out.mid")],
         "text not UTF-8": lambda: ["compose", _file(p.with_suffix(".txt"), b"tempo: 90\n\xff\xfe"),
@@ -146,6 +152,10 @@ BAD = {
     "text Python code": "line 4",
     "text not UTF-8": "not UTF-8",
     "python song exits": "must not exit",
+    "path symlink loop": "loop",
+    "path FIFO": "FIFO",
+    "path device": "device",
+    "path name too long": "too long",
     "MIDI tempo 0": "tempo of 0 microseconds",
     "text key with a third word": "not a key",
     "text meter huge": "numerator from 1 to 64",
@@ -231,3 +241,13 @@ def test_a_song_with_a_byte_order_mark_and_sharps_in_its_header(tmp_path):
     result = CliRunner().invoke(cli, ["compose", str(song), "-o", str(tmp_path / "out.mid")])
     assert result.exit_code == 0, result.output
     assert [n.pitch for n in Score.load(tmp_path / "out.mid").midi.instruments[0].notes] == [66, 69]  # F#4, A4
+
+
+def test_a_wav_whose_name_is_not_utf8_is_read(tmp_path):
+    from sonitus.cli import cli
+
+    name = os.fsdecode(b"take-\xff.wav")  # a byte no UTF-8 name has (from an old Latin-1 disk)
+    sf.write(os.fsencode(tmp_path / name), (0.1 * np.ones(1600)).astype(np.float32), 16000)
+    result = CliRunner().invoke(cli, ["info", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    assert "0.100 s" in result.output

@@ -108,8 +108,17 @@ def _exit_cleanly_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, terminate)
 
 
+def printable(text: str) -> str:
+    """``text`` with the bytes of non-UTF-8 file names shown as ``\\xff`` (printing them raw fails)."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file name made
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) if "\n  " not in str(exc) else str(exc)
+    text = printable(str(exc))
+    return " ".join(text.split()) if "\n  " not in text else text
 
 
 @click.group(cls=SonitusGroup, context_settings={"help_option_names": ["-h", "--help"]})

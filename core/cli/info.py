@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import cli
+from . import cli, printable
 
 
 @cli.command()
@@ -32,7 +32,8 @@ def info(files: tuple[Path, ...], as_json: bool) -> None:
         except SonitusError as exc:
             if len(files) == 1:
                 raise
-            rows.append({"path": str(path), "error": str(exc)})
+            rows.append({"path": str(path), "error": printable(str(exc))})
+        rows[-1]["path"] = printable(rows[-1]["path"])
     if as_json:
         click.echo(json.dumps(rows if len(rows) > 1 else rows[0], indent=2))
     else:
