@@ -15,6 +15,7 @@ Writes are atomic, so an interrupted save leaves the previous checkpoint intact.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import struct
@@ -73,30 +74,52 @@ def save_checkpoint(path: str | os.PathLike[str], state: Any, *, model: str, con
     return atomic_write_bytes(path, MAGIC + struct.pack("<Q", len(header_bytes)) + header_bytes + body)
 
 
-def _split(path: Path) -> tuple[dict[str, Any], bytes]:
-    if not path.exists():
-        raise CheckpointError(f"Checkpoint {path} does not exist; check the path or train a model first.")
-    if path.is_dir():
+#: the largest checkpoint sonitus reads (bytes), and the largest JSON header in one
+MAX_CHECKPOINT_BYTES = 8 * 2**30
+MAX_HEADER_BYTES = 16 * 2**20
+
+
+def _split(path: Path, *, body: bool = True) -> tuple[dict[str, Any], bytes]:
+    import stat
+
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise CheckpointError(f"Checkpoint {path} does not exist; check the path or train a model first."
+                              if exc.errno in (errno.ENOENT, errno.ENOTDIR) else
+                              f"Checkpoint {path} cannot be read ({exc.strerror}).") from None
+    if stat.S_ISDIR(st.st_mode):
         found = sorted(path.glob("*.ckpt"))
         hint = f" such as {found[0]}" if found else ""
         raise CheckpointError(f"{path} is a folder; give a checkpoint file{hint}.")
-    data = path.read_bytes()
-    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 8:
-        raise CheckpointError(f"{path} is not a sonitus checkpoint (bad magic bytes).")
-    (size,) = struct.unpack("<Q", data[len(MAGIC):len(MAGIC) + 8])
-    start = len(MAGIC) + 8
-    if start + size > len(data):
-        raise CheckpointError(f"Checkpoint {path} is truncated; re-copy it or resume from an older one.")
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{path} is not a file (a FIFO or a device); give a checkpoint file.")
+    if st.st_size > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"{path} is {st.st_size / 2**30:.1f} GiB, more than any sonitus checkpoint "
+                              f"({MAX_CHECKPOINT_BYTES / 2**30:.0f} GiB); is it the right file?")
+    with open(path, "rb") as f:
+        lead = f.read(len(MAGIC) + 8)
+        if not lead.startswith(MAGIC) or len(lead) < len(MAGIC) + 8:
+            raise CheckpointError(f"{path} is not a sonitus checkpoint (bad magic bytes).")
+        (size,) = struct.unpack("<Q", lead[len(MAGIC):])
+        if size > MAX_HEADER_BYTES or len(lead) + size > st.st_size:
+            raise CheckpointError(f"Checkpoint {path} is truncated or its header length is corrupt; re-copy it or "
+                                  "resume from an older one.")
+        raw = f.read(size)
+        rest = f.read() if body else b""
     try:
-        header = json.loads(data[start:start + size].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"Checkpoint {path} has a corrupt header: {exc}.") from exc
-    return header, data[start + size:]
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = "it nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise CheckpointError(f"Checkpoint {path} has a corrupt header: {reason}.") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"Checkpoint {path} has a corrupt header: not a JSON object.")
+    return header, rest
 
 
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read only the JSON header of a checkpoint."""
-    return _split(Path(path))[0]
+    """Read only the JSON header of a checkpoint (the weights are not read)."""
+    return _split(Path(path), body=False)[0]
 
 
 def load_checkpoint(path: str | os.PathLike[str], *, model: str | None = None,

@@ -96,6 +96,12 @@ def _make(kind, folder):
         "checkpoint truncated": lambda: _transcribe_with(folder, tone, _checkpoint_bytes(folder)[:200]),
         "checkpoint crafted": lambda: _transcribe_with(folder, tone, MAGIC + struct.pack("<Q", 2) + b"{}"),
         "checkpoint pickle": lambda: _transcribe_with(folder, tone, pickle.dumps({"params": [1, 2, 3]})),
+        "checkpoint is a FIFO": lambda: os.mkfifo(folder / "m.ckpt") or
+        ["transcribe", "--model", str(folder / "m.ckpt"), str(_wav(folder / "s.wav", tone))],
+        "checkpoint is /dev/zero": lambda: ["transcribe", "--model", "/dev/zero", str(_wav(folder / "s.wav", tone))],
+        "checkpoint header nests deeply": lambda: _transcribe_with(
+            folder, tone, MAGIC + struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000),
+        "checkpoint header length huge": lambda: _transcribe_with(folder, tone, MAGIC + struct.pack("<Q", 2**62) + b"{}"),
         "checkpoint is a folder": lambda: ["transcribe", "--model", str(folder), str(_wav(folder / "s.wav", tone))],
     }
     return cases[kind]()
@@ -152,6 +158,10 @@ BAD = {
     "text Python code": "line 4",
     "text not UTF-8": "not UTF-8",
     "python song exits": "must not exit",
+    "checkpoint is a FIFO": "FIFO",
+    "checkpoint is /dev/zero": "model's folder",
+    "checkpoint header nests deeply": "nests too deeply",
+    "checkpoint header length huge": "truncated",
     "path symlink loop": "loop",
     "path FIFO": "FIFO",
     "path device": "device",
