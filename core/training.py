@@ -255,7 +255,41 @@ def load_config(cls, path: str | None, **overrides):
     if unknown:
         raise SonitusError(f"Unknown training config keys {sorted(unknown)} in {path}; known: {sorted(names)}.")
     data.update({k: v for k, v in overrides.items() if v is not None})
+    defaults = {f.name: f.default for f in fields(cls)}
+    for key, value in data.items():
+        _check_setting(key, value, defaults.get(key), path)
     return cls(**data)
+
+
+#: the largest whole number a training setting may hold (steps, batch, sizes)
+MAX_SETTING = 10**9
+
+
+def _check_setting(key: str, value, default, path) -> None:
+    """A training setting has the kind of its default and a sane size: whole numbers are whole
+    (>= 1 where the default is, else >= 0) and at most :data:`MAX_SETTING`; numbers are finite and
+    not negative; a nested dict (model sizes) is checked value by value."""
+    import math
+
+    from .errors import SonitusError
+
+    where = f" in {path}" if path else ""
+    if isinstance(value, dict):
+        for inner, item in value.items():
+            _check_setting(f"{key}.{inner}", item, None, path)
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            raise SonitusError(f"Training setting {key}{where} must be a number, not {value!r}.")
+        return
+    if not math.isfinite(value) or value < 0:
+        raise SonitusError(f"Training setting {key}{where} must be a finite number >= 0, not {value!r}.")
+    if isinstance(default, int) and not isinstance(default, bool):
+        if value != int(value):
+            raise SonitusError(f"Training setting {key}{where} must be a whole number, not {value!r}.")
+        if value > MAX_SETTING or (default >= 1 and value < 1):
+            raise SonitusError(f"Training setting {key}{where} must be between {1 if default >= 1 else 0} and "
+                               f"{MAX_SETTING:,}, not {value!r}.")
 
 
 class ConfigDict:
