@@ -37,12 +37,19 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3", ".opus")
 MIDI_SUFFIXES = (".mid", ".midi")
 
 
+#: the longest pipeline text sonitus reads
+MAX_PIPELINE_CHARS = 10_000
+
+
 def parse_pipeline(text: str) -> Pipeline:
     """A pipeline from text such as ``"to-mono >> resample(sample_rate=16000) >> ctc"``: stage
     names joined by ``>>``, each with optional keyword options whose values are literals
     (numbers, strings, booleans, None). Read by a parser, never evaluated."""
     from .registry import get_registry
 
+    if len(text) > MAX_PIPELINE_CHARS:
+        raise ParameterError(f"pipeline text is {len(text):,} characters long; a pipeline is at most "
+                             f"{MAX_PIPELINE_CHARS:,} (stage names and a few options).")
     parts = _split_top_level(text)
     if not parts or any(not p.strip() for p in parts):
         raise ParameterError(f"pipeline {text!r}: expected stage names joined by '>>', e.g. 'to-mono >> logmel'.")
@@ -86,13 +93,16 @@ def _stage_call(text: str) -> tuple[str, dict[str, Any]]:
     except SyntaxError as exc:
         raise ParameterError(f"pipeline: cannot read the options of {text!r} ({exc.msg}); write "
                              "name(option=value, ...).") from None
+    except (RecursionError, MemoryError):
+        raise ParameterError(f"pipeline: the options of {name} nest too deeply to read; write "
+                             "name(option=value, ...) with plain values.") from None
     if call.args:
         raise ParameterError(f"pipeline: {text!r}: options are given by name, e.g. resample(sample_rate=16000).")
     options = {}
     for keyword in call.keywords:
         try:
             options[keyword.arg] = ast.literal_eval(keyword.value)
-        except ValueError:
+        except (ValueError, RecursionError, MemoryError):
             raise ParameterError(f"pipeline: option {keyword.arg} of {name} must be a number, string, True, "
                                  f"False or None, not {ast.unparse(keyword.value)!r}.") from None
     return name, options

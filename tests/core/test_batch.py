@@ -33,6 +33,10 @@ def test_pipeline_text_is_parsed_not_evaluated():
         parse_pipeline("to-mono >> >> logmel")
     with pytest.raises(UnknownStageError, match="logmel"):
         parse_pipeline("logmell")
+    with pytest.raises(ParameterError, match="at most 10,000"):
+        parse_pipeline("resample(sample_rate=" + "-" * 100_000 + "1)")
+    with pytest.raises(ParameterError, match="nest too deeply"):
+        parse_pipeline("resample(sample_rate=" + "-" * 5_000 + "1)")
 
 
 def test_inputs_come_from_files_folders_globs_and_manifests(tmp_path):
