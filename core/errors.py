@@ -103,7 +103,12 @@ class DSLSyntaxError(SonitusError, ValueError):
         if source is not None:
             lines = source.splitlines() or [""]
             if 1 <= line <= len(lines):
-                full += f"\n  {lines[line - 1]}\n  {' ' * (column - 1)}^"
+                text, caret = lines[line - 1], column - 1
+                if len(text) > 100:  # a window round the column, not a megabyte of one line
+                    start = max(0, caret - 50)
+                    text = ("..." if start else "") + text[start:start + 100] + ("..." if start + 100 < len(text) else "")
+                    caret = caret - start + (3 if start else 0)
+                full += f"\n  {text}\n  {' ' * caret}^"
         super().__init__(full)
         self.line = line
         self.column = column

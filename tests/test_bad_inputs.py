@@ -249,6 +249,16 @@ def test_unusual_but_valid_midi_renders(tmp_path):
     assert result.exit_code == 0, result.stderr
 
 
+def test_an_error_in_a_megabyte_line_shows_a_window_of_it(tmp_path):
+    from sonitus.cli import cli
+
+    args = _song(tmp_path, "C4/16 D4 E4 F4 " * 60_000)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "200,000 notes" in result.output
+    window, caret = result.output.splitlines()[1:3]
+    assert len(window) < 120 and window.startswith("  ...") and caret.strip() == "^"
+
+
 def test_a_song_with_a_byte_order_mark_and_sharps_in_its_header(tmp_path):
     """Windows editors start UTF-8 files with a BOM; '#' in 'key: F# minor' is a sharp, not a comment."""
     from sonitus import Score
