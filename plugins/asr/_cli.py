@@ -70,6 +70,8 @@ def _recognizer_options(model: str | None, beam: int | None, grammar: str | None
     """Which recogniser ``sonitus transcribe`` runs (None: the default) and its options."""
     if threshold is not None and grammar is None:
         raise ParameterError("--threshold only applies to grammar decoding: give --grammar FILE too.")
+    if model is not None and not model.strip():
+        raise ParameterError("--model is empty: give a model folder or file, 'tiny.en' or 'ctc' (or leave it out).")
     whisper_only = {"language": language, "task": task, "prompt": prompt}
     ctc = model == "ctc" or (model or "").endswith(".ckpt") or grammar is not None
     if ctc:
