@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import tempfile
@@ -70,10 +71,26 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> I
     try:
         yield tmp
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if disk_full(exc):
+            from .errors import OutputError
+
+            raise OutputError(f"No space left on the device to write {target}; free some space and run again "
+                              "(nothing was written).") from exc
         raise
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it: libsndfile's errors are wrapped) is a full disk or quota."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "no space left" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

@@ -90,6 +90,12 @@ class SonitusGroup(HelpGroup):
         except Exception as exc:
             if debug:
                 raise
+            from sonitus.atomic import disk_full
+
+            if disk_full(exc):
+                click.echo("Error: no space left on the device to write the output; free some space and run again.",
+                           err=True)
+                sys.exit(1)
             click.echo(f"Error: unexpected {type(exc).__name__}: {_one_line(exc)} "
                        f"(rerun with --debug for the traceback)", err=True)
             sys.exit(1)

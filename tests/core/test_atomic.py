@@ -71,3 +71,37 @@ def test_render_onto_a_folder_fails_before_rendering(tmp_path):
     result = run_cli("compose", str(song), "-o", str(tmp_path / "out.wav"))
     assert result.returncode == 1 and "is a folder" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav", "song.txt"]
+
+
+def test_a_full_disk_is_said_and_leaves_nothing(tmp_path):
+    import errno
+
+    from sonitus.errors import ParameterError
+
+    target = tmp_path / "out.wav"
+    with pytest.raises(OutputError, match="No space left on the device to write"):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(OutputError, match="nothing was written"):  # a writer that wraps the OSError
+        with atomic_path(target):
+            try:
+                raise OSError(errno.EDQUOT, "Disk quota exceeded")
+            except OSError as exc:
+                raise ParameterError("Cannot write out.wav: use a suffix such as .wav") from exc
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_json_to_a_full_device_is_one_line(tmp_path):
+    from pathlib import Path
+
+    import numpy as np
+    import soundfile as sf
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    sf.write(tmp_path / "a.wav", np.zeros(1600, np.float32), 16000)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "sonitus", "info", "--json", str(tmp_path / "a.wav")],
+                                stdout=full, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 1 and "no space left" in result.stderr and "Traceback" not in result.stderr
