@@ -181,6 +181,11 @@ def _call(stage: StageBase, function: Any, value: Any) -> Any:
         raise
     except Exception as exc:
         raise PipelineError(f"Stage '{stage.name}' failed: {type(exc).__name__}: {exc}") from exc
+    except SystemExit as exc:
+        if getattr(exc, "signal", None) is not None:  # SIGTERM unwinding the command: let it end the run
+            raise
+        raise PipelineError(f"Stage '{stage.name}' called sys.exit({exc.code!r}); a stage must return its value "
+                            "or raise an error (the plugin that provides it needs fixing).") from None
 
 
 def _check_fit(left: StageBase, right: StageBase) -> None:

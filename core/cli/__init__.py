@@ -108,7 +108,9 @@ def _exit_cleanly_on_sigterm() -> None:
     import threading
 
     def terminate(signum, frame):
-        raise SystemExit(128 + signum)
+        stop = SystemExit(128 + signum)
+        stop.signal = signum  # a stage's own sys.exit has none: the pipeline reports that one
+        raise stop
 
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, terminate)

@@ -165,3 +165,22 @@ def test_as_stage_is_the_one_adapter_for_factories_and_pipelines():
     assert isinstance(source, Source) and source().text == "fixed"
     # a pipeline adapts its members with the same function
     assert (Transcript("x") >> wrapped)().text == "x!"
+
+
+def test_a_stage_that_calls_exit_is_an_error_not_a_quiet_end():
+    def leave(value):
+        raise SystemExit(0)
+
+    quitter = FunctionStage("quitter", leave)
+    with pytest.raises(PipelineError, match=r"'quitter' called sys.exit\(0\)"):
+        Pipeline([quitter]).run(1)
+    with pytest.raises(PipelineError, match="called sys.exit"):
+        Pipeline([quitter]).map([1, 2])
+    stop = SystemExit(143)
+    stop.signal = 15  # what the sonitus command raises on SIGTERM: it must still end the run
+
+    def terminated(value):
+        raise stop
+
+    with pytest.raises(SystemExit):
+        Pipeline([FunctionStage("t", terminated)]).run(1)
