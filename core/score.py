@@ -66,6 +66,11 @@ class Score:
         path = Path(path)
         if not path.exists():
             raise ScoreError(f"{path} does not exist; check the path.")
+        if path.is_file() and path.stat().st_size > 1_000_000:  # a quick count first: parsing takes ~10 s a million
+            count = _count_note_ons(path.read_bytes(), stop=MAX_SCORE_NOTES + 1)
+            if count > MAX_SCORE_NOTES:
+                raise ScoreError(f"{path} has more than {MAX_SCORE_NOTES:,} notes; sonitus reads scores up to that "
+                                 "size: split it into parts (e.g. by track or by section).")
         try:
             score = cls(pretty_midi.PrettyMIDI(str(path)))
             midi_file = mido.MidiFile(str(path))
@@ -77,6 +82,9 @@ class Score:
             why = str(exc).strip() or ("the file is empty" if path.stat().st_size == 0 else type(exc).__name__)
             raise ScoreError(f"{path} is not a MIDI file sonitus can read ({why}); export it again as a "
                              "standard MIDI file (.mid).") from exc
+        if score.notes > MAX_SCORE_NOTES:  # a small file of tiny events: the quick count was skipped
+            raise ScoreError(f"{path} has {score.notes:,} notes; sonitus reads scores up to {MAX_SCORE_NOTES:,}: "
+                             "split it into parts (e.g. by track or by section).")
         dropped = _unterminated_notes(midi_file)
         if dropped:
             import warnings
@@ -132,3 +140,51 @@ def _zero_tempo(path: Path) -> int | None:
     except Exception:
         return None
     return None
+
+
+#: the most notes a MIDI file may hold for sonitus to read it (render, plot, analyse)
+MAX_SCORE_NOTES = 200_000
+
+_DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
+
+
+def _count_note_ons(data: bytes, *, stop: int) -> int:
+    """How many note-ons (velocity > 0) a standard MIDI file's bytes hold, counting up to ``stop``;
+    a damaged file counts what it can (the full parser then says what is wrong)."""
+
+    def varlen(i: int) -> tuple[int, int]:
+        value = 0
+        for _ in range(4):
+            byte = data[i]
+            i += 1
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        return value, i
+
+    count, pos = 0, 14 if data[:4] == b"MThd" else len(data)
+    try:
+        while pos + 8 <= len(data) and count < stop:
+            kind, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "big")
+            i, end, status = pos + 8, min(pos + 8 + size, len(data)), 0
+            pos = pos + 8 + size
+            if kind != b"MTrk":
+                continue
+            while i < end and count < stop:
+                _, i = varlen(i)
+                if data[i] >= 0x80:
+                    status = data[i]
+                    i += 1
+                if status == 0xFF:  # meta: its type byte, then a length
+                    length, i = varlen(i + 1)
+                    i += length
+                elif status in (0xF0, 0xF7):
+                    length, i = varlen(i)
+                    i += length
+                else:
+                    if status & 0xF0 == 0x90 and data[i + 1] > 0:
+                        count += 1
+                    i += _DATA_BYTES.get(status & 0xF0, 2)
+    except IndexError:
+        pass
+    return count
