@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 
 
-def median_time(function: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> float:
-    """Median wall time of ``function()`` in seconds, after ``warmup`` untimed calls."""
+def wall_times(function: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> list[float]:
+    """Wall times of ``repeat`` calls of ``function()`` in seconds, after ``warmup`` untimed calls."""
     for _ in range(warmup):
         function()
     times = []
@@ -16,7 +16,12 @@ def median_time(function: Callable[[], object], *, repeat: int = 5, warmup: int 
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_time(function: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> float:
+    """Median wall time of ``function()`` in seconds, after ``warmup`` untimed calls."""
+    return statistics.median(wall_times(function, repeat=repeat, warmup=warmup))
 
 
 def interleaved_times(functions: dict[str, Callable[[], object]], *, rounds: int = 7,

@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
+import os
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import wall_times  # noqa: E402
 
 SR = 22050
 INSTRUMENTS = {"piano": 0, "flute": 73, "violin": 40, "trumpet": 56, "clarinet": 71, "voice oohs": 53}
@@ -159,13 +163,7 @@ def timings(seconds: float = 25.0) -> dict:
     y = np.resize(audio.mono.astype(np.float32), int(seconds * SR))
 
     def best(fn, repeat=3):
-        fn()
-        times = []
-        for _ in range(repeat):
-            tic = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - tic)
-        return min(times)
+        return min(wall_times(fn, repeat=repeat))
 
     ours = best(lambda: pyin(y, sample_rate=SR, fmin=65.4, fmax=2093.0))
     theirs = best(lambda: librosa.pyin(y, sr=SR, fmin=65.4, fmax=2093.0), repeat=1)
