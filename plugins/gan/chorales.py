@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from sonitus.errors import DatasetError
 
-from .rolls import REST, STEPS_PER_BAR, VOICES
+from .rolls import REST, STEPS_PER_BAR, VOICES, home_shift
 
 __all__ = ["Chorales", "default_root", "chorale_roll", "segments"]
 
@@ -58,9 +58,7 @@ def chorale_roll(score) -> np.ndarray | None:
     if meters != {"4/4"}:
         return None
     key = score.analyze("key")
-    tonic = key.tonic.pitchClass
-    target = 0 if key.mode == "major" else 9
-    shift = (target - tonic + 6) % 12 - 6  # the nearest C major / A minor
+    shift = home_shift(key.tonic.pitchClass, key.mode)  # the nearest C major / A minor
     measures = list(parts[0].getElementsByClass("Measure"))
     pickup = float(measures[0].duration.quarterLength) if measures else 4.0
     lead = int(round((4.0 - pickup) * 4)) % STEPS_PER_BAR

@@ -22,7 +22,7 @@ from sonitus.dsp.tonal import NOTE_NAMES, estimate_key
 from sonitus.errors import ParameterError, ScoreError
 from sonitus.stages import StageBase
 
-from .rolls import LOWEST, PITCHES, VOICE_RANGES, VOICES
+from .rolls import LOWEST, PITCHES, VOICE_RANGES, VOICES, home_shift
 
 __all__ = ["ChoraleHarmoniser", "HarmonisedMelody", "Melody", "read_melody", "detect_key", "KEY_NAMES"]
 
@@ -94,12 +94,6 @@ def detect_key(pitches: np.ndarray, weights: np.ndarray) -> tuple[int, str]:
     histogram = np.bincount(np.asarray(pitches) % 12, weights=weights, minlength=12)
     tonic, mode, _ = estimate_key(histogram)
     return tonic, mode
-
-
-def home_shift(tonic: int, mode: str) -> int:
-    """Semitones (-6..+5) that move a key to the model's home key (C major, A minor)."""
-    home = 0 if mode == "major" else 9
-    return (home - tonic + 6) % 12 - 6
 
 
 def _octave_fit(pitches: np.ndarray) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rolls import REST, quantise
+from .rolls import REST, home_shift, quantise
 
 __all__ = ["evaluate_harmoniser", "parallel_baseline"]
 
@@ -61,8 +61,6 @@ def _home_key(rolls: np.ndarray) -> np.ndarray:
     """Each segment moved to the nearest C major / A minor, as Bach's chorales are in the data: the
     harmoniser learnt transposed chorales, so a chorale it writes from nothing may be in any key."""
     from sonitus.dsp.tonal import estimate_key
-
-    from .harmoniser import home_shift
 
     out = rolls.copy()
     for i, roll in enumerate(rolls):

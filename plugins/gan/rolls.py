@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["REST", "VOICES", "LOWEST", "PITCHES", "CLASSES", "STEPS_PER_BAR", "notes_of", "one_hot", "from_classes",
+__all__ = ["home_shift", "REST", "VOICES", "LOWEST", "PITCHES", "CLASSES", "STEPS_PER_BAR", "notes_of", "one_hot", "from_classes",
            "to_score", "VOICE_RANGES", "quantise"]
 
 REST = -1
@@ -76,3 +76,9 @@ def to_score(roll: np.ndarray, *, tempo: float = 80.0, programs: tuple[int, ...]
                                                end=(start + length) * step))
         midi.instruments.append(inst)
     return Score(midi)
+
+
+def home_shift(tonic: int, mode: str) -> int:
+    """Semitones (-6..+5) that move a key to the model's home key (C major, A minor)."""
+    home = 0 if mode == "major" else 9
+    return (home - tonic + 6) % 12 - 6
