@@ -12,6 +12,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# First, so that a chatty third-party import anywhere below writes to stderr, not stdout.
+from . import import_chatter  # noqa: F401  # isort: skip
 from .audio import Audio, AudioInfo
 from .errors import SonitusError
 from .hookspecs import hookimpl
