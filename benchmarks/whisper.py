@@ -1,14 +1,18 @@
 """sonitus's Whisper (our Flax code) vs faster-whisper (CTranslate2) on the same weights, and
 PocketSphinx, side by side in one process.
 
-Two sets: the transcribed human recordings of Debian's ``pocketsphinx-testdata`` and Harvard
-sentences spoken by flite's voices (Debian ``flite``; sonitus never trained on flite). Prints
-WER and CER (jiwer, on sonitus's normalised text), wall time of batch transcription (audio in
-memory, after one untimed warm-up call), real-time factor, cold start (load + first call) and
-the growth of resident memory each engine caused.
+Sets: the transcribed human recordings of Debian's ``pocketsphinx-testdata``, Harvard
+sentences spoken by flite's voices (Debian ``flite``; sonitus never trained on flite), and
+(multilingual models) sentences written here in German, Spanish, French and Italian spoken by
+espeak-ng, where both engines detect the language. Prints WER and CER (jiwer, on normalised
+text: sonitus.text.normalize for English, normalize_basic for the others), language accuracy,
+wall time of batch transcription (audio in memory, after one untimed warm-up call), real-time
+factor, cold start (load + first call) and the growth of resident memory each engine caused.
+The English sets are decoded as English by both engines (``language="en"``).
 
-    python benchmarks/whisper.py                 # both sets, beam 5
+    python benchmarks/whisper.py                 # human and flite, tiny.en, beam 5
     python benchmarks/whisper.py --set human --json
+    python benchmarks/whisper.py --model base --set all
 """
 
 from __future__ import annotations
@@ -50,6 +54,30 @@ The salt breeze came across from the sea.
 The girl at the booth sold fifty bonds.""".splitlines()
 FLITE_VOICES = ("slt", "rms", "awb", "kal16")
 
+#: everyday sentences written for this benchmark, five a language (espeak-ng voices de, es, fr, it)
+SENTENCES = {
+    "de": ["Der Zug nach Berlin fährt heute eine Stunde später ab.",
+           "Meine Schwester kauft jeden Samstag frisches Brot beim Bäcker.",
+           "Im Winter liegt auf den Bergen oft sehr viel Schnee.",
+           "Kannst du mir bitte sagen, wie spät es ist?",
+           "Die Kinder spielen nach der Schule im großen Garten."],
+    "es": ["El tren a Madrid sale hoy una hora más tarde.",
+           "Mi hermana compra pan fresco en la panadería cada sábado.",
+           "En invierno las montañas están cubiertas de nieve.",
+           "¿Puedes decirme qué hora es, por favor?",
+           "Los niños juegan en el jardín después de la escuela."],
+    "fr": ["Le train pour Paris part aujourd'hui avec une heure de retard.",
+           "Ma sœur achète du pain frais à la boulangerie chaque samedi.",
+           "En hiver, il y a souvent beaucoup de neige sur les montagnes.",
+           "Peux-tu me dire quelle heure il est, s'il te plaît ?",
+           "Les enfants jouent dans le grand jardin après l'école."],
+    "it": ["Il treno per Roma parte oggi con un'ora di ritardo.",
+           "Mia sorella compra il pane fresco dal fornaio ogni sabato.",
+           "D'inverno sulle montagne c'è spesso molta neve.",
+           "Puoi dirmi che ore sono, per favore?",
+           "I bambini giocano nel grande giardino dopo la scuola."],
+}
+
 
 def flite_set(out: Path, sentences: int) -> list[tuple[Path, str]]:
     rows = []
@@ -61,36 +89,54 @@ def flite_set(out: Path, sentences: int) -> list[tuple[Path, str]]:
     return rows
 
 
+def multilingual_set(out: Path) -> list[tuple[Path, str, str]]:
+    """(wav, sentence, language) for every sentence of :data:`SENTENCES`, spoken by espeak-ng."""
+    rows = []
+    for language, sentences in SENTENCES.items():
+        for i, sentence in enumerate(sentences):
+            path = out / f"espeak-{language}-{i}.wav"
+            subprocess.run(["espeak-ng", "-v", language, "-w", str(path), sentence], check=True)
+            rows.append((path, sentence, language))
+    return rows
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / 1e6
 
 
-def run_sonitus(folder: str, waves, beam: int):
+def run_sonitus(folder: str, waves, beam: int, language: str | None):
     from sonitus.plugins.whisper.runtime import load_runtime
     from sonitus.plugins.whisper.transcribe import TranscribeOptions, transcribe_waves
 
-    options = TranscribeOptions(beam=beam, word_timestamps=False)
     tic = time.perf_counter()
     rt = load_runtime(folder)
+    options = TranscribeOptions(beam=beam, word_timestamps=False,
+                                language=language if rt.tokenizer.multilingual else None)
     transcribe_waves(rt, waves[:1], options)
     cold = time.perf_counter() - tic
     transcribe_waves(rt, waves[:options.batch], options)  # compile the batch shapes outside the timing
     tic = time.perf_counter()
-    hyps = [r.text for r in transcribe_waves(rt, waves, options)]
-    return hyps, time.perf_counter() - tic, cold
+    results = transcribe_waves(rt, waves, options)
+    return [r.text for r in results], [r.language for r in results], time.perf_counter() - tic, cold
 
 
-def run_faster_whisper(folder: str, waves, beam: int, compute_type: str):
+def run_faster_whisper(folder: str, waves, beam: int, compute_type: str, language: str | None):
     from faster_whisper import WhisperModel
 
     tic = time.perf_counter()
     model = WhisperModel(folder, device="cpu", compute_type=compute_type, cpu_threads=2)
-    list(model.transcribe(waves[0], beam_size=beam, language="en")[0])
+    if not model.model.is_multilingual:
+        language = "en"
+    list(model.transcribe(waves[0], beam_size=beam, language=language)[0])
     cold = time.perf_counter() - tic
     tic = time.perf_counter()
-    hyps = ["".join(s.text for s in model.transcribe(w, beam_size=beam, language="en")[0]).strip() for w in waves]
-    return hyps, time.perf_counter() - tic, cold
+    hyps, languages = [], []
+    for w in waves:
+        segments, info = model.transcribe(w, beam_size=beam, language=language)
+        hyps.append("".join(s.text for s in segments).strip())
+        languages.append(info.language)
+    return hyps, languages, time.perf_counter() - tic, cold
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -98,10 +144,11 @@ def main(argv: list[str] | None = None) -> dict:
     from sonitus import Audio
     from sonitus.manifests import read_manifest
     from sonitus.plugins.whisper.models import resolve_model
-    from sonitus.text import normalize
+    from sonitus.text import normalize_for
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("human", "flite", "both"), default="both")
+    parser.add_argument("--set", choices=("human", "flite", "multilingual", "both", "all"), default="both",
+                        help="both: human and flite; all: those and multilingual (a multilingual model)")
     parser.add_argument("--model", default=None, help="Whisper model name or folder (default tiny.en)")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--sentences", type=int, default=10, help="Harvard sentences per flite voice")
@@ -111,43 +158,62 @@ def main(argv: list[str] | None = None) -> dict:
 
     folder = str(resolve_model(args.model))
     tmp = Path(tempfile.mkdtemp(prefix="whisper-bench-"))
-    sets = {}
-    if args.set in ("human", "both"):
-        sets["human"] = [(Path(p), t) for p, t in read_manifest(human_manifest(tmp))]
-    if args.set in ("flite", "both"):
-        sets["flite"] = flite_set(tmp, args.sentences)
+    sets: dict[str, list[tuple[Path, str, str | None]]] = {}
+    if args.set in ("human", "both", "all"):
+        sets["human"] = [(Path(p), t, "en") for p, t in read_manifest(human_manifest(tmp))]
+    if args.set in ("flite", "both", "all"):
+        sets["flite"] = [(p, t, "en") for p, t in flite_set(tmp, args.sentences)]
+    if args.set in ("multilingual", "all"):
+        sets["multilingual"] = multilingual_set(tmp)
     result: dict = {"model": folder, "beam": args.beam, "sets": {}}
     for name, rows in sets.items():
-        audios = [Audio.load(p).to_mono().resample(16000) for p, _ in rows]
+        audios = [Audio.load(p).to_mono().resample(16000) for p, _, _ in rows]
         waves = [a.mono.astype(np.float32) for a in audios]
-        refs = [normalize(t) for _, t in rows]
+        truth = [language for _, _, language in rows]
+        given = "en" if set(truth) == {"en"} else None  # English sets: both told; the others: both detect
+        refs = [normalize_for(language)(t) for (_, t, _), language in zip(rows, truth)]
         seconds = sum(a.duration for a in audios)
         engines = {}
         before = rss_mb()
-        engines["sonitus whisper (Flax)"] = (*run_sonitus(folder, waves, args.beam), rss_mb() - before)
+        engines["sonitus whisper (Flax)"] = (*run_sonitus(folder, waves, args.beam, given), rss_mb() - before)
         if not args.no_peers:
             for compute in ("float32", "int8"):
                 before = rss_mb()
-                engines[f"faster-whisper {compute}"] = (*run_faster_whisper(folder, waves, args.beam, compute),
-                                                        rss_mb() - before)
-            before = rss_mb()
-            hyps, t = run_pocketsphinx(audios)
-            hyps = [re.sub(r"\(\d+\)|<[^>]+>|\[[^]]+\]", " ", h) for h in hyps]
-            engines["pocketsphinx en-us"] = (hyps, t, float("nan"), rss_mb() - before)
-        print(f"\n{name}: {len(rows)} utterances, {seconds:.1f} s of audio, beam {args.beam}")
-        print(f"{'engine':26s} {'WER':>6s} {'CER':>6s} {'wall s':>7s} {'RTF':>7s} {'cold s':>7s} {'+RSS MB':>8s}")
+                engines[f"faster-whisper {compute}"] = (
+                    *run_faster_whisper(folder, waves, args.beam, compute, given), rss_mb() - before)
+            if given == "en":
+                before = rss_mb()
+                hyps, t = run_pocketsphinx(audios)
+                hyps = [re.sub(r"\(\d+\)|<[^>]+>|\[[^]]+\]", " ", h) for h in hyps]
+                engines["pocketsphinx en-us"] = (hyps, ["en"] * len(hyps), t, float("nan"), rss_mb() - before)
+        print(f"\n{name}: {len(rows)} utterances, {seconds:.1f} s of audio, beam {args.beam}"
+              + ("" if given else ", language detected"))
+        print(f"{'engine':26s} {'WER':>6s} {'CER':>6s} {'lang':>5s} {'wall s':>7s} {'RTF':>7s} {'cold s':>7s} "
+              f"{'+RSS MB':>8s}")
         table = {}
-        for engine, (hyps, wall, cold, rss) in engines.items():
-            hyps = [normalize(h) for h in hyps]
+        for engine, (hyps, languages, wall, cold, rss) in engines.items():
+            hyps = [normalize_for(language)(h) for h, language in zip(hyps, truth)]
             wer, cer = jiwer.wer(refs, hyps), jiwer.cer(refs, hyps)
-            table[engine] = {"wer": round(wer, 4), "cer": round(cer, 4), "wall_s": round(wall, 3),
-                             "rtf": round(wall / seconds, 4), "cold_s": round(cold, 2), "rss_mb": round(rss)}
-            print(f"{engine:26s} {wer:6.3f} {cer:6.3f} {wall:7.2f} {wall / seconds:7.4f} {cold:7.2f} {rss:8.0f}")
+            right = float(np.mean([a == b for a, b in zip(languages, truth)]))
+            row = {"wer": round(wer, 4), "cer": round(cer, 4), "language_accuracy": round(right, 3),
+                   "wall_s": round(wall, 3), "rtf": round(wall / seconds, 4), "cold_s": round(cold, 2),
+                   "rss_mb": round(rss)}
+            if not given:
+                row["cer_by_language"] = {
+                    code: round(jiwer.cer([r for r, t in zip(refs, truth) if t == code],
+                                          [h for h, t in zip(hyps, truth) if t == code]), 4)
+                    for code in dict.fromkeys(truth)}
+            table[engine] = row
+            print(f"{engine:26s} {wer:6.3f} {cer:6.3f} {right:5.2f} {wall:7.2f} {wall / seconds:7.4f} {cold:7.2f} "
+                  f"{rss:8.0f}")
+            if not given:
+                print(" " * 27 + "CER " + "  ".join(f"{k} {v:.3f}" for k, v in row["cer_by_language"].items()))
         ours = table["sonitus whisper (Flax)"]
         if "faster-whisper float32" in table:
             peer = table["faster-whisper float32"]
             print(f"sonitus wall / faster-whisper float32 wall = {ours['wall_s'] / peer['wall_s']:.2f} "
-                  f"(goal <= 1.5); WER {ours['wer']:.3f} vs {peer['wer']:.3f}")
+                  f"(goal <= 1.5); WER {ours['wer']:.3f} vs {peer['wer']:.3f}; language right "
+                  f"{ours['language_accuracy']:.2f} vs {peer['language_accuracy']:.2f}")
         result["sets"][name] = {"utterances": len(rows), "audio_seconds": round(seconds, 1), "engines": table}
     if args.json:
         print(json.dumps(result, indent=2))

@@ -95,6 +95,14 @@ def register_datasets(register):
 
 
 @hookspec
+def register_models(register):
+    """Register the models a stage loads by name (weights shipped in the plugin, or in a package
+    it names): ``register(name, stage="whisper", description="...", locate=fn, default=False)``.
+    ``locate()`` returns the model's folder or file, or raises a SonitusError that says how to
+    install it. ``sonitus models`` lists them and where they are."""
+
+
+@hookspec
 def register_commands(cli):
     """Add sub-commands to the ``sonitus`` click group ``cli``.
 

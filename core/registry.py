@@ -39,7 +39,7 @@ from .hookspecs import DATASETS, STAGE_KINDS, HookKind
 from .pipeline import as_stage
 from .stages import StageBase, type_name
 
-__all__ = ["Registry", "StageSpec", "PluginRecord", "STAGE_HOOKS", "get_registry", "set_registry",
+__all__ = ["Registry", "StageSpec", "ModelSpec", "PluginRecord", "STAGE_HOOKS", "get_registry", "set_registry",
            "reset_registry"]
 
 ENTRY_POINT_GROUP = "sonitus"
@@ -75,6 +75,31 @@ class StageSpec:
             return {}
         return {p.name: p.default for p in params
                 if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model a stage loads by name (``stage(model=name)``) and how to find it."""
+
+    name: str
+    stage: str
+    plugin: str
+    description: str
+    locate: Callable[[], Any]
+    default: bool = False
+
+    def where(self) -> tuple[str | None, str | None]:
+        """``(path, None)`` where the model is, or ``(None, why it cannot be used)``."""
+        try:
+            return str(self.locate()), None
+        except SonitusError as exc:
+            return None, str(exc)
+
+    def to_dict(self) -> dict[str, Any]:
+        path, problem = self.where()
+        return {"name": self.name, "stage": self.stage, "plugin": self.plugin, "default": self.default,
+                "description": self.description, "available": path is not None, "path": path,
+                "problem": problem}
 
 
 @dataclass
@@ -257,6 +282,29 @@ class Registry:
     def broken_plugins(self) -> list[PluginRecord]:
         """Plugins that failed to import, register or run a hook."""
         return [r for r in self._records.values() if r.error]
+
+    def models(self) -> list[ModelSpec]:
+        """The models every plugin registered through ``register_models`` (a plugin whose hook
+        fails gets the error on its record)."""
+        found: dict[tuple[str, str], ModelSpec] = {}
+        for impl in self.pm.hook.register_models.get_hookimpls():
+            plugin = impl.plugin_name
+
+            def register(name: str, *, stage: str, locate: Callable[[], Any], description: str = "",
+                         default: bool = False, plugin: str = plugin) -> None:
+                if not callable(locate):
+                    raise PluginError(f"locate for model '{name}' is not callable.", plugin=plugin)
+                found.setdefault((_normal(stage), name), ModelSpec(name, _normal(stage), plugin, description,
+                                                                   locate, default))
+
+            try:
+                impl.function(register=register)
+            except (Exception, SystemExit) as exc:
+                record = self._records[plugin]
+                message = f"register_models raised {_describe(exc)}"
+                if record.error is None or message not in record.error:
+                    record.error = message if record.error is None else f"{record.error}; {message}"
+        return sorted(found.values(), key=lambda m: (m.stage, not m.default, m.name))
 
     def specs(self, kind: str | None = None) -> list[StageSpec]:
         """Every registered stage and dataset (or those of one ``kind``), sorted by kind and name."""

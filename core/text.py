@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ALPHABET", "normalize", "spell_number", "spell_ordinal", "spell_year"]
+__all__ = ["ALPHABET", "normalize", "normalize_basic", "normalize_for", "spell_number", "spell_ordinal", "spell_year"]
 
 #: the characters a normalised transcript may hold (space first)
 ALPHABET = " abcdefghijklmnopqrstuvwxyz'"
@@ -95,3 +95,25 @@ def normalize(text: str) -> str:
     text = re.sub(r"[^a-z' ]+", " ", text)
     text = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text)  # quotes, not apostrophes
     return " ".join(text.split())
+
+
+def normalize_basic(text: str) -> str:
+    """Normalise a sentence in any language: Unicode NFKC, case folded, punctuation and symbols
+    dropped, letters with their accents and digits kept (openai-whisper's basic normaliser).
+
+    >>> normalize_basic("Über den Fluß, bitte!")
+    'über den fluss bitte'
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[<\[][^>\]]*[>\]]|\([^)]*\)", " ", text)  # bracketed annotations
+    kept = (" " if unicodedata.category(c)[0] in "PSZC" else c for c in text)
+    return " ".join("".join(kept).split())
+
+
+def normalize_for(language: str | None):
+    """The normaliser that suits ``language`` (an ISO 639-1 code): :func:`normalize` for English
+    (numbers spelt out, a-z only), :func:`normalize_basic` for every other language, whose
+    letters the English one would drop."""
+    return normalize if language in (None, "en") else normalize_basic

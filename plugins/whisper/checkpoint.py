@@ -28,12 +28,24 @@ _LIMITS = {"n_mels": 256, "n_vocab": 60_000, "n_audio_ctx": 1500, "n_audio_state
 
 class Checkpoint(NamedTuple):
     """A loaded Whisper: its ``config``, Flax ``params`` (float32 NumPy), the ``alignment_heads``
-    ``[(layer, head), ...]`` used for word timings, and ``source`` (a short description)."""
+    ``[(layer, head), ...]`` used for word timings, ``source`` (a short description) and the
+    ``suppress_ids`` the checkpoint names (tokens never generated; None: computed from the
+    tokenizer as openai-whisper does)."""
 
     config: WhisperConfig
     params: dict
     alignment_heads: tuple[tuple[int, int], ...]
     source: str
+    suppress_ids: tuple[int, ...] | None = None
+
+
+def _suppress_ids(data, config: WhisperConfig, where: Path) -> tuple[int, ...] | None:
+    """The checkpoint's list of never-generated tokens, checked (None where it names none)."""
+    if data is None:
+        return None
+    if not isinstance(data, list) or not all(isinstance(t, int) and 0 <= t < config.n_vocab for t in data):
+        raise CheckpointError(f"{where}: suppress ids must be a list of token ids below {config.n_vocab}.")
+    return tuple(data)
 
 
 def checkpoint_format(folder: Path) -> str:
@@ -219,7 +231,8 @@ def load_ct2(folder: str | Path) -> Checkpoint:
 
     meta = _read_json(folder / "config.json")
     params = _tree(get, config, folder)
-    return Checkpoint(config, params, _alignment_heads(meta.get("alignment_heads"), config), f"CTranslate2 {folder}")
+    return Checkpoint(config, params, _alignment_heads(meta.get("alignment_heads"), config), f"CTranslate2 {folder}",
+                      _suppress_ids(meta.get("suppress_ids"), config, folder / "config.json"))
 
 
 # ---------------------------------------------------------------- transformers
@@ -315,7 +328,8 @@ def load_transformers(folder: str | Path) -> Checkpoint:
     generation = _read_json(folder / "generation_config.json")
     params = _tree(get, config, folder)
     return Checkpoint(config, params, _alignment_heads(generation.get("alignment_heads"), config),
-                      f"transformers {folder}")
+                      f"transformers {folder}",
+                      _suppress_ids(generation.get("suppress_tokens"), config, folder / "generation_config.json"))
 
 
 def _untree(params: dict, config: WhisperConfig) -> dict[str, np.ndarray]:

@@ -102,10 +102,12 @@ def _detect_languages(rt: Runtime, cross, rows: int) -> list[tuple[str, float]]:
 
 
 def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options: DecodeOptions,
-                   *, seed: int = 0) -> list[DecodeResult]:
+                   *, seed: int = 0, languages: Sequence[str | None] | None = None) -> list[DecodeResult]:
     """Decode the windows whose cross-attention keys/values ``cross`` (``[layers, batch, ...]``)
     were computed by ``rt.encode``; ``prompts[i]`` is text that came before window ``i``
-    (``<|startofprev|>`` conditioning, at most half the context)."""
+    (``<|startofprev|>`` conditioning, at most half the context). ``languages[i]``: the language
+    of window ``i`` where known (an earlier window of its file); ``options.language`` otherwise,
+    and where both are None a multilingual model detects it."""
     import jax
     import jax.numpy as jnp
 
@@ -116,15 +118,17 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         pad = np.zeros(n_audio - wanted, np.int32)
         cross = jax.tree_util.tree_map(lambda a: jnp.concatenate([a, a[pad]], axis=0), cross)
         prompts = [*prompts, *([[]] * (n_audio - wanted))]
-    languages: list[tuple[str | None, float | None]] = [(options.language, None)] * n_audio
-    if tok.multilingual and options.language is None:
-        languages = _detect_languages(rt, cross, n_audio)
+    known = [*(languages or [None] * wanted), *([None] * (n_audio - wanted))]
+    chosen: list[tuple[str | None, float | None]] = [(code or options.language, None) for code in known]
+    if tok.multilingual and any(code is None for code, _ in chosen[:wanted]):
+        detected = _detect_languages(rt, cross, n_audio)
+        chosen = [given if given[0] is not None else found for given, found in zip(chosen, detected)]
     sampling = options.temperature > 0
     width = options.best_of if sampling else options.beam
     rows = n_audio * width
 
     starts = []
-    for (language, _), prompt in zip(languages, prompts):
+    for (language, _), prompt in zip(chosen, prompts):
         seq = list(tok.sot_sequence(language=language if tok.multilingual else None, task=options.task))
         if not options.timestamps:
             seq.append(tok.no_timestamps)
@@ -195,7 +199,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
                 candidates.setdefault(tuple(generated[r]), float(sum_logp[r]))
         best = max(candidates, key=lambda s: candidates[s] / max(len(s), 1))
         text = tok.decode(best)
-        language, language_prob = languages[i]
+        language, language_prob = chosen[i]
         results.append(DecodeResult(best, text, candidates[best] / (len(best) + 1), float(no_speech[i]),
                                     float(options.temperature), compression_ratio(text), language, language_prob))
     return results

@@ -155,4 +155,9 @@ def _transcript(result: FileResult, wave: np.ndarray) -> Transcript:
     score = None
     if result.segments:
         score = float(np.mean([s.avg_logprob for s in result.segments]))
-    return Transcript(result.text, tuple(words), score)
+    info = {}
+    if result.language is not None:
+        info["language"] = result.language
+        if result.language_prob is not None:
+            info["language_probability"] = round(result.language_prob, 4)
+    return Transcript(result.text, tuple(words), score, info)

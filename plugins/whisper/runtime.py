@@ -84,6 +84,10 @@ class Runtime:
         tok, n = self.tokenizer, self.config.n_vocab
         suppress = np.zeros(n, bool)
         suppress[: min(len(tok.suppress_mask()), n)] = tok.suppress_mask()[:n]
+        if self.checkpoint.suppress_ids is not None:  # the checkpoint's own list replaces the computed symbols
+            suppress[:] = False
+            suppress[list(self.checkpoint.suppress_ids)] = True
+            suppress[tok.special_ids()] = True
         blank = np.zeros(n, bool)
         blank[tok.encode(" ") + [tok.eot]] = True
         return suppress, blank

@@ -125,5 +125,9 @@ class WhisperTokenizer:
         """Boolean ``[n_vocab]``: tokens never sampled (non-speech symbols and task tokens)."""
         mask = np.zeros(self.n_vocab, bool)
         mask[list(self.non_speech)] = True
-        mask[[self.translate, self.transcribe, self.sot, self.sot_prev, self.sot_lm, self.no_speech]] = True
+        mask[self.special_ids()] = True
         return mask
+
+    def special_ids(self) -> list[int]:
+        """Task and control tokens that are given, never generated."""
+        return [self.translate, self.transcribe, self.sot, self.sot_prev, self.sot_lm, self.no_speech]

@@ -93,9 +93,9 @@ def _needs_fallback(r: DecodeResult, o: TranscribeOptions) -> bool:
     return r.compression_ratio > o.compression_ratio_threshold or r.avg_logprob < o.logprob_threshold
 
 
-def _decode_with_fallback(rt: Runtime, cross, prompts, o: TranscribeOptions) -> list[DecodeResult]:
+def _decode_with_fallback(rt: Runtime, cross, prompts, o: TranscribeOptions,
+                          languages: list[str | None]) -> list[DecodeResult]:
     import jax.numpy as jnp
-
 
     results: list[DecodeResult | None] = [None] * len(prompts)
     pending = list(range(len(prompts)))
@@ -104,7 +104,8 @@ def _decode_with_fallback(rt: Runtime, cross, prompts, o: TranscribeOptions) -> 
         sub = cross.take(rows) if len(pending) != len(prompts) else cross
         options = DecodeOptions(beam=o.beam, temperature=temperature, best_of=o.best_of, language=o.language,
                                 task=o.task)
-        decoded = decode_windows(rt, sub, [prompts[i] for i in pending], options, seed=n)
+        decoded = decode_windows(rt, sub, [prompts[i] for i in pending], options, seed=n,
+                                 languages=[languages[i] for i in pending])
         last = n == len(o.temperatures) - 1
         still = []
         for i, r in zip(pending, decoded):
@@ -155,14 +156,16 @@ def _add_segments(f: _File, r: DecodeResult, rt: Runtime, segment_frames: int) -
         f.seek += segment_frames
 
 
-def _add_words(rt: Runtime, f: _File, cross, row: int, r: DecodeResult, segments, seek: int, frames: int) -> None:
+def _add_words(rt: Runtime, f: _File, cross, row: int, r: DecodeResult, segments, seek: int, frames: int,
+               task: str) -> None:
     from .alignment import align_words
 
     text = [t for s in segments for t in s.tokens if t < rt.tokenizer.eot]
     if not text:
         return
-    language = r.language if rt.tokenizer.multilingual else None
-    sot = rt.tokenizer.sot_sequence(language=language)
+    multilingual = rt.tokenizer.multilingual
+    sot = rt.tokenizer.sot_sequence(language=r.language if multilingual else None,
+                                    task=task if multilingual else "transcribe")
     cross_row = cross.take(slice(row, row + 1))
     f.result.words.extend(align_words(rt, cross_row, sot, text, frames, seek * HOP / SAMPLE_RATE))
 
@@ -184,7 +187,7 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray], options: Transcri
         segment_frames = [min(N_FRAMES, f.content_frames - f.seek) for f in active]
         cross = rt.encode_windows([f.mel[:, f.seek:f.seek + N_FRAMES] for f in active])
         prompts = [f.tokens[f.prompt_from:] if options.condition_on_previous_text else [] for f in active]
-        results = _decode_with_fallback(rt, cross, prompts, options)
+        results = _decode_with_fallback(rt, cross, prompts, options, [f.result.language for f in active])
         for i, (f, r, frames) in enumerate(zip(active, results, segment_frames)):
             before = f.seek
             if f.result.language is None and r.language is not None:
@@ -197,7 +200,7 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray], options: Transcri
                 n_segments = len(f.result.segments)
                 _add_segments(f, r, rt, frames)
                 if options.word_timestamps:
-                    _add_words(rt, f, cross, i, r, f.result.segments[n_segments:], start, frames)
+                    _add_words(rt, f, cross, i, r, f.result.segments[n_segments:], start, frames, options.task)
                 if not options.condition_on_previous_text or r.temperature > 0.5:
                     f.prompt_from = len(f.tokens)
                 f.tokens.extend(r.tokens)

@@ -158,3 +158,42 @@ def test_an_io_plugin_adds_a_writer_and_the_builtin_io_stages_are_listed():
     assert registry.stage("srt")(Transcript("hello there", words)).startswith("1\n00:00:00,500 --> 00:00:00,900\nhello")
     builtin = make_registry(builtins=True)
     assert {"load", "save", "text"} <= {s.name for s in builtin.specs("io")}
+
+
+def test_a_plugin_registers_models_and_sonitus_models_lists_where_they_are(tmp_path):
+    import json
+
+    from sonitus.cli import SonitusGroup, cli
+    from sonitus.errors import DependencyError
+
+    weights = tmp_path / "voice.ckpt"
+    weights.write_bytes(b"weights")
+
+    def missing():
+        raise DependencyError("pip install voice-large-weights")
+
+    class Models:
+        @hookimpl
+        def register_models(self, register):
+            register("small", stage="voice", locate=lambda: weights, description="a small voice", default=True)
+            register("large", stage="voice", locate=missing, description="a large voice")
+
+    class Broken:
+        @hookimpl
+        def register_models(self, register):
+            register("bad", stage="voice", locate="not callable")
+
+    registry = make_registry(("models", Models()), ("broken", Broken()))
+    found = [m for m in registry.models() if m.stage == "voice"]
+    assert [(m.name, m.default) for m in found] == [("small", True), ("large", False)]
+    assert found[0].where() == (str(weights), None) and found[1].where() == (None, "pip install voice-large-weights")
+    assert "locate for model 'bad' is not callable" in next(r for r in registry.plugins() if r.name == "broken").error
+    with use_registry(registry):
+        fresh = SonitusGroup(name="sonitus", commands=dict(cli.commands), params=list(cli.params),
+                             callback=cli.callback)
+        rows = json.loads(CliRunner().invoke(fresh, ["models", "--json"], standalone_mode=False).output)
+        text = CliRunner().invoke(fresh, ["models"], standalone_mode=False).output
+    voice = {r["name"]: r for r in rows if r["stage"] == "voice"}
+    assert voice["small"]["available"] and voice["small"]["path"] == str(weights)
+    assert not voice["large"]["available"] and voice["large"]["problem"] == "pip install voice-large-weights"
+    assert "voice --model small (default): a small voice" in text and "pip install voice-large-weights" in text

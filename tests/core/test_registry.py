@@ -154,11 +154,11 @@ def test_trace_prints_registrations(capsys):
     assert "sonitus.plugins.basic.register_preprocessors registered to-mono" in capsys.readouterr().err
 
 
-def test_every_hookspec_has_a_kind_or_is_commands():
+def test_every_hookspec_has_a_kind_or_is_commands_or_models():
     from sonitus import hookspecs
 
     specs = {n for n in dir(hookspecs) if n.startswith("register_")}
-    assert specs == {k.hook for k in STAGE_HOOKS} | {"register_commands"}
+    assert specs == {k.hook for k in STAGE_HOOKS} | {"register_commands", "register_models"}
 
 
 def test_default_registry_is_shared_and_resettable():

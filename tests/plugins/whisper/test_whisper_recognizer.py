@@ -137,9 +137,10 @@ def test_a_changed_upstream_package_is_caught(monkeypatch):
     from sonitus.plugins.whisper import models
 
     pinned = models.PACKAGED["tiny.en"]
-    monkeypatch.setitem(models.PACKAGED, "tiny.en", pinned._replace(sha256="0" * 64))
+    part = pinned.parts[0]
+    monkeypatch.setitem(models.PACKAGED, "tiny.en", pinned._replace(parts=(part._replace(sha256="0" * 64),)))
     with pytest.raises(CheckpointError, match="SHA-256"):
         models.resolve_model("tiny.en")
-    monkeypatch.setitem(models.PACKAGED, "tiny.en", pinned._replace(version="9.9"))
+    monkeypatch.setitem(models.PACKAGED, "tiny.en", pinned._replace(parts=(part._replace(version="9.9"),)))
     with pytest.raises(Exception, match="9.9"):
         models.resolve_model("tiny.en")

@@ -11,14 +11,14 @@ TINY = dict(n_mels=80, n_vocab=300, n_audio_ctx=1500, n_audio_state=32, n_audio_
             n_text_ctx=64, n_text_state=32, n_text_head=2, n_text_layer=2)
 
 
-def random_params(seed: int = 0):
-    """A WhisperConfig and random float32 params (NumPy tree); key projections without bias,
-    as Whisper has none."""
+def random_params(seed: int = 0, **sizes):
+    """A WhisperConfig (``TINY`` with ``sizes`` changed) and random float32 params (NumPy tree);
+    key projections without bias, as Whisper has none."""
     import jax
     import jax.numpy as jnp
     from sonitus.plugins.whisper.model import Whisper, WhisperConfig
 
-    config = WhisperConfig(**TINY)
+    config = WhisperConfig(**{**TINY, **sizes})
     params = Whisper(config).init(jax.random.PRNGKey(seed), jnp.zeros((1, 3000, 80)), jnp.zeros((1, 4), jnp.int32))
     rng = np.random.default_rng(seed)
     params = jax.tree_util.tree_map(lambda a: np.asarray(a) + rng.normal(0, 0.05, a.shape).astype(np.float32),
@@ -63,3 +63,28 @@ def write_ct2(folder: Path, params, config, *, dtype=np.float16) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "model.bin").write_bytes(b"".join(body))
     return folder
+
+
+#: the multilingual vocabulary's size and where its special tokens start (openai-whisper's layout)
+MULTILINGUAL_VOCAB, MULTILINGUAL_EOT = 51865, 50257
+
+
+def write_multilingual_tokenizer(folder: Path) -> list[str]:
+    """A word-level ``tokenizer.json`` + ``vocabulary.txt`` in the multilingual layout: ordinary
+    tokens, then <|endoftext|>, <|startoftranscript|>, the 99 languages (no yue, as before large-v3), the task and control
+    tokens and 1501 timestamps. Returns the vocabulary (a token's id is its index)."""
+    from sonitus.plugins.whisper.tokenizer import LANGUAGES
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = ["<unk>", *[f"w{i}" for i in range(1, MULTILINGUAL_EOT)]]
+    special = ["<|endoftext|>", "<|startoftranscript|>", *[f"<|{code}|>" for code in LANGUAGES[:99]], "<|translate|>",
+               "<|transcribe|>", "<|startoflm|>", "<|startofprev|>", "<|nospeech|>", "<|notimestamps|>"]
+    vocabulary = words + special
+    vocabulary += [f"<|{0.02 * i:.2f}|>" for i in range(MULTILINGUAL_VOCAB - len(vocabulary))]
+    assert len(vocabulary) == MULTILINGUAL_VOCAB and vocabulary.index("<|notimestamps|>") == 50363
+    tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(str(folder / "tokenizer.json"))
+    (folder / "vocabulary.txt").write_text("\n".join(vocabulary), encoding="utf-8")
+    return vocabulary
