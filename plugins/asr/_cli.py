@@ -186,22 +186,43 @@ def train_asr(data: tuple[str, ...], out: str, config_path: str | None, resume: 
 
 @click.command("asr")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", default=None, help="Checkpoint (default: the shipped model).")
-@click.option("--beam", type=count(1, 64), default=DEFAULT_BEAM, show_default=True,
-              help="Beam width of the beam decoders.")
+@click.option("--model", "models", multiple=True,
+              help="A ctc checkpoint (default: the shipped ctc model); or, repeated or a Whisper model "
+                   "(tiny.en, base, a folder), score each model side by side.")
+@click.option("--beam", type=count(1, 64), default=None,
+              help=f"Beam width of the beam decoders [default: {DEFAULT_BEAM} for ctc, each model's own otherwise].")
 @click.option("--decoder", "decoders", multiple=True, type=click.Choice(DECODERS),
               help="Decoders to score (repeatable) [default: all three].")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures (and hypotheses) as JSON.")
 @click.option("--limit", type=count(1), default=None, help="Only the first N utterances.")
-def eval_asr(manifest: str, model: str | None, beam: int, decoders: tuple[str, ...], as_json: bool,
+def eval_asr(manifest: str, models: tuple[str, ...], beam: int | None, decoders: tuple[str, ...], as_json: bool,
              limit: int | None) -> None:
     """Word and character error rates and real-time factor on MANIFEST (path<TAB>transcript),
-    for greedy decoding, beam search and beam search with the word LM.
+    for the ctc model's greedy decoding, beam search and beam search with the word LM; or for
+    several models side by side (before and after fine-tuning).
 
     \b
-    Example:  sonitus eval asr ~/.local/share/sonitus/asr/dev.tsv
+    Examples:
+      sonitus eval asr ~/.local/share/sonitus/asr/dev.tsv
+      sonitus eval asr dev.tsv --model tiny.en --model my-whisper
     """
-    result = evaluate_manifest(manifest, model=model, beam=beam, decoders=decoders or DECODERS, limit=limit)
+    ctc_only = len(models) <= 1 and all(m == "ctc" or m.endswith(".ckpt") for m in models)
+    if not ctc_only:
+        if decoders:
+            raise ParameterError("--decoder scores the ctc model's decoders; leave it out when comparing models.")
+        result = evaluate_models(manifest, models, beam=beam, limit=limit)
+        if as_json:
+            click.echo(json.dumps(result, indent=2))
+            return
+        click.echo(f"{result['utterances']} utterances, {result['audio_seconds']:.1f} s of audio"
+                   + (f", beam {beam}" if beam else ""))
+        click.echo(f"{'model':40s} {'WER':>7s} {'CER':>7s} {'RTF':>8s}")
+        for name, r in result["models"].items():
+            click.echo(f"{name:40s} {r['wer']:7.4f} {r['cer']:7.4f} {r['rtf']:8.4f}")
+        return
+    model = models[0] if models and models[0] != "ctc" else None
+    result = evaluate_manifest(manifest, model=model, beam=beam or DEFAULT_BEAM, decoders=decoders or DECODERS,
+                               limit=limit)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
@@ -212,6 +233,35 @@ def eval_asr(manifest: str, model: str | None, beam: int, decoders: tuple[str, .
     for name, r in result["decoders"].items():
         for group, g in r.get("by_voice", {}).items():
             click.echo(f"  {name:10s} {group:24s} {g['utterances']:4d} utt.  WER {g['wer']:.4f}  CER {g['cer']:.4f}")
+
+
+def evaluate_models(manifest: str, models: tuple[str, ...], *, beam: int | None = None,
+                    limit: int | None = None) -> dict:
+    """WER, CER (jiwer, normalised text) and real-time factor of each model on a manifest, each
+    run as ``sonitus transcribe --model M`` runs it (after one untimed warm-up utterance)."""
+    import jiwer
+    from sonitus import Audio
+    from sonitus.dsl import recognize
+    from sonitus.manifests import read_manifest
+    from sonitus.text import normalize
+
+    rows = read_manifest(manifest)[:limit]
+    audios = [Audio.load(p) for p, _ in rows]
+    refs = [normalize(t) for _, t in rows]
+    total = sum(a.duration for a in audios)
+    out: dict = {"utterances": len(rows), "audio_seconds": total, "models": {}}
+    for model in models or (None,):
+        recognizer, options = _recognizer_options(model, beam, None, None, None, None, None)
+        pipeline = recognize(recognizer, **options)
+        pipeline.map(audios[:1])
+        tic = time.perf_counter()
+        hyps = [t.text for t in pipeline.map(audios)]
+        seconds = time.perf_counter() - tic
+        out["models"][model or "default"] = {
+            "wer": float(jiwer.wer(refs, [normalize(h) for h in hyps])),
+            "cer": float(jiwer.cer(refs, [normalize(h) for h in hyps])), "rtf": seconds / total,
+            "hypotheses": hyps}
+    return out
 
 
 def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = DEFAULT_BEAM,

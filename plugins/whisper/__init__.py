@@ -39,3 +39,10 @@ def register_models(register):
     for name, packaged in PACKAGED.items():
         register(name, stage="whisper", description=f"{packaged.what} ({packaged.licence})",
                  locate=partial(packaged_folder, name), default=name == DEFAULT_MODEL)
+
+
+@hookimpl
+def register_commands(cli):
+    from ._cli import train_whisper_command
+
+    cli.commands["train"].add_command(train_whisper_command, "whisper")

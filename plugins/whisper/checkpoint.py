@@ -377,9 +377,11 @@ def _untree(params: dict, config: WhisperConfig) -> dict[str, np.ndarray]:
 
 
 def save_safetensors(folder: str | Path, params: dict, config: WhisperConfig, *,
-                     alignment_heads=(), extra_config: dict | None = None) -> Path:
+                     alignment_heads=(), extra_config: dict | None = None,
+                     suppress_ids: tuple[int, ...] | None = None) -> Path:
     """Write ``params`` as a transformers Whisper folder (``model.safetensors``, ``config.json``,
-    ``generation_config.json``), each file atomically. Returns the folder."""
+    ``generation_config.json`` with the alignment heads and suppressed tokens), each file
+    atomically. Returns the folder."""
     from safetensors.numpy import save as save_bytes
     from sonitus.atomic import atomic_write_bytes, atomic_write_text
 
@@ -398,6 +400,8 @@ def save_safetensors(folder: str | Path, params: dict, config: WhisperConfig, *,
     if c.n_audio_state != c.n_text_state:
         raise CheckpointError("transformers' Whisper has one d_model; this model's encoder and decoder widths differ.")
     atomic_write_text(folder / "config.json", json.dumps(meta, indent=2) + "\n")
-    atomic_write_text(folder / "generation_config.json",
-                      json.dumps({"alignment_heads": [list(h) for h in alignment_heads]}, indent=2) + "\n")
+    generation: dict = {"alignment_heads": [list(h) for h in alignment_heads]}
+    if suppress_ids is not None:
+        generation["suppress_tokens"] = [int(t) for t in suppress_ids]
+    atomic_write_text(folder / "generation_config.json", json.dumps(generation, indent=2) + "\n")
     return folder

@@ -247,6 +247,15 @@ class Whisper(nn.Module):
         logits = self.token_embedding.attend(self.decoder_ln(x)).astype(jnp.float32)
         return logits, KVCache(tuple(ks), tuple(vs)), (jnp.stack(ws) if weights else None)
 
+    def decode_text(self, audio, tokens):
+        """Teacher-forced logits ``[batch, T, n_vocab]`` of ``tokens`` ``[batch, T]`` given audio
+        features ``[batch, n_audio_ctx, width]`` (fine-tuning the decoder over a frozen encoder)."""
+        cross = self.cross_kv(audio)
+        batch, length = tokens.shape
+        gather = jnp.broadcast_to(jnp.arange(length)[None], (batch, length))
+        cache = empty_cache(self.config, batch, audio.dtype, length)
+        return self.decode(tokens, jnp.zeros(batch, jnp.int32), cache, cross, gather)[0]
+
     def __call__(self, mel, tokens):
         """Teacher-forced logits ``[batch, T, n_vocab]`` of ``tokens`` ``[batch, T]`` given log-mel
         ``[batch, frames, n_mels]`` (training, and building every parameter at ``init``)."""
