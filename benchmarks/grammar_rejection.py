@@ -1,12 +1,15 @@
-"""How well the CTC recogniser's grammar mode accepts commands and rejects everything else.
+"""How well grammar mode accepts commands and rejects everything else (ctc, or Whisper with
+``--recognizer whisper``).
 
 Voices the model never heard in training (espeak-ng's dev variants and Festival, the engine
 held out altogether) speak every phrase of a 20-command grammar, 10 near misses (one word
 changed: "turn on the garden light") and 10 unrelated sentences. For each rejection
-threshold (nats per frame by which free decoding may beat the best phrase) it prints the
+threshold (nats per frame (ctc) or per token (Whisper) by which free decoding may beat the
+best phrase) it prints the
 share of commands accepted as the right phrase, accepted as a wrong one, and rejected, and
 the share of near misses and unrelated sentences wrongly accepted. Run:
-``.venv/bin/python benchmarks/grammar_rejection.py`` (about a minute).
+``.venv/bin/python benchmarks/grammar_rejection.py [--recognizer whisper]`` (a minute; Whisper
+tiny.en about five).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ UNRELATED = ["the quick brown fox jumps over the lazy dog", "please call me at s
 #: what each utterance set is, by the name its row takes
 SETS = {"command": COMMANDS, "near miss": NEAR_MISSES, "unrelated": UNRELATED}
 THRESHOLDS = (0.08, 0.15, 0.25, 0.35, 0.5, 0.75, 1.0, 1.5)
+WHISPER_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5)
 
 
 def voices():
@@ -42,13 +46,33 @@ def voices():
     return out + [Voice("festival", name, rate=100) for name in ("kal_diphone", "ked_diphone")]
 
 
-def main() -> None:
-    from sonitus import Audio
+def _ctc_scores(audios):
     from sonitus.plugins.asr.decode import grammar_decode
     from sonitus.plugins.asr.recognizer import CTCRecognizer
-    from sonitus.tts import SAMPLE_RATE, synthesize
 
     rec = CTCRecognizer()
+    return [(r.rejection, r.best) for r in (grammar_decode(lp, COMMANDS, threshold=np.inf)
+                                            for lp in rec.logprobs(audios))]
+
+
+def _whisper_scores(audios):
+    from sonitus.plugins.whisper.recognizer import WhisperRecognizer
+
+    rec = WhisperRecognizer("tiny.en", grammar=COMMANDS, threshold=1e9)
+    return [(t.info["rejection"], t.info["best"]) for t in rec.transcribe(audios)]
+
+
+def main() -> None:
+    import argparse
+
+    from sonitus import Audio
+    from sonitus.tts import SAMPLE_RATE, synthesize
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recognizer", choices=("ctc", "whisper"), default="ctc")
+    args = parser.parse_args()
+    scores = _whisper_scores if args.recognizer == "whisper" else _ctc_scores
+    thresholds = WHISPER_THRESHOLDS if args.recognizer == "whisper" else THRESHOLDS
     rows = {kind: [] for kind in SETS}
     used = []
     for voice in voices():
@@ -60,16 +84,15 @@ def main() -> None:
             continue
         used.append(voice.label)
         for kind, audios in clips.items():
-            for sentence, logp in zip(SETS[kind], rec.logprobs(audios)):
-                result = grammar_decode(logp, COMMANDS, threshold=np.inf)
-                rows[kind].append((result.rejection, result.best == sentence))
+            for sentence, (rejection, best) in zip(SETS[kind], scores(audios)):
+                rows[kind].append((rejection, best == sentence))
     print(f"voices (none heard in training): {', '.join(used)}")
     print(f"{len(rows['command'])} commands, {len(rows['near miss'])} near misses, {len(rows['unrelated'])} "
           "unrelated sentences\n")
     command = np.array(rows["command"])
     print(f"best phrase right, before any rejection: {command[:, 1].mean():.3f}")
     print(f"{'threshold':>9}  {'right':>6}  {'wrong':>6}  {'rejected':>8}  {'near miss in':>12}  {'unrelated in':>12}")
-    for threshold in THRESHOLDS:
+    for threshold in thresholds:
         accepted = command[:, 0] <= threshold
         near = np.mean([r <= threshold for r, _ in rows["near miss"]])
         unrelated = np.mean([r <= threshold for r, _ in rows["unrelated"]])

@@ -148,9 +148,9 @@ def reader_for(pipeline: Pipeline):
     from .stages import FunctionStage, types_fit
 
     if types_fit(Audio, pipeline.consumes):
-        from sonitus.dsl import load
+        from .registry import get_registry
 
-        return load()
+        return get_registry().stage("load")
     if types_fit(Score, pipeline.consumes):
         return FunctionStage("load-midi", Score.load, consumes=(str, os.PathLike), produces=Score)
     raise ParameterError(f"sonitus batch reads audio and MIDI files; pipeline {pipeline.name!r} starts with a "

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .atomic import atomic_write_text
-from .errors import DatasetError
+from .errors import DatasetError, ParameterError
 
-__all__ = ["read_manifest", "write_manifest"]
+__all__ = ["read_manifest", "write_manifest", "read_phrases"]
 
 
 def read_manifest(path: str | os.PathLike[str], *, make_hint: str = "",
@@ -56,3 +56,20 @@ def write_manifest(path: str | os.PathLike[str], rows: Iterable[tuple[str, str]]
             raise DatasetError(f"A manifest row cannot hold tabs or newlines: {audio!r}, {label!r}.")
         lines.append(f"{audio}\t{label}\n")
     return atomic_write_text(path, "".join(lines))
+
+
+def read_phrases(path: str | os.PathLike[str]) -> list[str]:
+    """The phrases of a grammar file (``--grammar``): one a line, blank lines and ``#`` comments
+    skipped; a JSGF grammar or a file without phrases is an error."""
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"Grammar file {path} does not exist; give one phrase per line.")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if text.lstrip().startswith("#JSGF"):
+        raise ParameterError(f"{path} is a JSGF grammar; sonitus reads a list of phrases, one a line "
+                             "(write out the sentences the grammar allows).")
+    phrases = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not phrases:
+        raise ParameterError(f"Grammar file {path} has no phrases; give one phrase per line (an empty "
+                             "grammar would mean free decoding: leave out --grammar for that).")
+    return phrases

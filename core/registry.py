@@ -43,6 +43,8 @@ __all__ = ["Registry", "StageSpec", "ModelSpec", "PluginRecord", "STAGE_HOOKS", 
            "reset_registry"]
 
 ENTRY_POINT_GROUP = "sonitus"
+#: the package whose modules are the built-in plugins (it lists them in ``BUILTIN_PLUGINS``)
+BUILTIN_PACKAGE = "sonitus.plugins"
 
 
 #: every hook that registers something, in the order they are collected
@@ -174,11 +176,11 @@ class Registry:
         return name in self._disabled or _short(name) in self._disabled
 
     def _load_builtins(self) -> None:
-        from sonitus.plugins import BUILTIN_PLUGINS
-
+        builtins = importlib.import_module(BUILTIN_PACKAGE)  # by name, as entry points are: core never
+        #                                                      depends on a plugin's code
         from . import __version__
 
-        for module_name in BUILTIN_PLUGINS:
+        for module_name in builtins.BUILTIN_PLUGINS:
             if self._is_disabled(module_name):
                 continue
             record = PluginRecord(module_name, __version__, "builtin")

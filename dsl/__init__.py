@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from sonitus import recognition
 from sonitus.errors import SonitusError
 from sonitus.pipeline import Pipeline
 from sonitus.registry import get_registry
@@ -29,39 +30,16 @@ def stage(name: str, **options: Any) -> StageBase:
     return get_registry().stage(name, **options)
 
 
-#: options only the ``ctc`` recogniser takes: given one, ``recognize()`` picks ``ctc``
-CTC_ONLY_OPTIONS = ("grammar", "threshold", "lm", "alpha", "beta")
-_fallback_said = False
-
-
 def default_recognizer(**options: Any) -> StageBase:
-    """The recogniser ``recognize()`` and ``sonitus transcribe`` use: ``whisper`` (a pretrained
-    Whisper, tiny.en unless ``model`` names another) when its model is installed, else the
-    shipped ``ctc`` model, saying once on stderr how to install the better one. Options only
-    ``ctc`` takes (grammar decoding, the word LM) and a ``.ckpt`` model choose ``ctc``."""
-    global _fallback_said
-    registry = get_registry()
-    ctc_model = str(options.get("model") or "").endswith(".ckpt")
-    if ctc_model or any(options.get(k) is not None for k in CTC_ONLY_OPTIONS) or "whisper" not in registry.names():
-        return registry.stage("ctc", **options)
-    if options.get("model") is not None:
-        return registry.stage("whisper", **options)
-    model = registry.stage("whisper", **options)
-    why = model.unavailable() if hasattr(model, "unavailable") else None
-    if why is None:
-        return model
-    if not _fallback_said:
-        import sys
-
-        print(f"sonitus: using the small ctc model trained on synthetic voices ({why})", file=sys.stderr)
-        _fallback_said = True
-    return registry.stage("ctc", **{k: v for k, v in options.items() if k in ("beam", "batch")})
+    """The recogniser ``recognize()`` and ``sonitus transcribe`` use (see
+    :func:`sonitus.recognition.default_recognizer`)."""
+    return recognition.default_recognizer(**options)
 
 
 def recognize(recognizer: str | None = None, **options: Any) -> Pipeline:
     """Speech recognition (Audio -> Transcript) for audio of any rate and channel count:
-    ``to-mono >> resample >> <recognizer>``; by default Whisper where installed (see
-    :func:`default_recognizer`), else the shipped CTC model; ``options`` go to that stage.
+    ``to-mono >> resample >> <recognizer>``; by default Whisper where installed, else the
+    shipped CTC model; ``options`` go to that stage.
 
     ``recognize()`` is exactly what ``sonitus transcribe`` runs, with the same defaults;
     ``recognize(beam=1)`` decodes greedily, ``recognize("ctc")`` uses the CTC model trained
@@ -70,13 +48,7 @@ def recognize(recognizer: str | None = None, **options: Any) -> Pipeline:
     ``sample_rate`` (where it declares one). After your own ``to-mono >> resample`` they pass
     the audio through untouched (no copy, no second resampling).
     """
-    registry = get_registry()
-    model = default_recognizer(**options) if recognizer is None else registry.stage(recognizer, **options)
-    front = [registry.stage("to-mono")]
-    rate = getattr(model, "sample_rate", None)
-    if rate:
-        front.append(registry.stage("resample", sample_rate=int(rate)))
-    return Pipeline([*front, model])
+    return recognition.recognition_pipeline(recognizer, **options)
 
 
 def griffin_lim(n_iter: int = 32, **options: Any) -> StageBase:

@@ -5,7 +5,7 @@
 >>> song.to_score().notes
 6
 
-Write phrases in the mini-notation (see :mod:`sonitus.dsl.music.notation`) or build
+Write phrases in the mini-notation (see :mod:`sonitus.music.notation`) or build
 them with :func:`note`, :func:`chord`, :func:`euclid`; transform them (``transpose``,
 ``transpose_diatonic``, ``invert``, ``retrograde``, ``augment``, ``diminish``,
 ``repeat``, ``arpeggiate``, ``crescendo``, ``staccato``...); put them on tracks with
@@ -21,16 +21,31 @@ from fractions import Fraction
 from typing import Any
 
 from sonitus.dsl import save
+from sonitus.music import (
+    CHORD_QUALITIES,
+    DRUMS,
+    DYNAMICS,
+    SCALES,
+    Key,
+    Note,
+    Phrase,
+    Song,
+    Track,
+    chord_pitches,
+    euclid,
+    from_score,
+    instrument_program,
+    key,
+    new_song,
+    parse_phrase,
+    parse_pitch,
+    parse_track,
+    pitch_name,
+    rest,
+)
 from sonitus.registry import get_registry
 from sonitus.score import Score
 from sonitus.stages import StageBase
-
-from .chords import CHORD_QUALITIES, chord_pitches
-from .notation import DRUMS, parse_phrase
-from .phrase import DYNAMICS, Note, Phrase, euclid, rest
-from .pitch import parse_pitch, pitch_name
-from .scales import SCALES, Key, key
-from .song import Song, Track, check_tempo, from_score, instrument_program, parse_track
 
 __all__ = [
     "CHORD_QUALITIES", "DRUMS", "DYNAMICS", "SCALES", "Key", "Note", "Phrase", "Song", "Track",
@@ -42,8 +57,7 @@ __all__ = [
 
 def song(tempo: float = 120.0, meter: str = "4/4", key: str | None = None) -> Song:
     """An empty song; add tracks with ``+``."""
-    check_tempo(tempo)
-    return Song(tempo=float(tempo), meter=meter, key=None if key is None else Key.parse(key))
+    return new_song(tempo, meter, key)
 
 
 def seq(notation: str, *, key: str | Key | None = None, octave: int = 4, velocity: int = 80,

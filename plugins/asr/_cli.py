@@ -50,7 +50,8 @@ def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
     if fmt == "txt":
         if transcript.info.get("rejected"):
             return (f"(rejected: closest phrase {transcript.info['best']!r} is {transcript.info['rejection']:.2f} "
-                    f"nats a frame below free decoding; --threshold is {transcript.info['threshold']:g})\n")
+                    f"nats a {transcript.info.get('per', 'frame')} below free decoding; --threshold is "
+                    f"{transcript.info['threshold']:g})\n")
         return transcript.text + "\n"
     if fmt == "json":
         data = transcript.to_dict()
@@ -73,15 +74,15 @@ def _recognizer_options(model: str | None, beam: int | None, grammar: str | None
     if model is not None and not model.strip():
         raise ParameterError("--model is empty: give a model folder or file, 'tiny.en' or 'ctc' (or leave it out).")
     whisper_only = {"language": language, "task": task, "prompt": prompt}
-    ctc = model == "ctc" or (model or "").endswith(".ckpt") or grammar is not None
+    ctc = model == "ctc" or (model or "").endswith(".ckpt") or (grammar is not None and model is None)
     if ctc:
         given = [f"--{k}" for k, v in whisper_only.items() if v is not None]
         if given:
             raise ParameterError(f"{', '.join(given)} only apply to Whisper models, not to the ctc model "
-                                 "(which --grammar and a .ckpt --model choose).")
+                                 "(which --grammar without --model and a .ckpt --model choose).")
         options = {"model": None if model == "ctc" else model, "grammar": grammar, "threshold": threshold}
     else:
-        options = {"model": model, **whisper_only}
+        options = {"model": model, "grammar": grammar, "threshold": threshold, **whisper_only}
     options["beam"] = beam
     return ("ctc" if ctc else None), {k: v for k, v in options.items() if v is not None}
 
@@ -101,7 +102,8 @@ def _recognizer_options(model: str | None, beam: int | None, grammar: str | None
               help="Whisper, multilingual models: translate gives English text.")
 @click.option("--prompt", default=None, help="Whisper: text the speech follows (names, jargon) to bias words.")
 @click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Phrase list (one per line): decode only these, reject the rest (ctc model).")
+              help="Phrase list (one per line): decode only these, reject the rest (the ctc model; "
+                   "with --model tiny.en or another Whisper, that model).")
 @click.option("--threshold", type=click.FloatRange(min=0), default=None,
               help="With --grammar: how many nats a frame free decoding may beat the best phrase by "
                    "before it is rejected (lower rejects more near misses, and more real commands) "
@@ -128,10 +130,11 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
       sonitus transcribe command.wav --grammar commands.txt
     """
     from sonitus.atomic import atomic_write_text
-    from sonitus.dsl import load, recognize
+    from sonitus.recognition import recognition_pipeline
+    from sonitus.registry import get_registry
 
     recognizer, options = _recognizer_options(model, beam, grammar, threshold, language, task, prompt)
-    pipeline = load() >> recognize(recognizer, **options)
+    pipeline = get_registry().stage("load") >> recognition_pipeline(recognizer, **options)
     results = pipeline.map(files, batch_size=16, progress=len(files) > 1)
     if output_dir:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
@@ -241,8 +244,8 @@ def evaluate_models(manifest: str, models: tuple[str, ...], *, beam: int | None 
     run as ``sonitus transcribe --model M`` runs it (after one untimed warm-up utterance)."""
     import jiwer
     from sonitus import Audio
-    from sonitus.dsl import recognize
     from sonitus.manifests import read_manifest
+    from sonitus.recognition import recognition_pipeline
     from sonitus.text import normalize
 
     rows = read_manifest(manifest)[:limit]
@@ -252,7 +255,7 @@ def evaluate_models(manifest: str, models: tuple[str, ...], *, beam: int | None 
     out: dict = {"utterances": len(rows), "audio_seconds": total, "models": {}}
     for model in models or (None,):
         recognizer, options = _recognizer_options(model, beam, None, None, None, None, None)
-        pipeline = recognize(recognizer, **options)
+        pipeline = recognition_pipeline(recognizer, **options)
         pipeline.map(audios[:1])
         tic = time.perf_counter()
         hyps = [t.text for t in pipeline.map(audios)]

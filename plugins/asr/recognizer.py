@@ -18,6 +18,7 @@ import numpy as np
 from sonitus import Audio, Transcript
 from sonitus.errors import CheckpointError, ParameterError
 from sonitus.jit import bucket_length
+from sonitus.manifests import read_phrases
 from sonitus.stages import StageBase
 
 from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA, DEFAULT_GRAMMAR_THRESHOLD
@@ -34,22 +35,6 @@ BUCKET_SAMPLES = tuple(int(b * SR) for b in BUCKETS)
 def default_model_path() -> Path:
     """The model shipped in the package (``plugins/asr/weights/default.ckpt``)."""
     return Path(__file__).with_name("weights") / "default.ckpt"
-
-
-def read_grammar(path: str | Path) -> list[str]:
-    """The phrases of a grammar file: one a line, blank lines and ``#`` comments skipped."""
-    path = Path(path)
-    if not path.exists():
-        raise ParameterError(f"Grammar file {path} does not exist; give one phrase per line.")
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if text.lstrip().startswith("#JSGF"):
-        raise ParameterError(f"{path} is a JSGF grammar; sonitus reads a list of phrases, one a line "
-                             "(write out the sentences the grammar allows).")
-    phrases = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not phrases:
-        raise ParameterError(f"Grammar file {path} has no phrases; give one phrase per line (an empty "
-                             "grammar would mean free decoding: leave out --grammar for that).")
-    return phrases
 
 
 class LoadedModel(NamedTuple):
@@ -175,7 +160,7 @@ class CTCRecognizer(StageBase):
             path = Path(grammar)
             if not path.exists():
                 raise ParameterError(f"Grammar file {path} does not exist; give one phrase per line.")
-            grammar = read_grammar(path)
+            grammar = read_phrases(path)
         self.grammar = list(grammar) if grammar else None
 
     @property

@@ -36,9 +36,10 @@ def generate_chorale(output: Path, melody: Path | None, bars: int | None, seed: 
       sonitus generate chorale --melody tune.mid -o harmonised.wav
       sonitus to-midi hum.wav -o tune.mid && sonitus generate chorale --melody tune.mid -o chorale.wav
     """
-    from sonitus.dsl import save, stage
     from sonitus.errors import ParameterError
+    from sonitus.registry import get_registry
 
+    stage = get_registry().stage
     suffix = output.suffix.lower()
     if suffix not in (".mid", ".midi", ".wav", ".flac", ".ogg"):
         raise ParameterError(f"cannot write {output.name}: use .mid, .wav, .flac or .ogg.")
@@ -47,9 +48,9 @@ def generate_chorale(output: Path, melody: Path | None, bars: int | None, seed: 
     chorale = stage("chorale-gan", model=model, bars=bars, seed=seed, key=key, tempo=tempo,
                     temperature=temperature or 0.0, melody=melody)
     if suffix in (".mid", ".midi"):
-        pipeline = chorale >> save(output)
+        pipeline = chorale >> stage("save", path=output)
     else:
-        pipeline = chorale >> stage("fluidsynth") >> save(output)
+        pipeline = chorale >> stage("fluidsynth") >> stage("save", path=output)
     pipeline.run()
     if melody is not None:
         click.echo(f"wrote {output} ({melody.name} harmonised, seed {seed})")
@@ -235,9 +236,10 @@ def generate_note(output: Path, pitch: int, instrument: str, velocity: int, seed
       sonitus generate note --pitch 60 --instrument piano -o c4.wav
       sonitus generate note --pitch 43 --instrument brass --velocity 110 --seed 3 -o g2.wav
     """
-    from sonitus.dsl import save, stage
     from sonitus.errors import ParameterError
+    from sonitus.registry import get_registry
 
+    stage = get_registry().stage
     if output.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise ParameterError(f"cannot write {output.name}: use .wav, .flac or .ogg.")
     import numpy as np
@@ -247,7 +249,7 @@ def generate_note(output: Path, pitch: int, instrument: str, velocity: int, seed
     note = stage("notes-gan", model=model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
     audio = (note >> stage("griffin-lim", n_iter=iterations)).run()
     # peak at -1 dBFS, as FluidSynth renders are: the model's notes sit near -25 dBFS
-    (Audio(np.asarray(normalize(audio.samples, target_db=-1.0)), audio.sample_rate) >> save(output)).run()
+    (Audio(np.asarray(normalize(audio.samples, target_db=-1.0)), audio.sample_rate) >> stage("save", path=output)).run()
     click.echo(f"wrote {output} ({instrument}, MIDI {pitch}, velocity {velocity}, seed {seed})")
 
 

@@ -139,7 +139,7 @@ def render_notes(program: int, notes: list[tuple[int, int]], *, soundfont: str |
     """
     import pretty_midi
     from sonitus import Score
-    from sonitus.dsl import stage
+    from sonitus.registry import get_registry
 
     midi = pretty_midi.PrettyMIDI(initial_tempo=120.0)
     inst = pretty_midi.Instrument(program=program)
@@ -147,7 +147,7 @@ def render_notes(program: int, notes: list[tuple[int, int]], *, soundfont: str |
         inst.notes.append(pretty_midi.Note(velocity=int(velocity), pitch=int(pitch), start=k * gap,
                                            end=k * gap + spec.hold))
     midi.instruments.append(inst)
-    render = stage("fluidsynth", soundfont=soundfont, sample_rate=spec.sample_rate, reverb=False, chorus=False,
+    render = get_registry().stage("fluidsynth", soundfont=soundfont, sample_rate=spec.sample_rate, reverb=False, chorus=False,
                    tail=gap, threads=1, normalize=None)
     audio = render(Score(midi))
     mono = np.asarray(audio.samples, np.float32).mean(axis=0)  # [channels, frames]

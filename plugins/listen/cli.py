@@ -34,16 +34,15 @@ def to_midi(audio_file: Path, output: Path, quantize: str | None, bpm: float | N
       sonitus to-midi hum.wav -o tune.mid --quantize 1/8 && sonitus generate chorale --melody tune.mid -o c.wav
     """
     from sonitus import get_registry
-    from sonitus.dsl import load, save
     from sonitus.errors import AudioError, ParameterError
 
     if output.suffix.lower() not in (".mid", ".midi"):
         raise ParameterError(f"cannot write {output.name}: to-midi writes MIDI (.mid).")
     melody = get_registry().stage("melody", quantize=quantize, fmin=fmin, fmax=fmax, min_note=min_note,
                                   program=program, bpm=bpm)
-    saver = save(output)  # checks the destination before listening
+    saver = get_registry().stage("save", path=output)  # checks the destination before listening
     _check_length(audio_file)
-    score = (load(str(audio_file)) >> melody).run()
+    score = (get_registry().stage("load", path=str(audio_file)) >> melody).run()
     if score.notes == 0:
         raise AudioError(f"No pitched notes heard in {audio_file} (silence, noise or drums?); to-midi needs one "
                          f"sung or played line between {fmin:g} and {fmax:g} Hz. Nothing written.")

@@ -13,28 +13,30 @@ def _renderer(name: str, soundfont: Path | None, sample_rate: int):
     """The Score -> Audio part of the pipeline: ``fluidsynth`` with the command's options, or
     another registered renderer (``notes-gan-synth``) followed by ``resample`` to the asked rate."""
     from sonitus import Audio, Score, get_registry
-    from sonitus.dsl import stage
     from sonitus.errors import ParameterError
     from sonitus.stages import types_fit
 
     if name == "fluidsynth":
-        return stage("fluidsynth", soundfont=str(soundfont) if soundfont else None, sample_rate=sample_rate)
+        return get_registry().stage("fluidsynth", soundfont=str(soundfont) if soundfont else None, sample_rate=sample_rate)
     spec = get_registry().spec(name)
     if not (types_fit(Score, spec.consumes) and types_fit(spec.produces, Audio)):
         raise ParameterError(f"--renderer {name} does not turn a Score into Audio; see 'sonitus stages' for "
                              "renderers that do (fluidsynth, notes-gan-synth).")
     if soundfont:
         raise ParameterError(f"--soundfont is a fluidsynth option; --renderer {name} does not use one.")
-    return stage(name) >> stage("resample", sample_rate=sample_rate)
+    return get_registry().stage(name) >> get_registry().stage("resample", sample_rate=sample_rate)
 
 
 def _write(score, output: Path, soundfont: Path | None, sample_rate: int, *, midi_ok: bool = True,
            renderer: str = "fluidsynth") -> str:
     """Save ``score`` as MIDI, or render it and save the audio: the pipelines
     ``score >> save(out.mid)`` and ``score >> fluidsynth >> save(out.wav)``."""
-    from sonitus.dsl import save
     from sonitus.errors import ParameterError
     from sonitus.pipeline import Source
+    from sonitus.registry import get_registry
+
+    def save(path):
+        return get_registry().stage("save", path=path)
 
     suffix = output.suffix.lower()
     if suffix in (".mid", ".midi") and midi_ok:

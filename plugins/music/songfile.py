@@ -20,7 +20,7 @@ MIDI_SUFFIXES = (".mid", ".midi")
 
 def read_song_file(path: str | os.PathLike[str]) -> Score:
     """The Score of a song file (.py, .txt or .mid), with errors that say what to fix."""
-    from sonitus.dsl.music import Song
+    from sonitus.music import Song
 
     path = Path(path)
     if path.suffix.lower() in MIDI_SUFFIXES:
@@ -30,8 +30,8 @@ def read_song_file(path: str | os.PathLike[str]) -> Score:
 
 
 def _read_song(path: Path):
-    from sonitus.dsl.music import Song
     from sonitus.errors import DSLSyntaxError, ParameterError, SonitusError
+    from sonitus.music import Song
 
     if not path.exists():
         raise ParameterError(f"{path} does not exist; give a song file (.py, .txt or .mid).")

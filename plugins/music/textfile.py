@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import re
 
-from sonitus.dsl.music import Song
-from sonitus.dsl.music import song as new_song
-from sonitus.dsl.music.notation import parse_phrase
-from sonitus.dsl.music.song import Track, instrument_program
 from sonitus.errors import DSLSyntaxError
+from sonitus.music import Song
+from sonitus.music.notation import parse_phrase
+from sonitus.music.song import Track, instrument_program, new_song
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]:]+?)\s*(?::\s*([^\]]+?)\s*)?\]\s*$")
 #: a comment starts with '#' at the start of a line or after a space ('C#' and 'key: F# minor' are not comments)

@@ -13,14 +13,16 @@ from sonitus import Audio, Transcript, hookimpl
 
 
 def whisper(model: str | None = None, beam: int = 5, language: str | None = None, task: str = "transcribe",
-            prompt: str | None = None, batch: int = 8, word_timestamps: bool = True, dtype: str = "float32"):
+            prompt: str | None = None, batch: int = 8, word_timestamps: bool = True, dtype: str = "float32",
+            grammar=None, threshold: float | None = None):
     """Transcribe speech with Whisper (tiny.en by default, base for 99 languages, a CTranslate2 or
     transformers folder, a hub id): beam search, long audio, word timings, language detection and
-    translation to English (multilingual models); ``prompt`` biases words."""
+    translation to English (multilingual models); ``prompt`` biases words; ``grammar`` decodes only
+    the listed phrases (or rejects)."""
     from .recognizer import WhisperRecognizer
 
     return WhisperRecognizer(model, beam=beam, language=language, task=task, prompt=prompt, batch=batch,
-                             word_timestamps=word_timestamps, dtype=dtype)
+                             word_timestamps=word_timestamps, dtype=dtype, grammar=grammar, threshold=threshold)
 
 
 @hookimpl

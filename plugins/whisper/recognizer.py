@@ -38,6 +38,11 @@ class WhisperRecognizer(StageBase):
         batch: 30 s windows decoded together (many files share batches).
         word_timestamps: time each word (one more decoder pass a window).
         dtype: ``"float32"`` or ``"bfloat16"`` (for GPUs).
+        grammar: phrases (or a file with one a line): the audio (its first 30 s) is one of them
+            or nothing; ``Transcript.info`` says ``rejected``, the ``best`` phrase, its
+            ``rejection`` and the ``threshold``.
+        threshold: grammar mode: how many nats a token free decoding may beat the best phrase
+            by before the audio is rejected.
 
     Audio that does not sound like speech (silence, a steady tone, steady noise) gives an empty
     transcript without running the model.
@@ -51,7 +56,7 @@ class WhisperRecognizer(StageBase):
 
     def __init__(self, model: str | None = None, *, beam: int = DEFAULT_BEAM, language: str | None = None,
                  task: str = "transcribe", prompt: str | None = None, batch: int = 8,
-                 word_timestamps: bool = True, dtype: str = "float32"):
+                 word_timestamps: bool = True, dtype: str = "float32", grammar=None, threshold: float | None = None):
         if isinstance(beam, bool) or not isinstance(beam, int) or not 1 <= beam <= 16:
             raise ParameterError(f"whisper: beam must be a whole number from 1 to 16, not {beam!r}.")
         if not isinstance(batch, int) or not 1 <= batch <= 32:
@@ -62,6 +67,18 @@ class WhisperRecognizer(StageBase):
             raise ParameterError(f"whisper: dtype must be 'float32' or 'bfloat16', not {dtype!r}.")
         if prompt is not None and len(prompt) > 2000:
             raise ParameterError("whisper: a prompt is at most 2000 characters (the model reads 223 tokens of it).")
+        from .grammar import DEFAULT_THRESHOLD
+
+        if isinstance(grammar, (str, bytes)) or hasattr(grammar, "__fspath__"):
+            from sonitus.manifests import read_phrases
+
+            grammar = read_phrases(grammar)
+        if grammar is not None and not [p for p in grammar if str(p).strip()]:
+            raise ParameterError("whisper: the grammar has no phrases; leave it out for free decoding.")
+        if threshold is not None and (isinstance(threshold, bool) or not 0 <= float(threshold) < float("inf")):
+            raise ParameterError(f"whisper: threshold is a number of nats >= 0, not {threshold!r}.")
+        self.grammar = [str(p).strip() for p in grammar if str(p).strip()] if grammar is not None else None
+        self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         self.model, self.beam, self.language, self.task = model, beam, language, task
         self.prompt, self.batch, self.word_timestamps, self.dtype = prompt, batch, word_timestamps, dtype
 
@@ -109,6 +126,10 @@ class WhisperRecognizer(StageBase):
         out = [Transcript("") for _ in waves]
         if not speech:
             return out
+        if self.grammar is not None:
+            for i in speech:
+                out[i] = self._command(rt, waves[i])
+            return out
         options = TranscribeOptions(beam=self.beam, language=self.language, task=self.task, batch=self.batch,
                                     word_timestamps=self.word_timestamps)
         prompt = rt.tokenizer.encode(" " + self.prompt.strip()) if self.prompt else None
@@ -116,6 +137,18 @@ class WhisperRecognizer(StageBase):
         for i, result in zip(speech, results):
             out[i] = _transcript(result, waves[i])
         return out
+
+    def _command(self, rt, wave: np.ndarray) -> Transcript:
+        """Grammar mode: the phrase the audio's first window says, or a rejection."""
+        from .frontend import N_FRAMES, N_SAMPLES, log_mel
+        from .grammar import grammar_decode
+
+        mel = log_mel(wave[:N_SAMPLES], n_mels=rt.config.n_mels, padding=N_SAMPLES)[:, :N_FRAMES]
+        result = grammar_decode(rt, rt.encode_windows([mel]), self.grammar, threshold=self.threshold,
+                                beam=self.beam, language=self.language)
+        info = {"rejected": not result.accepted, "best": result.best, "rejection": round(result.rejection, 4),
+                "threshold": self.threshold, "per": "token", "heard": result.free_text}
+        return Transcript(result.phrase or "", (), result.best_logprob, info)
 
     def map(self, values: Sequence[Audio]) -> list[Transcript]:
         """Batch transcription (what ``Pipeline.map`` uses)."""

@@ -1,6 +1,6 @@
 import pytest
 from sonitus.dsl import music as m
-from sonitus.dsl.music.chords import CHORD_QUALITIES
+from sonitus.music.chords import CHORD_QUALITIES
 
 # Expected pitch classes above a C root, written out independently of the table.
 EXPECTED = {

@@ -4,8 +4,8 @@ import pretty_midi
 import pytest
 from sonitus import Score
 from sonitus.dsl import music as m
-from sonitus.dsl.music.song import TICKS_PER_BEAT
 from sonitus.errors import MusicError
+from sonitus.music.song import TICKS_PER_BEAT
 from sonitus.testing import make_registry, use_registry
 
 

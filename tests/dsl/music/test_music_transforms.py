@@ -3,7 +3,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sonitus.dsl import music as m
-from sonitus.dsl.music.phrase import Note, Phrase
+from sonitus.music.phrase import Note, Phrase
 
 notes = st.builds(Note, pitch=st.integers(48, 72), start=st.fractions(0, 8, max_denominator=12),
                   duration=st.fractions(Fraction(1, 12), 4, max_denominator=12), velocity=st.integers(1, 127))

@@ -144,3 +144,29 @@ def test_a_changed_upstream_package_is_caught(monkeypatch):
     monkeypatch.setitem(models.PACKAGED, "tiny.en", pinned._replace(parts=(part._replace(version="9.9"),)))
     with pytest.raises(Exception, match="9.9"):
         models.resolve_model("tiny.en")
+
+
+def test_grammar_decoding_picks_the_spoken_command_and_rejects_the_rest(tmp_path):
+    from click.testing import CliRunner
+    from sonitus.cli import cli
+    from sonitus.dsl import recognize
+
+    commands = ["turn on the kitchen light", "open the door", "play some music", "call my mother"]
+    pipeline = recognize(model="tiny.en", grammar=commands)
+    assert pipeline.stages[-1].name == "whisper"
+    clips = [Audio(_say(s), 16000) for s in ("open the door", "call my mother", "open the window",
+                                            "the cat sat on the mat")]
+    spoken, other, near_miss, unrelated = pipeline.map(clips)
+    assert (spoken.text, spoken.info["rejected"]) == ("open the door", False)
+    assert other.text == "call my mother"
+    for rejected in (near_miss, unrelated):
+        assert rejected.text == "" and rejected.info["rejected"]
+        assert rejected.info["rejection"] > rejected.info["threshold"] > spoken.info["rejection"]
+    assert near_miss.info["best"] == "open the door" and "window" in near_miss.info["heard"].lower()
+    grammar = tmp_path / "commands.txt"
+    grammar.write_text("\n".join(commands) + "\n")
+    Audio(clips[2].samples, 16000).save(tmp_path / "window.wav")
+    result = CliRunner().invoke(cli, ["transcribe", str(tmp_path / "window.wav"), "--grammar", str(grammar),
+                                      "--model", "tiny.en"])
+    assert result.exit_code == 0 and "(rejected: closest phrase 'open the door'" in result.output
+    assert "nats a token below free decoding" in result.output

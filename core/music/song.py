@@ -291,6 +291,13 @@ def from_score(score: Score) -> Song:
                 tempo_changes=tempo_changes, meter_changes=meter_changes)
 
 
+def new_song(tempo: float = 120.0, meter: str = "4/4", key: str | None = None) -> Song:
+    """An empty song (``tempo`` in bpm, ``meter`` such as ``"3/4"``, ``key`` such as ``"Bb major"``);
+    add tracks with ``+``."""
+    check_tempo(tempo)
+    return Song(tempo=float(tempo), meter=meter, key=None if key is None else Key.parse(key))
+
+
 def parse_track(name: str, notation: str | Phrase, *, instrument: str | int = "piano", key: Key | str | None = None,
                 octave: int = 4, velocity: int = 80, drums: bool = False) -> Track:
     phrase = notation if isinstance(notation, Phrase) else parse_phrase(notation, key=key, drums=drums,
