@@ -216,7 +216,7 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     dev_set = read_utterances([dev], max_tokens=cfg.max_tokens, encode=tok.encode) if dev else []
 
     cache = EncoderCache(runtime, Path(cache) if cache else cache_dir() / "whisper-encoder")
-    replay = replay_set(runtime, cache.folder.parent, cfg.replay, log=log)
+    replay = replay_set(runtime, cache.folder, cfg.replay, log=log)
     everything = utterances + replay
     log(f"encoder states of {len(everything)} utterances (cached in {cache.folder})")
     features = np.stack([cache.features(u.wave) for u in everything])

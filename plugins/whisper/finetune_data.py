@@ -147,9 +147,10 @@ class EncoderCache:
         return audio
 
 
-def replay_set(runtime, cache_folder: Path, count: int, *, log=print) -> list[Utterance]:
+def replay_set(runtime, model_folder: Path, count: int, *, log=print) -> list[Utterance]:
     """``count`` utterances of ordinary English (see the module doc), labelled by ``runtime``'s
-    own greedy transcript; the labels are cached beside the encoder outputs."""
+    own greedy transcript; the labels are cached in ``model_folder`` (the EncoderCache's folder of
+    this model, beside its encoder outputs)."""
     from sonitus.errors import DependencyError
     from sonitus.tts import Voice, synthesize
 
@@ -157,7 +158,7 @@ def replay_set(runtime, cache_folder: Path, count: int, *, log=print) -> list[Ut
 
     if count == 0:
         return []
-    labels_path = cache_folder / encoder_key(runtime.checkpoint.params) / "replay-labels.json"
+    labels_path = model_folder / "replay-labels.json"
     labels = json.loads(labels_path.read_text()) if labels_path.is_file() else {}
     waves, texts = [], []
     for i in range(count):

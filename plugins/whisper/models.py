@@ -19,7 +19,6 @@ site-packages.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -238,10 +237,3 @@ def available_models() -> dict[str, str]:
         except (DependencyError, CheckpointError) as exc:
             out[name] = f"unavailable: {exc}"
     return out
-
-
-def installed(name: str) -> bool:
-    """Whether every package of ``name`` is installed at its pinned version (nothing is read)."""
-    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-        return all(importlib.metadata.version(part.distribution) == part.version for part in PACKAGED[name].parts)
-    return False
