@@ -37,10 +37,27 @@ class Checkpoint:
 
     header: dict[str, Any]
     state: dict[str, Any]
+    #: the file it was read from ("" when built in memory)
+    path: str = ""
 
     @property
     def config(self) -> dict[str, Any]:
         return dict(self.header.get("config", {}))
+
+    def model_config(self, cls):
+        """The header's config as ``cls`` (a :class:`sonitus.training.ConfigDict`), every size
+        checked against ``cls.LIMITS`` before anything is built: a CheckpointError names the
+        file and the setting."""
+        from .errors import ParameterError
+
+        config = self.header.get("config", {})
+        if not isinstance(config, dict):
+            raise CheckpointError(f"Checkpoint {self.path}: its header's config is not a JSON object; "
+                                  "re-export or retrain it.")
+        try:
+            return cls.from_dict(config)
+        except (ParameterError, TypeError) as exc:
+            raise CheckpointError(f"Checkpoint {self.path or '(in memory)'} cannot be used: {exc}") from None
 
     @property
     def step(self) -> int:
@@ -149,4 +166,4 @@ def load_checkpoint(path: str | os.PathLike[str], *, model: str | None = None,
     if missing:
         raise CheckpointError(f"Checkpoint {path} has no {', '.join(map(repr, missing))} in it: it is not a complete "
                               f"'{header.get('model')}' checkpoint; re-export or retrain it.")
-    return Checkpoint(header, state)
+    return Checkpoint(header, state, str(path))

@@ -14,6 +14,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 __all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "DataParallel", "run_loop", "load_config", "ConfigDict",
            "LoadableConfig"]
@@ -296,15 +297,37 @@ class ConfigDict:
     """Mixin for the frozen dataclasses that size a model and travel in checkpoint headers.
 
     ``from_dict`` ignores keys the class does not know (a header written by a newer
-    version still loads); ``to_dict`` is the JSON-ready form.
+    version still loads) and checks every value it keeps, before anything is allocated: the
+    kind of its default, finite, not negative, and at most ``LIMITS[name]`` (sizes that would
+    not fit in memory, or a header edited by hand, are refused). ``to_dict`` is the
+    JSON-ready form.
     """
 
-    @classmethod
-    def from_dict(cls, data: dict):
-        from dataclasses import fields
+    #: the largest value each setting may hold (names not listed: MAX_SETTING)
+    LIMITS: ClassVar[dict[str, float]] = {}
 
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+    @classmethod
+    def from_dict(cls, data: dict, *, source: str | None = None):
+        """The config from ``data``; a value out of range is a ParameterError that names the
+        setting and ``source`` (the file it came from)."""
+        from dataclasses import MISSING, fields
+
+        from .errors import ParameterError, SonitusError
+
+        known = {f.name: f.default for f in fields(cls)}
+        kept = {k: v for k, v in data.items() if k in known}
+        for key, value in kept.items():
+            default = known[key]
+            try:
+                _check_setting(key, value, None if default is MISSING else default, source)
+            except SonitusError as exc:
+                raise ParameterError(str(exc).replace("Training setting", "Model setting")) from None
+            limit = cls.LIMITS.get(key)
+            if limit is not None and isinstance(value, (int, float)) and value > limit:
+                where = f" in {source}" if source else ""
+                raise ParameterError(f"Model setting {key}{where} is {value!r}; the most {cls.__name__} allows is "
+                                     f"{limit:,} (a model that large would not fit in memory).")
+        return cls(**kept)
 
     def to_dict(self) -> dict:
         from dataclasses import asdict

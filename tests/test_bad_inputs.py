@@ -110,6 +110,7 @@ def _make(kind, folder):
             folder, tone, MAGIC + struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000),
         "checkpoint header length huge": lambda: _transcribe_with(folder, tone, MAGIC + struct.pack("<Q", 2**62) + b"{}"),
         "checkpoint is a folder": lambda: ["transcribe", "--model", str(folder), str(_wav(folder / "s.wav", tone))],
+        "checkpoint sizes x1000": lambda: _transcribe_with(folder, tone, _inflated_ctc_checkpoint(folder)),
     }
     return cases[kind]()
 
@@ -134,6 +135,19 @@ def _song(folder, notation, *, out="out.mid", extra=(), header=""):
 
 def _checkpoint_bytes(folder):
     return save_checkpoint(folder / "tmp.ckpt", {"params": {"w": np.zeros(100)}}, model="sonitus-asr-ctc").read_bytes()
+
+
+def _inflated_ctc_checkpoint(folder):
+    """The shipped CTC model with every size in its header a thousand times larger (its filter
+    bank alone would have been 119 GiB)."""
+    from sonitus.checkpoints import load_checkpoint
+    from sonitus.plugins.asr.recognizer import default_model_path
+
+    ckpt = load_checkpoint(default_model_path())
+    header = {k: v for k, v in ckpt.header.items() if k not in ("model", "config", "version")}
+    config = {k: v * 1000 if isinstance(v, int) else v for k, v in ckpt.config.items()}
+    return save_checkpoint(folder / "tmp.ckpt", ckpt.state, model=ckpt.header["model"], config=config,
+                           **header).read_bytes()
 
 
 def _transcribe_with(folder, tone, data):
@@ -196,6 +210,7 @@ BAD = {
     "checkpoint crafted": "corrupt body",
     "checkpoint pickle": "not a sonitus checkpoint",
     "checkpoint is a folder": "is a folder",
+    "checkpoint sizes x1000": "would not fit in memory",
 }
 
 

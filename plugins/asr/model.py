@@ -38,6 +38,10 @@ def decode_ids(ids) -> str:
 class ModelConfig(ConfigDict):
     """Sizes of the recogniser. ``subsample`` is fixed at 4 (two stride-2 convolutions)."""
 
+    LIMITS = {"sample_rate": 192_000, "n_fft": 16_384, "hop_length": 16_384, "n_mels": 512, "conv_channels": 1024,
+              "d_model": 2048, "heads": 64, "ff_mult": 16, "conv_kernel": 255, "layers": 64, "dropout": 0.9,
+              "vocab": 100_000}
+
     sample_rate: int = 16000
     n_fft: int = 400
     hop_length: int = 160

@@ -66,7 +66,7 @@ def load_model(path: str | None = None) -> LoadedModel:
     ckpt = load_checkpoint(p, keys=("params",))
     if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
         raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {MODEL_NAME} model.")
-    config = ModelConfig.from_dict(ckpt.config)
+    config = ckpt.model_config(ModelConfig)
     params = jax.tree_util.tree_map(jax.numpy.asarray, ckpt.state["params"])
     module = build_model(config)
 

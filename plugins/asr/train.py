@@ -252,7 +252,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         ckpt = load_checkpoint(init)
         if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
             raise CheckpointError(f"--init {init} holds a '{ckpt.header.get('model')}' model, not {MODEL_NAME}.")
-        if ModelConfig.from_dict(ckpt.config) != mc:
+        if ckpt.model_config(ModelConfig) != mc:
             raise CheckpointError(f"--init {init} has model config {ckpt.config}, but this run builds "
                                   f"{mc.to_dict()}; set 'model' in --config to match it.")
         params = serialization.from_state_dict(params, ckpt.state["params"])

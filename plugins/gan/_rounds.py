@@ -31,7 +31,7 @@ def starting_state(state: dict, header: dict, *, last: Path, resume: bool, init:
         ckpt = load_checkpoint(init)
         if ckpt.header.get("model") != model_name or "critic" not in ckpt.state:
             raise CheckpointError(f"--init {init} is not a {model_name} model checkpoint with its critic.")
-        if config_cls.from_dict(ckpt.config) != config:
+        if ckpt.model_config(config_cls) != config:
             raise CheckpointError(f"--init {init} has model config {ckpt.config}; set 'model' in --config to match.")
         state = {**state, "g": serialization.from_state_dict(state["g"], ckpt.state["params"]),
                  "c": serialization.from_state_dict(state["c"], ckpt.state["critic"])}
@@ -128,4 +128,4 @@ def load_generator_params(path: str | None, *, shipped: Path, what: str, model_n
         raise CheckpointError(f"{p} has no generator parameters in it: it is not a complete {model_name} "
                               f"checkpoint; re-export or retrain it.")
     params = ckpt.state["params"] if "params" in ckpt.state else ckpt.state["g"]
-    return config_cls.from_dict(ckpt.config), params, dict(ckpt.header)
+    return ckpt.model_config(config_cls), params, dict(ckpt.header)

@@ -53,7 +53,7 @@ def load_harmoniser(path: str | None = None):
     ckpt = load_checkpoint(p)
     if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
         raise CheckpointError(f"{p} holds a '{ckpt.header.get('model')}' model, not a {MODEL_NAME}.")
-    config = HarmoniserConfig.from_dict(ckpt.config)
+    config = ckpt.model_config(HarmoniserConfig)
     params = ckpt.state["params"]
     model = build_harmoniser(config)
 

@@ -32,6 +32,8 @@ __all__ = ["MODEL_NAME", "MASKED", "HarmoniserConfig", "build_harmoniser", "to_c
 class HarmoniserConfig(ConfigDict):
     """Sizes of the harmoniser (stored in the checkpoint header)."""
 
+    LIMITS = {"voices": 16, "steps": 1024, "width": 4096, "layers": 64, "heads": 64, "dropout": 0.9}
+
     voices: int = 4
     #: eighth-note steps one window covers (32: four bars of 4/4)
     steps: int = 32

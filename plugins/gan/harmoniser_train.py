@@ -169,7 +169,7 @@ def train(out: str, *, config: HarmoniserTrainConfig, data=None, seed: int = 0, 
         log(f"resumed at step {step}")
     elif init:
         ckpt = load_checkpoint(init, model=MODEL_NAME)
-        if HarmoniserConfig.from_dict(ckpt.config) != mc:
+        if ckpt.model_config(HarmoniserConfig) != mc:
             raise CheckpointError(f"--init {init} has model config {ckpt.config}; set 'model' in --config to match.")
         state = {**state, "params": serialization.from_state_dict(state["params"], ckpt.state["params"])}
         header["rounds"] = list(ckpt.header.get("rounds", [])) + [

@@ -29,6 +29,9 @@ __all__ = ["MODEL_NAME", "GANConfig", "build_generator", "build_critic", "sample
 class GANConfig(ConfigDict):
     """Sizes of the chorale GAN (stored in the checkpoint header)."""
 
+    LIMITS = {"bars": 64, "voices": 16, "z_shared": 4096, "z_voice": 4096, "z_temporal": 4096, "width": 4096,
+              "critic_width": 4096}
+
     bars: int = 4
     voices: int = 4
     z_shared: int = 32

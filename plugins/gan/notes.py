@@ -46,6 +46,9 @@ FORMAT = 2
 class SpecFormat(ConfigDict):
     """How a note becomes an image: ``frames`` x ``n_mels`` log-mel, ``top_db`` below ``db_max``."""
 
+    LIMITS = {"sample_rate": 192_000, "n_fft": 16_384, "hop_length": 16_384, "n_mels": 512, "frames": 4096,
+              "hold": 1.0, "db_max": 200.0, "top_db": 200.0}
+
     sample_rate: int = 16000
     n_fft: int = 1024
     hop_length: int = 256

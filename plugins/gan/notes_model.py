@@ -32,6 +32,9 @@ __all__ = ["MODEL_NAME", "NotesGANConfig", "harmonic_comb", "build_generator", "
 class NotesGANConfig(ConfigDict):
     """Sizes of the notes GAN (stored in the checkpoint header)."""
 
+    LIMITS = {"latent": 4096, "width": 4096, "critic_width": 4096, "families": 1000, "pitch_low": 127,
+              "pitch_high": 127}
+
     latent: int = 64
     width: int = 128
     critic_width: int = 16

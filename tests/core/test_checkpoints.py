@@ -50,3 +50,26 @@ def test_flax_params_restore_into_a_model(tmp_path):
     restored = serialization.from_state_dict(params, load_checkpoint(tmp_path / "d.ckpt").state)
     x = jnp.ones((2, 3))
     np.testing.assert_allclose(model.apply(restored, x), model.apply(params, x))
+
+
+def test_a_header_config_is_checked_before_a_model_is_built(tmp_path):
+    from dataclasses import dataclass
+
+    from sonitus.training import ConfigDict
+
+    @dataclass(frozen=True)
+    class Sizes(ConfigDict):
+        LIMITS = {"width": 4096}
+        width: int = 64
+        dropout: float = 0.1
+
+    def saved(config):
+        return load_checkpoint(save_checkpoint(tmp_path / "m.ckpt", {"w": np.zeros(2)}, model="m", config=config))
+
+    assert saved({"width": 128, "newer_key": 1}).model_config(Sizes) == Sizes(width=128)
+    for config, words in (({"width": 64_000}, "the most Sizes allows is 4,096"), ({"width": 2.5}, "whole number"),
+                          ({"width": -3}, ">= 0"), ({"dropout": float("nan")}, "finite"),
+                          ({"width": "wide"}, "must be a number")):
+        with pytest.raises(CheckpointError) as info:
+            saved(config).model_config(Sizes)
+        assert str(tmp_path / "m.ckpt") in str(info.value) and words in str(info.value), (config, info.value)
