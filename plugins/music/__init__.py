@@ -26,11 +26,12 @@ def register_renderers(register):
     register("fluidsynth", fluidsynth, consumes=Score, produces=Audio)
 
 
-def load_song(path: str | None = None):
-    """Read a song file as a Score: .txt (song notation), .py (a DSL script) or .mid."""
+def load_song(path: str | None = None, text_only: bool = False):
+    """Read a song file as a Score: .txt (song notation), .py (a DSL script, refused with
+    text_only=true) or .mid."""
     from .songfile import SongLoader
 
-    return SongLoader(path)
+    return SongLoader(path, text_only=text_only)
 
 
 @hookimpl

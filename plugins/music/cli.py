@@ -69,20 +69,26 @@ _renderer_option = click.option("--renderer", default="fluidsynth", show_default
 @_sf
 @_sr
 @_renderer_option
-def compose(source: Path, output: Path, soundfont: Path | None, sample_rate: int, renderer: str) -> None:
+@click.option("--text-only", is_flag=True,
+              help="Refuse Python song scripts (they run as programs): read only notation and MIDI. Use it on "
+                   "songs you did not write (or set SONITUS_TEXT_ONLY=1).")
+def compose(source: Path, output: Path, soundfont: Path | None, sample_rate: int, renderer: str,
+            text_only: bool) -> None:
     """Build a song from SOURCE and write it as MIDI or audio.
 
     SOURCE is a Python file that builds a song with sonitus.dsl.music (the variable
-    `song`), or a .txt file in the mini-notation with one [track] block per track.
+    `song`; it runs as a program, with your permissions), or a .txt file in the
+    mini-notation with one [track] block per track.
 
     \b
     Examples:
       sonitus compose song.py -o song.wav
       sonitus compose song.txt -o song.mid
+      sonitus compose untrusted.txt -o song.mid --text-only
     """
     from .songfile import read_song_file
 
-    score = read_song_file(source)
+    score = read_song_file(source, text_only=text_only)
     click.echo(_write(score, output, soundfont, sample_rate, renderer=renderer))
 
 

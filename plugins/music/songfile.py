@@ -16,15 +16,26 @@ from sonitus.stages import StageBase
 __all__ = ["read_song_file", "SongLoader"]
 
 MIDI_SUFFIXES = (".mid", ".midi")
+#: set (to anything but "" or "0") to refuse Python song scripts everywhere, as --text-only does
+TEXT_ONLY_ENV = "SONITUS_TEXT_ONLY"
 
 
-def read_song_file(path: str | os.PathLike[str]) -> Score:
-    """The Score of a song file (.py, .txt or .mid), with errors that say what to fix."""
+def read_song_file(path: str | os.PathLike[str], *, text_only: bool = False) -> Score:
+    """The Score of a song file (.py, .txt or .mid), with errors that say what to fix.
+
+    A ``.py`` song is a program and runs with the caller's permissions; ``text_only=True`` (or
+    the environment variable ``SONITUS_TEXT_ONLY=1``) refuses it, for songs you did not write.
+    """
+    from sonitus.errors import ParameterError
     from sonitus.music import Song
 
     path = Path(path)
     if path.suffix.lower() in MIDI_SUFFIXES:
         return Score.load(path)
+    if path.suffix == ".py" and (text_only or os.environ.get(TEXT_ONLY_ENV, "") not in ("", "0")):
+        why = "--text-only" if text_only else f"{TEXT_ONLY_ENV} is set"
+        raise ParameterError(f"{path} is a Python song script, which would run as a program; {why}, so only song "
+                             "notation (.txt) and MIDI files are read.")
     song = _read_song(path)
     return song.to_score() if isinstance(song, Song) else song
 
@@ -89,18 +100,20 @@ def _line_in(exc: BaseException, path: Path) -> int | None:
 
 class SongLoader(StageBase):
     """A path (str or PathLike) -> Score: a song file read by :func:`read_song_file`; with
-    ``path`` set, it ignores its input (so it can start a pipeline)."""
+    ``path`` set, it ignores its input (so it can start a pipeline). ``text_only=True`` refuses
+    Python song scripts (use it on files you did not write)."""
 
     name = "load-song"
     consumes = (str, os.PathLike, type(None))
     produces = Score
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None, text_only: bool = False):
         self.path = path
+        self.text_only = bool(text_only)
 
     @property
     def options(self) -> dict:
-        return {"path": None if self.path is None else str(self.path)}
+        return {"path": None if self.path is None else str(self.path), "text_only": self.text_only}
 
     def __call__(self, value=None) -> Score:
         from sonitus.errors import ParameterError
@@ -108,4 +121,4 @@ class SongLoader(StageBase):
         path = self.path if self.path is not None else value
         if path is None:
             raise ParameterError("load-song needs a path: load-song(path='tune.txt') or a path as its input.")
-        return read_song_file(path)
+        return read_song_file(path, text_only=self.text_only)

@@ -82,6 +82,28 @@ def test_cli_compose_python_file_and_errors(tmp_path):
     assert not (tmp_path / "y.mid").exists()
 
 
+
+def test_text_only_refuses_python_songs_before_running_them(tmp_path, monkeypatch):
+    from sonitus.dsl import stage
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "song.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\nfrom sonitus.dsl import music as m\n"
+                      "song = m.song() + m.track('piano', 'C4/4')\n")
+    text = tmp_path / "song.txt"
+    text.write_text("tempo: 90\n[piano]\nC4/4 D4\n")
+    result = run_cli("compose", str(script), "-o", str(tmp_path / "x.mid"), "--text-only")
+    assert result.returncode == 1 and "Python song script" in result.stderr and "Traceback" not in result.stderr
+    assert not marker.exists() and not (tmp_path / "x.mid").exists()
+    assert run_cli("compose", str(text), "-o", str(tmp_path / "t.mid"), "--text-only").returncode == 0
+    with pytest.raises(ParameterError, match="Python song script"):
+        stage("load-song", text_only=True)(str(script))
+    monkeypatch.setenv("SONITUS_TEXT_ONLY", "1")
+    with pytest.raises(ParameterError, match="SONITUS_TEXT_ONLY"):
+        stage("load-song")(str(script))
+    assert not marker.exists()
+    assert stage("load-song")(str(text)).notes == 2
+
 def test_cli_render_writes_audio_only_and_matches_the_dsl(tmp_path):
     from sonitus.dsl import save, stage
     from sonitus.pipeline import Source
