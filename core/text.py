@@ -78,15 +78,21 @@ def _number_words(match: re.Match) -> str:
 
 
 _SYMBOLS = {"&": " and ", "%": " percent ", "+": " plus ", "=": " equals ", "@": " at ", "$": " dollars "}
+#: titles written short and always spoken whole (as openai-whisper's English normaliser reads them)
+_TITLES = {"mr": "mister", "mrs": "missus", "dr": "doctor", "prof": "professor"}
 
 
 def normalize(text: str) -> str:
-    """Normalise a sentence: lower case, numbers spelt out, only ``a-z``, apostrophes and spaces.
+    """Normalise a sentence: lower case, numbers spelt out, titles written in full, only ``a-z``,
+    apostrophes and spaces.
 
     >>> normalize("It's 42 o'clock -- in 1984!")
     "it's forty two o'clock in nineteen eighty four"
+    >>> normalize("Mr. Dashwood and Dr Watson")
+    'mister dashwood and doctor watson'
     """
     text = text.replace("\u2019", "'").replace("`", "'")
+    text = re.sub(r"\b(mrs|mr|dr|prof)\b\.?", lambda m: _TITLES[m.group(1).lower()], text, flags=re.IGNORECASE)
     for sym, word in _SYMBOLS.items():
         text = text.replace(sym, word)
     text = re.sub(r"(\d+)(st|nd|rd|th)\b", lambda m: spell_ordinal(int(m.group(1))), text)
