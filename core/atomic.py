@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import DiskFullError
+
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "check_destination"]
 
 
@@ -74,10 +76,8 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> I
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        if disk_full(exc):
-            from .errors import OutputError
-
-            raise OutputError(f"No space left on the device to write {target}; free some space and run again "
+        if disk_full(exc) and not isinstance(exc, DiskFullError):
+            raise DiskFullError(f"No space left on the device to write {target}; free some space and run again "
                               "(nothing was written).") from exc
         raise
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from .errors import (
     EmptyAudioError,
     NonFiniteAudioError,
     NotAudioError,
+    OutputError,
     ParameterError,
     TruncatedAudioError,
     whole_number,
@@ -193,23 +196,51 @@ class Audio:
         """``(frames, peak dBFS, RMS dBFS)`` of a file, read block by block: the same figures as
         ``Audio.load(path).peak_dbfs()`` / ``.rms_dbfs()`` in constant memory (an hour of 48 kHz
         stereo is fine). Raises what :meth:`load` raises for a damaged, empty or non-finite file."""
-        import soundfile as sf
-
         info = cls._checked_info(path)
         frames, peak, total = 0, 0.0, 0.0
+        for block in cls._blocks(info, block_frames):
+            frames += block.shape[0]
+            peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+            total += float(np.sum(np.square(block, dtype=np.float64)))
+        return frames, dbfs(peak), dbfs(float(np.sqrt(total / (frames * info.channels))))
+
+    @classmethod
+    def stream(cls, path: str | os.PathLike[str], *, sample_rate: int | None = None,
+               block_frames: int = 1 << 18) -> Iterator[np.ndarray]:
+        """Mono float32 blocks of a file, in order, read and resampled (soxr, streaming) a block
+        at a time: hours of audio in constant memory. The blocks joined are the samples of
+        ``Audio.load(path, mono=True, sample_rate=sample_rate)`` (to soxr's rounding where
+        resampled). Raises what :meth:`load` raises, when the bad block is reached."""
+        import soxr
+
+        info = cls._checked_info(path)
+        rate = info.sample_rate if sample_rate is None else check_sample_rate(sample_rate, "stream")
+        resampler = soxr.ResampleStream(info.sample_rate, rate, 1, dtype="float32") if rate != info.sample_rate \
+            else None
+        for block in cls._blocks(info, block_frames):
+            mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+            yield mono if resampler is None else resampler.resample_chunk(mono)
+        if resampler is not None:
+            yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+
+    @classmethod
+    def _blocks(cls, info: AudioInfo, block_frames: int) -> Iterator[np.ndarray]:
+        """Float32 blocks ``[frames, channels]`` of a checked file: damaged, non-finite, empty
+        and truncated files raise what :meth:`load` raises (when the bad block is reached)."""
+        import soundfile as sf
+
+        frames = 0
         try:
             for block in sf.blocks(os.fsencode(info.path), blocksize=block_frames, dtype="float32", always_2d=True):
                 if not np.isfinite(block).all():
                     raise NonFiniteAudioError(f"{info.path}: the audio contains NaN or infinite samples; clean or "
                                               "regenerate it.")
                 frames += block.shape[0]
-                peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
-                total += float(np.sum(np.square(block, dtype=np.float64)))
+                yield block
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise TruncatedAudioError(f"{info.path} is damaged and could not be decoded ({_libsndfile_reason(exc)}); "
                                       f"re-export or re-copy it.") from exc
         cls._check_frames(info, frames)
-        return frames, dbfs(peak), dbfs(float(np.sqrt(total / (frames * info.channels))))
 
     @classmethod
     def _checked_info(cls, path: str | os.PathLike[str]) -> AudioInfo:
@@ -283,7 +314,16 @@ class Audio:
             try:
                 sf.write(os.fsencode(tmp), self.samples.T, self.sample_rate, subtype=subtype,
                          format=format or target.suffix.lstrip(".").upper())
-            except (sf.LibsndfileError, ValueError, TypeError) as exc:
+            except sf.LibsndfileError as exc:
+                if "system error" not in str(exc).lower():
+                    raise ParameterError(f"Cannot write {target}: {exc}. Use a suffix such as .wav, "
+                                         f".flac or .ogg.") from exc
+                # libsndfile says only "System error.": a full disk is the usual one (atomic_path says so)
+                if shutil.disk_usage(tmp.parent).free < self.samples.nbytes + (1 << 16):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from exc
+                raise OutputError(f"Cannot write {target}: the system refused the write ({exc}); check that its "
+                                  "folder is writable and has room.") from exc
+            except (ValueError, TypeError) as exc:
                 raise ParameterError(f"Cannot write {target}: {exc}. Use a suffix such as .wav, "
                                      f".flac or .ogg.") from exc
         return target

@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError, SonitusError
+from .atomic import disk_full
+from .errors import DiskFullError, ParameterError, SonitusError
 from .pipeline import Pipeline
 from .stages import type_name
 
@@ -276,11 +277,18 @@ def _run_rows(pipeline: Pipeline, runnable: Pipeline, paths: list[Path], out: Pa
     else:
         rows = (row for i in range(0, len(todo), batch_size) for row in run_batch(runnable, todo[i:i + batch_size],
                                                                                    files))
-    for path, row in track(rows, description=f"{pipeline.name} ({len(todo)} files)", total=len(todo),
-                           disable=None if progress is None else not progress):
-        counts["done" if row["ok"] else "errors"] += 1
-        sink.write(json.dumps({"path": str(path), **row}) + "\n")
-        sink.flush()
+    try:
+        for path, row in track(rows, description=f"{pipeline.name} ({len(todo)} files)", total=len(todo),
+                               disable=None if progress is None else not progress):
+            sink.write(json.dumps({"path": str(path), **row}) + "\n")
+            sink.flush()
+            counts["done" if row["ok"] else "errors"] += 1
+    except (DiskFullError, OSError) as exc:
+        if not disk_full(exc):
+            raise
+        raise DiskFullError(f"The disk filled up while writing {out} or its files, after {counts['done']} files "
+                            f"done and {counts['errors']} failed; free some space and run the same command again "
+                            "(it goes on from there; nothing partial was kept).") from None
     counts["seconds"] = round(time.time() - start, 2)
     return counts
 
@@ -290,6 +298,8 @@ def run_batch(runnable: Pipeline, batch: list[Path], files: Path):
     tic = time.time()
     try:
         values = runnable.map([str(p) for p in batch], batch_size=len(batch))
+    except DiskFullError:
+        raise
     except SonitusError:
         values = None
     if values is not None:
@@ -301,6 +311,8 @@ def run_batch(runnable: Pipeline, batch: list[Path], files: Path):
         tic = time.time()
         try:
             value = runnable(str(path))
+        except DiskFullError:
+            raise
         except SonitusError as exc:
             yield path, _error_row(exc, time.time() - tic)
             continue
@@ -310,6 +322,8 @@ def run_batch(runnable: Pipeline, batch: list[Path], files: Path):
 def _stored(path: Path, value: Any, files: Path, seconds: float) -> dict[str, Any]:
     try:
         return {"ok": True, **_row(path, value, files), "seconds": round(seconds, 4)}
+    except DiskFullError:
+        raise
     except SonitusError as exc:
         return _error_row(exc, seconds)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "SonitusError",
     "OutputError",
+    "DiskFullError",
     "ParameterError",
     "DependencyError",
     "AudioError",
@@ -137,6 +138,11 @@ class TrainingError(SonitusError):
 
 class OutputError(SonitusError):
     """An output file cannot be written where it was asked for (a folder, a read-only place)."""
+
+
+class DiskFullError(OutputError):
+    """The disk (or quota) filled up while writing; nothing partial was left. Not the input's
+    fault: work over many files stops at the first one instead of failing them all."""
 
 
 def whole_number(value, name: str, low: int, high: int, *, unit: str = "", why: str = "") -> int:

@@ -11,9 +11,9 @@ from typing import Any
 
 from .pipeline import Pipeline
 from .registry import get_registry
-from .stages import StageBase
+from .stages import StageBase, accepts
 
-__all__ = ["CTC_ONLY_OPTIONS", "default_recognizer", "recognition_pipeline"]
+__all__ = ["CTC_ONLY_OPTIONS", "default_recognizer", "recognition_pipeline", "file_recognition_pipeline"]
 
 #: options only the ``ctc`` recogniser takes: given one, ``recognize()`` picks ``ctc``
 CTC_ONLY_OPTIONS = ("lm", "alpha", "beta")
@@ -58,3 +58,15 @@ def recognition_pipeline(recognizer: str | None = None, **options: Any) -> Pipel
     if rate:
         front.append(registry.stage("resample", sample_rate=int(rate)))
     return Pipeline([*front, model])
+
+
+def file_recognition_pipeline(recognizer: str | None = None, **options: Any) -> Pipeline:
+    """Paths -> Transcript, what ``sonitus transcribe`` runs: the recogniser reads the files
+    itself where it takes paths (``whisper`` streams recordings too long to hold), else
+    ``load >> recognition_pipeline(...)``. The text is the same either way."""
+    pipeline = recognition_pipeline(recognizer, **options)
+    model = pipeline.stages[-1]
+    consumes = getattr(model, "consumes", object)
+    if consumes is not object and accepts(consumes, "talk.wav"):
+        return Pipeline([model])
+    return Pipeline([get_registry().stage("load"), *pipeline.stages])

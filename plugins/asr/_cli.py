@@ -129,26 +129,52 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
       sonitus transcribe rede.wav --model base --language de --task translate
       sonitus transcribe command.wav --grammar commands.txt
     """
-    from sonitus.atomic import atomic_write_text
-    from sonitus.recognition import recognition_pipeline
-    from sonitus.registry import get_registry
+    from sonitus.recognition import file_recognition_pipeline
 
     recognizer, options = _recognizer_options(model, beam, grammar, threshold, language, task, prompt)
-    pipeline = get_registry().stage("load") >> recognition_pipeline(recognizer, **options)
+    pipeline = file_recognition_pipeline(recognizer, **options)
     results = pipeline.map(files, batch_size=16, progress=len(files) > 1)
-    if output_dir:
-        Path(output_dir).mkdir(parents=True, exist_ok=True)
     if fmt == "json" and len(files) > 1 and not output_dir:
         click.echo(json.dumps([{"path": p, **tr.to_dict()} for p, tr in zip(files, results)], indent=2))
         return
+    if output_dir:
+        _write_transcripts(Path(output_dir), files, results, fmt)
+        return
     for path, tr in zip(files, results):
         text = format_transcript(tr, fmt, path=path if len(files) > 1 else None)
-        if output_dir:
-            atomic_write_text(Path(output_dir) / (Path(path).stem + "." + fmt), text)
-        elif fmt == "txt" and len(files) > 1:
+        if fmt == "txt" and len(files) > 1:
             click.echo(f"{path}\t{text.rstrip()}")
         else:
             click.echo(text, nl=False)
+
+
+def _write_transcripts(folder: Path, files, results, fmt: str) -> None:
+    """FILE.<fmt> for each file in ``folder``, each written atomically. A full disk stops the
+    writing with a sentence that says how far it got, and a folder made here and left empty is
+    removed."""
+    from sonitus.atomic import atomic_write_text, disk_full
+    from sonitus.errors import DiskFullError
+
+    made = not folder.exists()
+    written = 0
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, tr in zip(files, results):
+            text = format_transcript(tr, fmt, path=path if len(files) > 1 else None)
+            atomic_write_text(folder / (Path(path).stem + "." + fmt), text)
+            written += 1
+    except OSError as exc:  # DiskFullError is not an OSError: mkdir's own
+        if not disk_full(exc):
+            raise
+        error: Exception = exc
+    except DiskFullError as exc:
+        error = exc
+    else:
+        return
+    if made and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+    raise DiskFullError(f"The disk filled up writing transcripts to {folder}: {written} of {len(files)} were "
+                        "written before it did; free some space and run again.") from error
 
 
 @click.command("asr")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,9 +21,12 @@ from sonitus.stages import StageBase
 from .frontend import SAMPLE_RATE
 from .transcribe import FileResult, TranscribeOptions
 
-__all__ = ["WhisperRecognizer", "DEFAULT_BEAM"]
+__all__ = ["WhisperRecognizer", "DEFAULT_BEAM", "LONG_SECONDS"]
 
 DEFAULT_BEAM = 5
+#: a file given by path and longer than this is streamed (read, resampled and analysed a block
+#: at a time, in constant memory) instead of loaded whole
+LONG_SECONDS = 600.0
 
 
 class WhisperRecognizer(StageBase):
@@ -46,10 +50,14 @@ class WhisperRecognizer(StageBase):
 
     Audio that does not sound like speech (silence, a steady tone, steady noise) gives an empty
     transcript without running the model.
+
+    Given a path instead of Audio, the stage reads the file itself; a recording longer than
+    :data:`LONG_SECONDS` is streamed (hours of audio in constant memory, a progress bar on a
+    terminal, stretches of digital silence skipped without running the model).
     """
 
     name = "whisper"
-    consumes = Audio
+    consumes = (Audio, str, os.PathLike)
     produces = Transcript
     #: the rate the model hears; ``recognize()`` resamples to it first
     sample_rate = SAMPLE_RATE
@@ -110,19 +118,24 @@ class WhisperRecognizer(StageBase):
         return runtime
 
     @staticmethod
-    def _waves(audios: Sequence[Audio]) -> list[np.ndarray]:
-        return [a.to_mono().resample(SAMPLE_RATE).mono.astype(np.float32)
+    def _waves(audios: Sequence) -> list:
+        """16 kHz mono float32 waveforms of the Audio among ``audios`` (MelFiles pass through)."""
+        return [a if not isinstance(a, Audio) else a.to_mono().resample(SAMPLE_RATE).mono.astype(np.float32)
                 if a.sample_rate != SAMPLE_RATE or a.channels != 1 else a.mono.astype(np.float32) for a in audios]
 
-    def transcribe(self, audios: Sequence[Audio]) -> list[Transcript]:
-        """Transcripts of many audios, their windows batched together."""
+    def transcribe(self, audios: Sequence[Audio | str | os.PathLike]) -> list[Transcript]:
+        """Transcripts of many audios (or audio files), their windows batched together."""
         from sonitus.dsp.vad import sounds_like_speech
+        from sonitus.progress import progress_bar
 
+        from .frontend import HOP
+        from .longform import MelFile
         from .transcribe import transcribe_waves
 
         rt = self.runtime  # a bad model is an error even when no audio holds speech
-        waves = self._waves(audios)
-        speech = [i for i, w in enumerate(waves) if sounds_like_speech(w, sample_rate=SAMPLE_RATE)]
+        waves = self._waves([self._read(a) for a in audios])
+        speech = [i for i, w in enumerate(waves)
+                  if isinstance(w, MelFile) or sounds_like_speech(w, sample_rate=SAMPLE_RATE)]
         out = [Transcript("") for _ in waves]
         if not speech:
             return out
@@ -133,28 +146,55 @@ class WhisperRecognizer(StageBase):
         options = TranscribeOptions(beam=self.beam, language=self.language, task=self.task, batch=self.batch,
                                     word_timestamps=self.word_timestamps)
         prompt = rt.tokenizer.encode(" " + self.prompt.strip()) if self.prompt else None
-        results = transcribe_waves(rt, [waves[i] for i in speech], options, prompt=prompt)
+        todo = [waves[i] for i in speech]
+        streamed = any(isinstance(w, MelFile) for w in todo)  # long work: a progress bar
+        seconds = sum(w.content_frames * HOP if isinstance(w, MelFile) else len(w) for w in todo) / SAMPLE_RATE
+        with progress_bar("transcribing", seconds, unit="s", disable=None if streamed else True) as advance:
+            results = transcribe_waves(rt, todo, options, prompt=prompt,
+                                       progress=lambda frames: advance(frames * HOP / SAMPLE_RATE))
         for i, result in zip(speech, results):
             out[i] = _transcript(result, waves[i])
+            if isinstance(waves[i], MelFile):
+                waves[i].close()
         return out
 
-    def _command(self, rt, wave: np.ndarray) -> Transcript:
+    def _read(self, value):
+        """Audio as it is; a path loaded, or streamed into a MelFile when it is long."""
+        if isinstance(value, Audio):
+            return value
+        info = Audio.info(value)
+        if info.frames / info.sample_rate <= LONG_SECONDS:
+            return Audio.load(value)
+        from sonitus.progress import progress_bar
+
+        from .longform import MelFile
+
+        seconds = info.frames / info.sample_rate
+        with progress_bar(f"reading {os.path.basename(os.fsdecode(value))}", seconds, unit="s") as advance:
+            return MelFile.from_blocks(Audio.stream(value, sample_rate=SAMPLE_RATE), n_mels=self.runtime.config.n_mels,
+                                       progress=lambda samples: advance(samples / SAMPLE_RATE))
+
+    def _command(self, rt, wave) -> Transcript:
         """Grammar mode: the phrase the audio's first window says, or a rejection."""
         from .frontend import N_FRAMES, N_SAMPLES, log_mel
         from .grammar import grammar_decode
+        from .longform import MelFile
 
-        mel = log_mel(wave[:N_SAMPLES], n_mels=rt.config.n_mels, padding=N_SAMPLES)[:, :N_FRAMES]
+        if isinstance(wave, MelFile):
+            mel = wave.window(0)
+        else:
+            mel = log_mel(wave[:N_SAMPLES], n_mels=rt.config.n_mels, padding=N_SAMPLES)[:, :N_FRAMES]
         result = grammar_decode(rt, rt.encode_windows([mel]), self.grammar, threshold=self.threshold,
                                 beam=self.beam, language=self.language)
         info = {"rejected": not result.accepted, "best": result.best, "rejection": round(result.rejection, 4),
                 "threshold": self.threshold, "per": "token", "heard": result.free_text}
         return Transcript(result.phrase or "", (), result.best_logprob, info)
 
-    def map(self, values: Sequence[Audio]) -> list[Transcript]:
+    def map(self, values: Sequence[Audio | str | os.PathLike]) -> list[Transcript]:
         """Batch transcription (what ``Pipeline.map`` uses)."""
         return self.transcribe(values)
 
-    def __call__(self, audio: Audio) -> Transcript:
+    def __call__(self, audio: Audio | str | os.PathLike) -> Transcript:
         return self.transcribe([audio])[0]
 
 
@@ -178,10 +218,12 @@ def _snap_to_sound(times: list[tuple[float, float]], spans: list[tuple[float, fl
     return out
 
 
-def _transcript(result: FileResult, wave: np.ndarray) -> Transcript:
+def _transcript(result: FileResult, wave) -> Transcript:
+    """The Transcript of ``result``; word edges snapped to the sound of ``wave`` where it is held
+    in memory (a streamed MelFile keeps the model's timings)."""
     from sonitus.dsp.vad import speech_segments
 
-    spans = speech_segments(wave, sample_rate=SAMPLE_RATE) if result.words else []
+    spans = speech_segments(wave, sample_rate=SAMPLE_RATE) if result.words and isinstance(wave, np.ndarray) else []
     times = _snap_to_sound([(start, end) for _, start, end, _ in result.words], spans)
     words = [Word(text, round(float(a), 3), round(float(b), 3), round(p, 4))
              for (text, _, _, p), (a, b) in zip(result.words, times)]

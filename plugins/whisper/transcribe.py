@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .decoding import DecodeOptions, DecodeResult, decode_windows
-from .frontend import HOP, N_FRAMES, N_SAMPLES, SAMPLE_RATE, log_mel
+from .frontend import HOP, N_FRAMES, SAMPLE_RATE
+from .longform import MelArray, MelFile
 from .runtime import TIME_PRECISION, Runtime
 
 __all__ = ["TranscribeOptions", "Segment", "FileResult", "transcribe_waves"]
@@ -79,7 +80,7 @@ class FileResult:
 
 @dataclasses.dataclass
 class _File:
-    mel: np.ndarray
+    mel: MelArray | MelFile
     content_frames: int
     seek: int = 0
     tokens: list[int] = dataclasses.field(default_factory=list)
@@ -170,22 +171,30 @@ def _add_words(rt: Runtime, f: _File, cross, row: int, r: DecodeResult, segments
     f.result.words.extend(align_words(rt, cross_row, sot, text, frames, seek * HOP / SAMPLE_RATE))
 
 
-def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray], options: TranscribeOptions = TranscribeOptions(),
-                     *, prompt: Sequence[int] | None = None,
+def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray | MelFile],
+                     options: TranscribeOptions = TranscribeOptions(), *, prompt: Sequence[int] | None = None,
                      progress: Callable[[int], None] | None = None) -> list[FileResult]:
-    """Transcribe 16 kHz mono float waveforms, windows of several files in each batch.
-    ``prompt``: tokens of text the speech follows (openai-whisper's initial prompt).
-    ``progress(frames)`` is called with the mel frames each window consumed."""
+    """Transcribe 16 kHz mono float waveforms (or the :class:`MelFile` of a recording too long
+    to hold), windows of several files in each batch. A MelFile's stretches of digital silence
+    are skipped without running the model. ``prompt``: tokens of text the speech follows
+    (openai-whisper's initial prompt). ``progress(frames)`` is called with the mel frames each
+    window consumed."""
     files = []
     for wave in waves:
-        mel = log_mel(wave, n_mels=rt.config.n_mels, padding=N_SAMPLES)
-        files.append(_File(mel, mel.shape[-1] - N_FRAMES, tokens=list(prompt or ())))
+        mel = wave if isinstance(wave, MelFile) else MelArray(wave, rt.config.n_mels)
+        files.append(_File(mel, mel.content_frames, tokens=list(prompt or ())))
     while True:
+        for f in files:
+            if f.seek < f.content_frames:
+                sound = min(f.mel.next_sound(f.seek), f.content_frames)
+                if progress and sound > f.seek:
+                    progress(sound - f.seek)
+                f.seek = sound
         active = [f for f in files if f.seek < f.content_frames][: options.batch]
         if not active:
             break
         segment_frames = [min(N_FRAMES, f.content_frames - f.seek) for f in active]
-        cross = rt.encode_windows([f.mel[:, f.seek:f.seek + N_FRAMES] for f in active])
+        cross = rt.encode_windows([f.mel.window(f.seek) for f in active])
         prompts = [f.tokens[f.prompt_from:] if options.condition_on_previous_text else [] for f in active]
         results = _decode_with_fallback(rt, cross, prompts, options, [f.result.language for f in active])
         for i, (f, r, frames) in enumerate(zip(active, results, segment_frames)):

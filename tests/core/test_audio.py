@@ -154,3 +154,13 @@ def test_levels_are_streamed_and_equal_the_loaded_ones(tmp_path):
     assert abs(peak - audio.peak_dbfs()) < 1e-4 and abs(rms - audio.rms_dbfs()) < 1e-4
     sf.write(tmp_path / "silent.wav", np.zeros(100, np.float32), 16000)
     assert Audio.levels(tmp_path / "silent.wav")[1:] == (float("-inf"), float("-inf"))
+
+
+@pytest.mark.parametrize("rate", [None, 16000])
+def test_stream_gives_the_loaded_samples_block_by_block(tmp_path, rate):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "x.wav"
+    sf.write(path, (0.1 * rng.standard_normal((44100 * 3 + 13, 2))).astype(np.float32), 44100, subtype="FLOAT")
+    blocks = list(Audio.stream(path, sample_rate=rate, block_frames=10_000))
+    assert len(blocks) > 3 and all(b.ndim == 1 and b.dtype == np.float32 for b in blocks)
+    np.testing.assert_allclose(np.concatenate(blocks), Audio.load(path, mono=True, sample_rate=rate).mono, atol=1e-6)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -188,6 +189,45 @@ def test_kill_9_at_random_moments_leaves_exactly_one_row_per_input(tmp_path):
     assert sorted(r["path"] for r in rows) == sorted(map(str, clips))
     assert all(r["ok"] and Audio.load(r["output"]).frames == 800 for r in rows)
 
+
+
+@pytest.mark.parametrize("how", ["ENOSPC", "libsndfile"])
+def test_a_full_disk_stops_the_run_and_the_same_command_goes_on(tmp_path, monkeypatch, how):
+    """The disk fills up after two outputs: the run stops there with a sentence (it does not
+    fail every remaining file), leaves whole rows and no partial file, and the same run goes
+    on once there is room."""
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    from sonitus.errors import DiskFullError
+
+    clips = _clips(tmp_path / "in", 6)
+    out = tmp_path / "rows.jsonl"
+    real_write, writes = sf.write, []
+
+    def full_after_two(file, *args, **kwargs):
+        writes.append(file)
+        if len(writes) <= 2:
+            return real_write(file, *args, **kwargs)
+        open(file, "wb").write(b"RIFF")  # what a half-written output looks like
+        if how == "ENOSPC":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        raise sf.LibsndfileError(2, "Error writing: ")  # libsndfile says only 'System error.'
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(sf, "write", full_after_two)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9, 0))
+    with pytest.raises(DiskFullError, match="2 files done.*run the same command again"):
+        run_dataset(parse_pipeline("normalize"), [tmp_path / "in"], out, batch_size=1, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2 and all(r["ok"] for r in rows)
+    assert sorted(p.name for p in (tmp_path / "rows.jsonl.files").iterdir()) == sorted(
+        Path(r["output"]).name for r in rows)  # no temporary or partial file
+    monkeypatch.undo()
+    counts = run_dataset(parse_pipeline("normalize"), [tmp_path / "in"], out, batch_size=1, progress=False)
+    assert (counts["done"], counts["skipped"], counts["errors"]) == (4, 2, 0)
+    assert sorted(json.loads(line)["path"] for line in out.read_text().splitlines()) == sorted(map(str, clips))
 
 def test_the_ray_backend_writes_the_rows_the_local_one_does(tmp_path):
     _ray_or_skip()

@@ -71,9 +71,34 @@ def test_threshold_without_grammar_is_a_clear_cli_error(tmp_path):
     assert result.exit_code != 0 and "--grammar" in result.output and "Traceback" not in result.output
 
 
-def test_text_normalisation():
-    from sonitus.text import normalize, spell_number
+@pytest.mark.parametrize("made_here", [True, False])
+def test_a_full_disk_while_writing_transcripts_says_how_far_it_got(tmp_path, monkeypatch, made_here):
+    import contextlib
+    import errno
 
-    assert normalize("Dr. Who's 3rd TARDIS cost $2,500!") == "dr who's third tardis cost dollars two thousand five hundred"
-    assert spell_number(1_000_001) == "one million and one"
-    assert normalize("'Quoted' words") == "quoted words"
+    import sonitus.atomic as atomic
+    from sonitus.errors import DiskFullError
+    from sonitus.plugins.asr._cli import _write_transcripts
+
+    real, calls = atomic.atomic_path, []
+
+    @contextlib.contextmanager
+    def full_after_one(path, **kwargs):
+        calls.append(path)
+        with real(path, **kwargs) as tmp:
+            yield tmp
+            if len(calls) > 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+    folder = tmp_path / "out"
+    if not made_here:
+        folder.mkdir()
+    monkeypatch.setattr(atomic, "atomic_path", full_after_one)
+    with pytest.raises(DiskFullError, match="1 of 3 were written"):
+        _write_transcripts(folder, ["a.wav", "b.wav", "c.wav"], [_t()] * 3, "srt")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.srt"]  # whole, and nothing partial beside it
+    calls.clear()
+    calls.append("fill at once")
+    with pytest.raises(DiskFullError, match="0 of 1"):
+        _write_transcripts(tmp_path / "new", ["a.wav"], [_t()], "srt")
+    assert not (tmp_path / "new").exists()  # a folder made here and left empty goes
