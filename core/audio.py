@@ -355,6 +355,9 @@ def _existing_audio_path(path: str | os.PathLike[str]) -> Path:
     import stat
 
     path = Path(path)
+    if "\0" in os.fspath(path):
+        raise AudioNotFoundError(f"{str(path)!r} holds a NUL character, which no file name can; check how the "
+                                 "path was made.")
     try:
         st = path.stat()
     except OSError as exc:

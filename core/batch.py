@@ -188,16 +188,22 @@ def _row(path: Path, value: Any, files: Path) -> dict[str, Any]:
 
 
 def _done_paths(out: Path, retry_errors: bool) -> set[str]:
+    """The inputs ``out`` already has rows for (failed ones too unless ``retry_errors``). A file
+    that is not a batch output (a line that is not a row) is refused, not appended to."""
     if not out.exists():
         return set()
     done = set()
-    for line in out.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:  # the line a killed run was writing
-            continue
-        if row.get("ok") or not retry_errors:
-            done.add(row.get("path"))
+    with open(out, "rb") as f:
+        for number, line in enumerate(f, 1):
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                row = None
+            if not isinstance(row, dict) or not isinstance(row.get("path"), str):
+                raise ParameterError(f"{out} is not a sonitus batch output (line {number} is not a row with a "
+                                     "path), so no rows were added to it; give another output file.")
+            if row.get("ok") or not retry_errors:
+                done.add(row["path"])
     return done
 
 
