@@ -14,6 +14,7 @@ and the label (a transcript, a word). Blank lines and lines starting with ``#`` 
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -72,4 +73,8 @@ def read_phrases(path: str | os.PathLike[str]) -> list[str]:
     if not phrases:
         raise ParameterError(f"Grammar file {path} has no phrases; give one phrase per line (an empty "
                              "grammar would mean free decoding: leave out --grammar for that).")
+    unsayable = [p for p in phrases if not any(unicodedata.category(c)[0] in "LN" for c in p)]
+    if unsayable:
+        raise ParameterError(f"Grammar file {path}: {unsayable[0]!r} has no letters or digits, so nobody can say "
+                             "it; a phrase is the words of a command (one a line).")
     return phrases

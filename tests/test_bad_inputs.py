@@ -110,6 +110,8 @@ def _make(kind, folder):
             folder, tone, MAGIC + struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000),
         "checkpoint header length huge": lambda: _transcribe_with(folder, tone, MAGIC + struct.pack("<Q", 2**62) + b"{}"),
         "checkpoint is a folder": lambda: ["transcribe", "--model", str(folder), str(_wav(folder / "s.wav", tone))],
+        "grammar of emoji": lambda: ["transcribe", str(_wav(folder / "s.wav", tone)), "--grammar",
+                                     _file(folder / "g.txt", "open the door\n🎵🎶\n".encode())],
         "batch output not rows": lambda: ["batch", "to-mono", str(_wav(folder / "s.wav", tone)), "-o",
                                           _file(folder / "rows.jsonl", b'{"some": "other json"}\n')],
         "checkpoint sizes x1000": lambda: _transcribe_with(folder, tone, _inflated_ctc_checkpoint(folder)),
@@ -214,6 +216,7 @@ BAD = {
     "checkpoint is a folder": "is a folder",
     "checkpoint sizes x1000": "would not fit in memory",
     "batch output not rows": "not a sonitus batch output",
+    "grammar of emoji": "nobody can say it",
 }
 
 
