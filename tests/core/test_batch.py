@@ -160,19 +160,19 @@ def test_a_killed_run_resumes_without_redoing_finished_files(tmp_path, backend):
     assert len(paths) == len(set(paths)) == 60
 
 
-def test_kill_9_at_random_moments_leaves_exactly_one_row_per_input(tmp_path):
-    """SIGKILL (no handler runs) at random moments, three times, then a run to the end: every
+def test_kill_9_at_random_moments_leaves_exactly_one_row_per_input(tmp_path, files=500, kills=20):
+    """SIGKILL (no handler runs) at random moments, 20 times, then a run to the end: every
     input has exactly one row, every line is whole JSON, and every output file is readable."""
     import random
 
     from sonitus import Audio
 
-    clips = _clips(tmp_path / "in", 150, seconds=0.05)
+    clips = _clips(tmp_path / "in", files, seconds=0.05)
     out = tmp_path / "rows.jsonl"
     command = [sys.executable, "-m", "sonitus", "batch", "normalize", str(tmp_path / "in"), "-o", str(out),
                "--batch-size", "1"]
     rng = random.Random(7)
-    for _ in range(3):
+    for _ in range(kills):
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         before = len(out.read_bytes().splitlines()) if out.exists() else 0
         deadline = time.time() + 120
@@ -188,7 +188,6 @@ def test_kill_9_at_random_moments_leaves_exactly_one_row_per_input(tmp_path):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["path"] for r in rows) == sorted(map(str, clips))
     assert all(r["ok"] and Audio.load(r["output"]).frames == 800 for r in rows)
-
 
 
 @pytest.mark.parametrize("how", ["ENOSPC", "libsndfile"])
