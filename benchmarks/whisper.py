@@ -118,7 +118,8 @@ def run_sonitus(folder: str, waves, beam: int, language: str | None):
     transcribe_waves(rt, waves[:options.batch], options)  # compile the batch shapes outside the timing
     tic = time.perf_counter()
     results = transcribe_waves(rt, waves, options)
-    return [r.text for r in results], [r.language for r in results], time.perf_counter() - tic, cold
+    english_only = None if rt.tokenizer.multilingual else "en"  # an .en model speaks nothing else
+    return [r.text for r in results], [r.language or english_only for r in results], time.perf_counter() - tic, cold
 
 
 def run_faster_whisper(folder: str, waves, beam: int, compute_type: str, language: str | None):
