@@ -10,8 +10,6 @@ by GANs, rendered with FluidSynth or Griffin-Lim. Every stage is a plugin.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 # First, so that a chatty third-party import anywhere below writes to stderr, not stdout.
 from . import import_chatter  # noqa: F401  # isort: skip
 from .audio import Audio, AudioInfo
@@ -22,6 +20,7 @@ from .registry import Registry, StageSpec, get_registry, reset_registry, set_reg
 from .score import Score
 from .stages import FunctionStage, Stage, StageBase
 from .values import Features, Spectrogram, Transcript, Word
+from .version import __version__
 
 __all__ = [
     "__version__",

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import DiskFullError
+from .errors import DiskFullError, OutputError
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "check_destination"]
 
@@ -19,7 +19,6 @@ def check_destination(path: str | os.PathLike[str]) -> Path:
     """Raise :class:`~sonitus.errors.OutputError` now if ``path`` cannot be written (it is a
     folder, or its folder is a file or not writable), so that a command fails before its work
     rather than after it. Missing folders are fine: they are made when the file is written."""
-    from .errors import OutputError
 
     target = Path(path)
     if target.is_dir():

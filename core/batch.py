@@ -16,10 +16,8 @@ every file that already has a row (``retry_errors=True`` redoes the failed ones)
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import glob
-import hashlib
 import json
 import os
 import time
@@ -27,10 +25,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .atomic import disk_full
-from .errors import DiskFullError, ParameterError, SonitusError
+from .atomic import check_destination, disk_full
+from .batch_ray import ray_rows
+from .batch_rows import reader_for, run_batch, runnable_for
+from .errors import DiskFullError, ParameterError
+from .manifests import read_manifest
 from .pipeline import Pipeline
-from .stages import type_name
+from .progress import track
+from .recipes import parse_pipeline
 
 __all__ = ["parse_pipeline", "expand_inputs", "run_dataset", "reader_for", "runnable_for", "run_batch", "AUDIO_SUFFIXES"]
 
@@ -38,81 +40,9 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3", ".opus")
 MIDI_SUFFIXES = (".mid", ".midi")
 
 
-#: the longest pipeline text sonitus reads
-MAX_PIPELINE_CHARS = 10_000
-
-
-def parse_pipeline(text: str) -> Pipeline:
-    """A pipeline from text such as ``"to-mono >> resample(sample_rate=16000) >> ctc"``: stage
-    names joined by ``>>``, each with optional keyword options whose values are literals
-    (numbers, strings, booleans, None). Read by a parser, never evaluated."""
-    from .registry import get_registry
-
-    if len(text) > MAX_PIPELINE_CHARS:
-        raise ParameterError(f"pipeline text is {len(text):,} characters long; a pipeline is at most "
-                             f"{MAX_PIPELINE_CHARS:,} (stage names and a few options).")
-    parts = _split_top_level(text)
-    if not parts or any(not p.strip() for p in parts):
-        raise ParameterError(f"pipeline {text!r}: expected stage names joined by '>>', e.g. 'to-mono >> logmel'.")
-    registry = get_registry()
-    return Pipeline([registry.stage(name, **options) for name, options in (_stage_call(p.strip()) for p in parts)])
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, start, quote = [], 0, 0, ""
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if quote:
-            quote = "" if c == quote else quote
-        elif c in "'\"":
-            quote = c
-        elif c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif text.startswith(">>", i) and depth == 0:
-            parts.append(text[start:i])
-            start = i + 2
-            i += 1
-        i += 1
-    parts.append(text[start:])
-    return parts
-
-
-def _stage_call(text: str) -> tuple[str, dict[str, Any]]:
-    name, _, rest = text.partition("(")
-    name = name.strip()
-    if not name or not all(c.isalnum() or c in "-_" for c in name):
-        raise ParameterError(f"pipeline: {text!r} is not a stage name (letters, digits, '-', '_').")
-    if not rest:
-        return name, {}
-    if not rest.rstrip().endswith(")"):
-        raise ParameterError(f"pipeline: {text!r} is missing its closing ')'.")
-    try:
-        call = ast.parse(f"f({rest.rstrip()[:-1]})", mode="eval").body
-    except SyntaxError as exc:
-        raise ParameterError(f"pipeline: cannot read the options of {text!r} ({exc.msg}); write "
-                             "name(option=value, ...).") from None
-    except (RecursionError, MemoryError):
-        raise ParameterError(f"pipeline: the options of {name} nest too deeply to read; write "
-                             "name(option=value, ...) with plain values.") from None
-    if call.args:
-        raise ParameterError(f"pipeline: {text!r}: options are given by name, e.g. resample(sample_rate=16000).")
-    options = {}
-    for keyword in call.keywords:
-        try:
-            options[keyword.arg] = ast.literal_eval(keyword.value)
-        except (ValueError, RecursionError, MemoryError):
-            raise ParameterError(f"pipeline: option {keyword.arg} of {name} must be a number, string, True, "
-                                 f"False or None, not {ast.unparse(keyword.value)!r}.") from None
-    return name, options
-
-
 def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files from paths, folders (audio and MIDI files inside, recursively), glob patterns and
     manifests (``.tsv``: the first column), in order, each once."""
-    from .manifests import read_manifest
 
     found: list[Path] = []
     for item in inputs:
@@ -131,60 +61,6 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
             found.append(path)
     seen: set[str] = set()  # one file given as relative, absolute and symlinked path is one file
     return [p for p in found if not (os.path.realpath(p) in seen or seen.add(os.path.realpath(p)))]
-
-
-def runnable_for(pipeline: Pipeline) -> Pipeline:
-    """``pipeline`` as it runs on a path: as it is when it starts with a reader (``load(...) >> ...``,
-    ``load-song``: its options are the reader's), else after the reader of what it consumes."""
-    takes = pipeline.consumes if isinstance(pipeline.consumes, tuple) else (pipeline.consumes,)
-    if str in takes or os.PathLike in takes:
-        return pipeline
-    return reader_for(pipeline) >> pipeline
-
-
-def reader_for(pipeline: Pipeline):
-    """The stage that turns a path into what ``pipeline`` consumes (audio or a MIDI score)."""
-    from .audio import Audio
-    from .score import Score
-    from .stages import FunctionStage, types_fit
-
-    if types_fit(Audio, pipeline.consumes):
-        from .registry import get_registry
-
-        return get_registry().stage("load")
-    if types_fit(Score, pipeline.consumes):
-        return FunctionStage("load-midi", Score.load, consumes=(str, os.PathLike), produces=Score)
-    raise ParameterError(f"sonitus batch reads audio and MIDI files; pipeline {pipeline.name!r} starts with a "
-                         f"stage that takes {type_name(pipeline.consumes)}: start it with a stage that takes "
-                         "Audio or a Score, or with a reader such as load(sample_rate=16000).")
-
-
-def _row(path: Path, value: Any, files: Path) -> dict[str, Any]:
-    import numpy as np
-
-    from .audio import Audio
-    from .score import Score
-    from .values import Features, Transcript
-
-    stem = f"{path.stem}-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
-    if isinstance(value, Transcript):
-        return value.to_dict()
-    if isinstance(value, str):
-        return {"text": value}
-    if isinstance(value, Audio):
-        return {"output": str(value.save(files / f"{stem}.wav")), "duration": round(value.duration, 3)}
-    if isinstance(value, Score):
-        return {"output": str(value.save(files / f"{stem}.mid")), "notes": value.notes}
-    if isinstance(value, Features):
-        from .atomic import atomic_path
-
-        with atomic_path(files / f"{stem}.npy") as tmp:
-            np.save(tmp, np.asarray(value.data))
-        return {"output": str(files / f"{stem}.npy"), "shape": list(np.shape(value.data)), "kind": value.kind}
-    if isinstance(value, os.PathLike):
-        return {"output": str(value)}
-    raise ParameterError(f"sonitus batch cannot store a {type(value).__name__}; end the pipeline with a stage that "
-                         "makes a Transcript, text, Audio, a Score or Features.")
 
 
 def _done_paths(out: Path, retry_errors: bool) -> set[str]:
@@ -216,7 +92,6 @@ def run_dataset(pipeline: Pipeline, inputs: Sequence[str | os.PathLike[str]], ou
     ``backend="local"`` runs in this process; ``backend="ray"`` on a pool of Ray workers
     (``workers`` of them, one a CPU by default), on a local Ray or on the cluster at
     ``address`` (see :mod:`sonitus.batch_ray`). Both write the same rows."""
-    from .atomic import check_destination
 
     if backend not in ("local", "ray"):
         raise ParameterError(f"backend must be 'local' or 'ray', not {backend!r}.")
@@ -270,15 +145,11 @@ def _drop_torn_line(out: Path) -> None:
 def _run_rows(pipeline: Pipeline, runnable: Pipeline, paths: list[Path], out: Path, sink, files: Path, *,
               batch_size: int, retry_errors: bool, progress: bool | None, backend: str, address: str | None,
               workers: int | None) -> dict[str, Any]:
-    from .progress import track
-
     done = {os.path.realpath(p) for p in _done_paths(out, retry_errors) if p}
     todo = [p for p in paths if os.path.realpath(p) not in done]
     counts = {"done": 0, "skipped": len(paths) - len(todo), "errors": 0}
     start = time.time()
     if backend == "ray":
-        from .batch_ray import ray_rows
-
         rows = ray_rows(pipeline, todo, files, batch_size=batch_size, address=address, workers=workers)
     else:
         rows = (row for i in range(0, len(todo), batch_size) for row in run_batch(runnable, todo[i:i + batch_size],
@@ -299,40 +170,3 @@ def _run_rows(pipeline: Pipeline, runnable: Pipeline, paths: list[Path], out: Pa
     return counts
 
 
-def run_batch(runnable: Pipeline, batch: list[Path], files: Path):
-    """``(path, row)`` for each file: the whole batch at once, or one by one when any fails."""
-    tic = time.time()
-    try:
-        values = runnable.map([str(p) for p in batch], batch_size=len(batch))
-    except DiskFullError:
-        raise
-    except SonitusError:
-        values = None
-    if values is not None:
-        each = (time.time() - tic) / len(batch)
-        for path, value in zip(batch, values):
-            yield path, _stored(path, value, files, each)
-        return
-    for path in batch:
-        tic = time.time()
-        try:
-            value = runnable(str(path))
-        except DiskFullError:
-            raise
-        except SonitusError as exc:
-            yield path, _error_row(exc, time.time() - tic)
-            continue
-        yield path, _stored(path, value, files, time.time() - tic)
-
-
-def _stored(path: Path, value: Any, files: Path, seconds: float) -> dict[str, Any]:
-    try:
-        return {"ok": True, **_row(path, value, files), "seconds": round(seconds, 4)}
-    except DiskFullError:
-        raise
-    except SonitusError as exc:
-        return _error_row(exc, seconds)
-
-
-def _error_row(exc: SonitusError, seconds: float) -> dict[str, Any]:
-    return {"ok": False, "error": " ".join(str(exc).split()), "seconds": round(seconds, 4)}

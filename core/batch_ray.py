@@ -14,41 +14,18 @@ Needs ``pip install 'sonitus[ray]'``. With no ``address`` a local Ray is started
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .batch_rows import run_batch, runnable_for
 from .errors import ParameterError, SonitusError
 from .pipeline import Pipeline
+from .recipes import pipeline_from_recipe, pipeline_recipe
 
 __all__ = ["pipeline_recipe", "pipeline_from_recipe", "start_ray", "ray_rows"]
-
-
-def pipeline_recipe(pipeline: Pipeline) -> str:
-    """``pipeline`` as JSON text: the ``[name, options]`` of each registered stage in it."""
-    calls = []
-    for stage in pipeline.stages:
-        if stage.built_by is None:
-            raise ParameterError(f"the ray backend rebuilds the pipeline on every worker from registered stage "
-                                 f"names, and stage {stage.name!r} was not built by the registry: build it with "
-                                 f"sonitus.dsl.stage(...) or write the pipeline as text.")
-        calls.append(list(stage.built_by))
-    try:
-        return json.dumps(calls)
-    except TypeError:
-        raise ParameterError(f"the ray backend sends stage options as JSON; pipeline {pipeline.name!r} has an option "
-                             f"that is not a number, string, boolean, None or list.") from None
-
-
-def pipeline_from_recipe(recipe: str) -> Pipeline:
-    """The pipeline that :func:`pipeline_recipe` describes, built from this process's registry."""
-    from .registry import get_registry
-
-    registry = get_registry()
-    return Pipeline([registry.stage(name, **options) for name, options in json.loads(recipe)])
 
 
 class _Worker:
@@ -60,8 +37,6 @@ class _Worker:
 
     def rows(self, paths: list[str], recipe: str, files: str) -> list[tuple[str, dict[str, Any]]]:
         """``(path, row)`` for each path of one batch."""
-        from .batch import run_batch, runnable_for
-
         if recipe != self.recipe:
             pipeline = pipeline_from_recipe(recipe)
             self.runnable, self.recipe = runnable_for(pipeline), recipe

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_bytes
-from .errors import CheckpointError
+from .errors import CheckpointError, ParameterError
 
 __all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "read_header", "MAGIC"]
 
@@ -48,7 +48,6 @@ class Checkpoint:
         """The header's config as ``cls`` (a :class:`sonitus.training.ConfigDict`), every size
         checked against ``cls.LIMITS`` before anything is built: a CheckpointError names the
         file and the setting."""
-        from .errors import ParameterError
 
         config = self.header.get("config", {})
         if not isinstance(config, dict):

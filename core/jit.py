@@ -7,6 +7,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import jaxcache
+
 
 def lazy_jit(**jit_kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Like ``functools.partial(jax.jit, **jit_kwargs)``, but JAX is imported on first call.
@@ -22,7 +24,6 @@ def lazy_jit(**jit_kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., 
             nonlocal compiled
             if compiled is None:
                 import jax
-                from sonitus import jaxcache
 
                 jaxcache.enable()
                 compiled = jax.jit(function, **jit_kwargs)

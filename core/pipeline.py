@@ -1,14 +1,111 @@
-"""Pipelines: stages composed with ``>>``, type-checked when they are built."""
+"""Stages and pipelines: :class:`StageBase` (what plugin stages subclass), stages composed
+with ``>>`` into a :class:`Pipeline`, type-checked when it is built. Public through
+:mod:`sonitus.stages` and ``sonitus``; running a pipeline over files is :mod:`sonitus.batch`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import PipelineError, SonitusError, StageTypeMismatchError
-from .stages import FunctionStage, StageBase, type_name, types_fit
+from .progress import track
+from .stage_types import accepts, as_tuple, type_name, types_fit
 
-__all__ = ["Pipeline", "Source", "as_stage"]
+__all__ = ["StageBase", "FunctionStage", "Pipeline", "Source", "as_stage"]
+
+
+def _checking_input(call: Callable) -> Callable:
+    @functools.wraps(call)
+    def checked(self, value: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if not accepts(self.consumes, value):
+            given = "nothing" if value is None else f"{type(value).__name__} {value!r:.40}"
+            if as_tuple(self.consumes) == (type(None),):
+                raise StageTypeMismatchError(f"{self.noun} '{self.name}' starts a pipeline and takes no input; "
+                                             f"call it with none, not {given}.")
+            raise StageTypeMismatchError(f"{self.noun} '{self.name}' takes {type_name(self.consumes)}, not {given}; "
+                                         f"feed it from a stage that produces {type_name(self.consumes)}.")
+        return call(self, value, *args, **kwargs)
+
+    checked.checks_input = True
+    return checked
+
+
+class StageBase:
+    """The base of stages: ``>>`` composition, input checking and a readable repr.
+
+    Subclasses set ``name``, ``consumes`` and ``produces`` and implement ``__call__``.
+    """
+
+    name: str = "stage"
+    consumes: Any = object
+    produces: Any = object
+    #: what error messages call it
+    noun: str = "Stage"
+    #: ``(registered name, options)`` when the registry built this stage, else None
+    built_by: tuple[str, dict[str, Any]] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # every stage checks what it is given against ``consumes``, called alone or in a pipeline
+        super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "checks_input", False):
+            cls.__call__ = _checking_input(call)
+
+    def __call__(self, value: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def map(self, values: Sequence[Any]) -> list[Any]:
+        """Process several values; override for real batching."""
+        return [self(v) for v in values]
+
+    def fuse(self, after: Any) -> StageBase | None:
+        """One stage doing ``self`` then ``after`` at once (e.g. in one jitted function), or
+        ``None`` when they cannot run together. Pipelines ask each pair of neighbours before
+        they run; the fused stage must give what the two give one after the other."""
+        return None
+
+    def __rshift__(self, other: Any) -> Pipeline:
+        return Pipeline.of(self) >> other
+
+    def __rrshift__(self, other: Any) -> Pipeline:
+        return Pipeline.of(other) >> self
+
+    def run(self, value: Any = None) -> Any:
+        """Run this single stage (a one-stage pipeline)."""
+        return Pipeline.of(self).run(value)
+
+    def __repr__(self) -> str:
+        return f"<stage {self.name}: {type_name(self.consumes)} -> {type_name(self.produces)}>"
+
+
+class FunctionStage(StageBase):
+    """Wraps a plain function (and an optional batch function) as a stage."""
+
+    def __init__(self, name: str, function: Callable[[Any], Any], *, consumes: Any = object,
+                 produces: Any = object, batch: Callable[[Sequence[Any]], Iterable[Any]] | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        self.name = name
+        self.function = function
+        self.consumes = consumes
+        self.produces = produces
+        self.batch = batch
+        self.options = dict(options or {})
+
+    def __call__(self, value: Any) -> Any:
+        return self.function(value)
+
+    def map(self, values: Sequence[Any]) -> list[Any]:
+        if self.batch is not None:
+            return list(self.batch(values))
+        return [self.function(v) for v in values]
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+        return (f"<stage {self.name}({opts}): {type_name(self.consumes)} -> "
+                f"{type_name(self.produces)}>")
+
 
 
 class Source(StageBase):
@@ -157,21 +254,12 @@ class Pipeline(StageBase):
         results: list[Any] = []
         batches = [items[i:i + batch_size] for i in range(len(items))[::batch_size]]
         if progress:
-            from .progress import track
-
             batches = track(batches, description=self.name, total=len(batches))
         for batch in batches:
             for stage in self.plan:
                 batch = _call(stage, stage.map, batch)
             results.extend(batch)
         return results
-
-    def run_dataset(self, inputs: Sequence[Any], out: Any, **options: Any) -> dict[str, Any]:
-        """Run over many audio or MIDI files (paths, folders, globs, manifests), one JSON row a
-        file in ``out``, resumable: see :func:`sonitus.batch.run_dataset`."""
-        from .batch import run_dataset
-
-        return run_dataset(self, inputs, out, **options)
 
 
 def _call(stage: StageBase, function: Any, value: Any) -> Any:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sonitus import Audio, Score
-from sonitus.atomic import atomic_path
+from sonitus.dsp.features import logmel, power_spectrogram
+from sonitus.dsp.mel import mel_frequencies
+
+from .atomic import atomic_path
+
+if TYPE_CHECKING:  # annotations only: score.py draws its Jupyter piano roll with this module
+    from .audio import Audio
+    from .score import Score
 
 
 def _figure():
@@ -105,8 +112,6 @@ def spectrogram_png(audio: Audio, path: str | os.PathLike[str], *, n_mels: int =
     vertical marks.
     """
     plt = _figure()
-    from sonitus.dsp.features import logmel, power_spectrogram
-    from sonitus.dsp.mel import mel_frequencies
 
     x = audio.mono
     nyquist = audio.sample_rate / 2

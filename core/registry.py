@@ -36,8 +36,9 @@ import pluggy
 from . import hookspecs
 from .errors import ParameterError, PluginError, SonitusError, UnknownStageError
 from .hookspecs import DATASETS, STAGE_KINDS, HookKind
-from .pipeline import as_stage
-from .stages import StageBase, type_name
+from .pipeline import StageBase, as_stage
+from .stage_types import type_name
+from .version import __version__
 
 __all__ = ["Registry", "StageSpec", "ModelSpec", "PluginRecord", "STAGE_HOOKS", "get_registry", "set_registry",
            "reset_registry"]
@@ -178,8 +179,6 @@ class Registry:
     def _load_builtins(self) -> None:
         builtins = importlib.import_module(BUILTIN_PACKAGE)  # by name, as entry points are: core never
         #                                                      depends on a plugin's code
-        from . import __version__
-
         for module_name in builtins.BUILTIN_PLUGINS:
             if self._is_disabled(module_name):
                 continue

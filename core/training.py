@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
+from .errors import ParameterError, SonitusError, TrainingError
+
 __all__ = ["StopSignal", "CheckpointClock", "ProgressLine", "DataParallel", "run_loop", "load_config", "ConfigDict",
            "LoadableConfig"]
 
@@ -154,7 +156,6 @@ class DataParallel:
 
     def check_batch(self, size: int, what: str = "batch") -> None:
         """A :class:`TrainingError` unless a batch of ``size`` splits evenly over the devices."""
-        from .errors import TrainingError
 
         if size % self.devices:
             raise TrainingError(f"{what} {size} does not split over {self.devices} devices; use a multiple of "
@@ -192,7 +193,6 @@ def run_loop(*, title: str, step: int, total: int, elapsed: float, batch: Callab
     current step runs. A progress bar on a terminal, else a log line every 50 steps.
     """
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    from .errors import TrainingError
 
     stop = StopSignal()
     bar = ProgressLine(title, total, step, progress=progress, per_epoch=per_epoch, log=log)
@@ -241,8 +241,6 @@ def load_config(cls, path: str | None, **overrides):
     from dataclasses import fields
     from pathlib import Path
 
-    from .errors import SonitusError
-
     data: dict = {}
     if path:
         try:
@@ -271,8 +269,6 @@ def _check_setting(key: str, value, default, path) -> None:
     (>= 1 where the default is, else >= 0) and at most :data:`MAX_SETTING`; numbers are finite and
     not negative; a nested dict (model sizes) is checked value by value."""
     import math
-
-    from .errors import SonitusError
 
     where = f" in {path}" if path else ""
     if isinstance(value, dict):
@@ -311,8 +307,6 @@ class ConfigDict:
         """The config from ``data``; a value out of range is a ParameterError that names the
         setting and ``source`` (the file it came from)."""
         from dataclasses import MISSING, fields
-
-        from .errors import ParameterError, SonitusError
 
         known = {f.name: f.default for f in fields(cls)}
         kept = {k: v for k, v in data.items() if k in known}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from sonitus.errors import SonitusError
+from sonitus.jaxcache import cache_dir
 
 __all__ = ["Voice", "EspeakVariant", "SAMPLE_RATE", "synthesize", "festival_batch", "espeak_variants", "ESPEAK_BASES", "festival_voices",
            "mbrola_voices", "pico_voices", "PICO_LANGUAGES", "MBROLA_VOICES", "load_16k"]
@@ -186,7 +187,6 @@ def _espeak_data_for(variant: EspeakVariant, exe: str) -> Path:
     """A folder with espeak-ng's data (symlinks to the installed files) whose only variant is
     ``variant``: espeak-ng lists at most 350 voices, and its own languages, variants and MBROLA
     voices already take about 325, so each made-up speaker gets a folder of its own."""
-    from sonitus.jaxcache import cache_dir
 
     root = cache_dir() / "espeak-ng" / variant.name
     if (root / "espeak-ng-data" / "voices" / "!v" / variant.name).exists():

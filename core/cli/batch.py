@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
+from sonitus.batch import parse_pipeline, run_dataset
 
-from . import cli
+from .app import cli
 
 
 @cli.command()
@@ -43,7 +44,6 @@ def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, 
     The exit status is 1 when any file failed (see its error row; --keep-going: 0), and no work
     starts when an input does not exist or a folder holds no audio or MIDI file.
     """
-    from sonitus.batch import parse_pipeline, run_dataset
 
     if backend == "local" and (address or workers):
         raise click.UsageError("--address and --workers go with --backend ray.")

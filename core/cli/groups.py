@@ -6,7 +6,7 @@ A plugin's ``register_commands(cli)`` hook adds to them with, e.g.,
 
 from __future__ import annotations
 
-from . import cli
+from .app import cli
 
 
 @cli.group()

@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import click
+from sonitus.audio import Audio
+from sonitus.errors import SonitusError
+from sonitus.score import Score
 
-from . import cli, printable
+from .app import cli, printable
 
 
 @cli.command()
@@ -23,7 +26,6 @@ def info(files: tuple[Path, ...], as_json: bool) -> None:
     Example:
       sonitus info talk.wav song.flac tune.mid
     """
-    from sonitus.errors import SonitusError
 
     rows = []
     for path in files:
@@ -44,8 +46,6 @@ def info(files: tuple[Path, ...], as_json: bool) -> None:
 
 
 def _audio_row(path: Path) -> dict:
-    from sonitus.audio import Audio
-
     header = Audio.info(path)
     frames, peak, rms = Audio.levels(path)  # streamed: memory does not grow with the file
     return {"path": str(path), "duration": round(frames / header.sample_rate, 6),
@@ -55,8 +55,6 @@ def _audio_row(path: Path) -> dict:
 
 
 def _midi_row(path: Path) -> dict:
-    from sonitus.score import Score
-
     score = Score.load(path)
     return {"path": str(path), "format": "MIDI", "duration": round(float(score.duration), 6),
             "tempo": round(float(score.tempo), 3),

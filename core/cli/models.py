@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import click
+from sonitus.registry import get_registry
 
-from . import cli
+from .app import cli
 
 
 @cli.command()
@@ -23,7 +24,6 @@ def models(as_json: bool) -> None:
       sonitus models
       sonitus models --json
     """
-    from sonitus.registry import get_registry
 
     found = get_registry().models()
     if as_json:

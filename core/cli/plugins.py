@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import click
-from sonitus.registry import STAGE_HOOKS
+from sonitus.registry import STAGE_HOOKS, get_registry
+from sonitus.stages import type_name
 
-from . import cli
+from .app import cli
 
 
 @cli.command()
@@ -19,7 +20,6 @@ def plugins(show_all: bool, as_json: bool) -> None:
     Plugins that failed to load are always listed, with the reason. Control what loads
     with SONITUS_LOAD_PLUGINS (empty: built-ins only) and SONITUS_DISABLE_PLUGINS=a,b.
     """
-    from sonitus.registry import get_registry
 
     records = [r for r in get_registry().plugins() if show_all or r.source != "builtin" or r.error]
     if as_json:
@@ -55,7 +55,6 @@ def stages(kind: str | None, as_json: bool, markdown: bool) -> None:
 
     Use a stage in Python with sonitus.dsl.stage("name", **options).
     """
-    from sonitus.registry import get_registry
 
     specs = get_registry().specs(kind)
     if markdown:
@@ -79,8 +78,6 @@ def stages(kind: str | None, as_json: bool, markdown: bool) -> None:
 
 
 def _tn(t: object) -> str:
-    from sonitus.stages import type_name
-
     return type_name(t)
 
 

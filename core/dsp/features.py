@@ -255,7 +255,6 @@ def deltas(F, *, width: int = 9, order: int = 1, frame_lengths=None):
     delta-deltas. Needs at least ``width`` valid frames per item.
     """
     import jax.numpy as jnp
-    from sonitus.errors import ParameterError
 
     if width < 3 or width % 2 == 0:
         raise ParameterError(f"deltas width must be an odd integer >= 3, not {width}.")

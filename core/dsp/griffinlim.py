@@ -16,7 +16,7 @@ import numpy as np
 from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
-from .spectral import _defaults, _istft, _stft
+from .spectral import _defaults, _istft, _stft, get_window, window_envelope
 
 __all__ = ["griffinlim", "spectral_convergence"]
 
@@ -94,8 +94,6 @@ class _Layout:
         """The window as ``[pieces, g]`` and the inverse window envelope as ``[rows, slots, g]``
         (zero outside the output, where istft + stft pad, and past the signal's end)."""
         import jax.numpy as jnp
-
-        from .spectral import get_window, window_envelope
 
         w = get_window(window, win_length, self.n_fft)
         scale = np.zeros(self.rows * self.slots * self.size)

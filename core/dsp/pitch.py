@@ -11,14 +11,14 @@ import numpy as np
 from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
+from .spectral import frame
+
 __all__ = ["yin", "pyin", "note_f0"]
 
 
 @lazy_jit(static_argnames=("frame_length", "hop_length", "min_period", "max_period"))
 def _yin(x, threshold, frame_length, hop_length, min_period, max_period):
     import jax.numpy as jnp
-
-    from .spectral import frame
 
     half = frame_length // 2
     frames = frame(jnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(half, half)]), frame_length, hop_length)  # [..., T, N]
@@ -113,8 +113,6 @@ def _pyin(x, beta_probs, log_move, log_rows, fmin, sample_rate, boltzmann, no_tr
           frame_length, hop_length, min_period, max_period, n_bins, bins_per_semitone, width):
     import jax
     import jax.numpy as jnp
-
-    from .spectral import frame
 
     half = frame_length // 2
     frames = frame(jnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(half, half)]), frame_length, hop_length)  # [..., T, N]

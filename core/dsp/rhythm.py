@@ -17,6 +17,8 @@ import numpy as np
 from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
+from .features import melspectrogram, power_to_db
+
 __all__ = ["onset_strength", "onset_detect", "tempo", "beat_track", "frames_to_time", "tempo_from_beats"]
 
 
@@ -49,7 +51,6 @@ def onset_strength(x, *, sample_rate: int, n_fft: int = 2048, hop_length: int = 
     """Onset strength ``[..., frames]`` of ``x`` ``[..., samples]``: the positive rise of the
     dB mel spectrogram over ``lag`` frames, averaged (``aggregate='median'`` as beat_track uses)
     over the mel bands, shifted so that each value sits at the frame of the rise."""
-    from .features import melspectrogram, power_to_db
 
     if aggregate not in ("mean", "median"):
         raise ParameterError(f"onset_strength: aggregate must be 'mean' or 'median', not {aggregate!r}.")

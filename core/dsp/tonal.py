@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from sonitus.errors import ParameterError
 
+from .spectral import stft
+
 __all__ = ["NOTE_NAMES", "PROFILES", "pitch_class_profile", "estimate_key", "key_name", "chord_labels", "segment_means"]
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -38,8 +40,6 @@ def pitch_class_profile(x, *, sample_rate: int, n_fft: int = 8192, hop_length: i
     summed into semitone bins from C1 to B7, ``log(1 + 100 * power / peak)``, summed over frames
     (times ``weights`` ``[frames]`` when given, e.g. to skip quiet frames) and folded by octave."""
     import jax.numpy as jnp
-
-    from .spectral import stft
 
     x = np.asarray(x, np.float32)
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)

@@ -6,14 +6,14 @@ import numpy as np
 from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
+from .spectral import frame
+
 __all__ = ["frame_db", "speech_segments", "trim", "normalize", "sounds_like_speech"]
 
 
 @lazy_jit(static_argnames=("frame_length", "hop_length"))
 def _frame_db(x, frame_length, hop_length):
     import jax.numpy as jnp
-
-    from .spectral import frame
 
     pad = [(0, 0)] * (x.ndim - 1) + [(frame_length // 2, frame_length // 2)]
     frames = frame(jnp.pad(x, pad), frame_length, hop_length)
