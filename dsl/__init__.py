@@ -75,14 +75,18 @@ def load(path: str | os.PathLike[str] | None = None, *, sample_rate: int | None 
 
 
 def save(path: str | os.PathLike[str], **options: Any) -> StageBase:
-    """End a pipeline by writing its Audio (.wav, .flac, ...) or Score (.mid) atomically (the
-    registered ``save`` stage; ``options``: ``subtype="PCM_24"``, ``format=``)."""
+    """End a pipeline by writing its Audio (.wav, .flac, ...), Score (.mid) or text (.txt,
+    .json, .srt, .vtt) atomically (the registered ``save`` stage; ``options``:
+    ``subtype="PCM_24"``, ``format=``)."""
     return get_registry().stage("save", path=path, **options)
 
 
-def text() -> StageBase:
-    """End a pipeline with the plain text of a Transcript (the registered ``text`` stage)."""
-    return get_registry().stage("text")
+def text(format: str | None = None) -> StageBase:
+    """The plain text of a Transcript, or with ``format`` (``"txt"``, ``"json"``, ``"srt"``,
+    ``"vtt"``) the text of that file: ``... >> recognize() >> text("srt") >> save("talk.srt")``
+    writes what ``sonitus transcribe talk.wav --format srt -o .`` writes (the registered
+    ``text`` stage)."""
+    return get_registry().stage("text", format=format)
 
 
 def __dir__() -> list[str]:

@@ -9,61 +9,12 @@ from pathlib import Path
 import click
 from sonitus.cli.types import SEED, count
 from sonitus.errors import ParameterError
+from sonitus.transcript_formats import FORMATS, format_transcript
 
 from .defaults import DEFAULT_BEAM, DEFAULT_GRAMMAR_THRESHOLD
 
-FORMATS = ("txt", "json", "srt", "vtt")
 #: the decoders ``sonitus eval asr`` scores
 DECODERS = ("greedy", "beam", "beam+lm")
-
-
-#: the shortest time a subtitle cue stays on screen (seconds), where the next cue leaves room
-MIN_CUE_S = 1.0
-
-
-def _cues(words, *, max_words: int = 7, max_gap: float = 0.6) -> list[tuple[float, float, str]]:
-    """Subtitle cues ``(start s, end s, text)``: up to ``max_words`` words, split at pauses longer
-    than ``max_gap``; a short cue is held to :data:`MIN_CUE_S` unless the next one starts sooner."""
-    cues, current = [], []
-    for w in words:
-        if current and (len(current) >= max_words or w.start - current[-1].end > max_gap):
-            cues.append(current)
-            current = []
-        current.append(w)
-    if current:
-        cues.append(current)
-    starts = [c[0].start for c in cues] + [float("inf")]
-    return [(c[0].start, max(c[-1].end, min(c[0].start + MIN_CUE_S, starts[i + 1])), " ".join(w.text for w in c))
-            for i, c in enumerate(cues)]
-
-
-def _stamp(seconds: float, sep: str) -> str:
-    ms = int(round(seconds * 1000))
-    h, ms = divmod(ms, 3600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
-def format_transcript(transcript, fmt: str, *, path: str | None = None) -> str:
-    """Render a Transcript as txt, json, srt or vtt text."""
-    if fmt == "txt":
-        if transcript.info.get("rejected"):
-            return (f"(rejected: closest phrase {transcript.info['best']!r} is {transcript.info['rejection']:.2f} "
-                    f"nats a {transcript.info.get('per', 'frame')} below free decoding; --threshold is "
-                    f"{transcript.info['threshold']:g})\n")
-        return transcript.text + "\n"
-    if fmt == "json":
-        data = transcript.to_dict()
-        if path is not None:
-            data = {"path": path, **data}
-        return json.dumps(data, indent=2) + "\n"
-    cues = _cues(transcript.words)
-    if fmt == "srt":
-        return "".join(f"{i}\n{_stamp(a, ',')} --> {_stamp(b, ',')}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1))
-    if fmt == "vtt":
-        return "WEBVTT\n\n" + "".join(f"{_stamp(a, '.')} --> {_stamp(b, '.')}\n{text}\n\n" for a, b, text in cues)
-    raise ParameterError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
 
 
 def _recognizer_options(model: str | None, beam: int | None, grammar: str | None, threshold: float | None,
@@ -149,19 +100,23 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
 
 
 def _write_transcripts(folder: Path, files, results, fmt: str) -> None:
-    """FILE.<fmt> for each file in ``folder``, each written atomically. A full disk stops the
-    writing with a sentence that says how far it got, and a folder made here and left empty is
-    removed."""
-    from sonitus.atomic import atomic_write_text, disk_full
+    """FILE.<fmt> for each file in ``folder``: the pipeline ``text(format=fmt) >> save(path)``
+    (what the DSL writes too), each file atomic. A full disk stops the writing with a sentence
+    that says how far it got, and a folder made here and left empty is removed."""
+    from sonitus.atomic import disk_full
     from sonitus.errors import DiskFullError
+    from sonitus.pipeline import Source
+    from sonitus.registry import get_registry
 
+    registry = get_registry()
     made = not folder.exists()
     written = 0
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for path, tr in zip(files, results):
-            text = format_transcript(tr, fmt, path=path if len(files) > 1 else None)
-            atomic_write_text(folder / (Path(path).stem + "." + fmt), text)
+            writer = (registry.stage("text", format=fmt, path=path if len(files) > 1 else None)
+                      >> registry.stage("save", path=folder / (Path(path).stem + "." + fmt)))
+            (Source(tr) >> writer).run()
             written += 1
     except OSError as exc:  # DiskFullError is not an OSError: mkdir's own
         if not disk_full(exc):

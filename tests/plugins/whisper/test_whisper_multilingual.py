@@ -60,8 +60,8 @@ def test_language_detection_is_the_likeliest_language_token_after_startoftranscr
 
 def test_transcripts_and_json_carry_the_language(multilingual):
     from sonitus import Audio
-    from sonitus.plugins.asr._cli import format_transcript
     from sonitus.plugins.whisper.recognizer import WhisperRecognizer
+    from sonitus.transcript_formats import format_transcript
 
     folder, _ = multilingual
     audio = Audio(_speech(), 16000)

@@ -132,6 +132,21 @@ def test_cli_equals_dsl_and_json_of_many_files_is_one_list(tmp_path):
     assert wrong.exit_code != 0 and "only apply to Whisper" in wrong.output
 
 
+
+def test_transcribe_srt_is_the_dsl_pipeline_ending_in_the_srt_writer(tmp_path):
+    from click.testing import CliRunner
+    from sonitus.cli import cli
+    from sonitus.dsl import load, recognize, save, text
+
+    talk = tmp_path / "talk.wav"
+    Audio(np.concatenate([_say("the green door is open"), np.zeros(16000, np.float32),
+                          _say("call my brother tomorrow")]), 16000).save(talk)
+    result = CliRunner().invoke(cli, ["transcribe", str(talk), "--format", "srt", "-o", str(tmp_path / "cli")])
+    assert result.exit_code == 0, result.output
+    (load(talk) >> recognize() >> text("srt") >> save(tmp_path / "dsl.srt")).run()
+    written = (tmp_path / "cli" / "talk.srt").read_bytes()
+    assert written == (tmp_path / "dsl.srt").read_bytes() and b" --> " in written
+
 def test_a_changed_upstream_package_is_caught(monkeypatch):
     from sonitus.errors import CheckpointError
     from sonitus.plugins.whisper import models
