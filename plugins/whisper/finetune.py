@@ -43,6 +43,9 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
         time_masks, time_mask_frames: SpecAugment time masks on the encoder states (20 ms frames).
         channel_masks, channel_mask_width: masks over encoder channels.
         max_tokens: the longest transcript, in tokens.
+        train_embeddings: train the token and position embeddings too (full fine-tuning only;
+            the token embedding is also the output projection, so a change there moves every
+            word's score).
         language: the language of the recordings (multilingual models).
     """
 
@@ -53,13 +56,14 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
     lora_lr: float = 1e-3
     warmup: int = 20
     weight_decay: float = 0.01
-    replay: int = 24
-    replay_share: float = 0.25
+    replay: int = 60
+    replay_share: float = 0.5
     time_masks: int = 2
     time_mask_frames: int = 30
     channel_masks: int = 2
     channel_mask_width: int = 16
     max_tokens: int = 96
+    train_embeddings: bool = True
     language: str = "en"
     seed: int = 0
 
@@ -107,11 +111,14 @@ def _spec_augment(audio, key, cfg: FinetuneConfig):
     return audio * keep * channels
 
 
-def _split_decoder(params: dict) -> tuple[dict, dict]:
+def _split_decoder(params: dict, embeddings: bool = True) -> tuple[dict, dict]:
+    """(frozen, trainable): the decoder trains, with or without its embeddings."""
     from .finetune_data import _is_decoder
 
-    return ({k: v for k, v in params.items() if not _is_decoder(k)},
-            {k: v for k, v in params.items() if _is_decoder(k)})
+    def trains(name: str) -> bool:
+        return _is_decoder(name) and (embeddings or name not in ("token_embedding", "text_positions"))
+
+    return ({k: v for k, v in params.items() if not trains(k)}, {k: v for k, v in params.items() if trains(k)})
 
 
 def full_params(frozen: dict, trainable: dict, lora: bool) -> dict:
@@ -227,7 +234,7 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     per_replay = int(round(cfg.batch * cfg.replay_share)) if n_replay else 0
     per_user = cfg.batch - per_replay
 
-    frozen, decoder = _split_decoder(runtime.checkpoint.params)
+    frozen, decoder = _split_decoder(runtime.checkpoint.params, cfg.train_embeddings)
     lora = cfg.lora > 0
     trainable = init_lora(runtime.checkpoint.params, cfg.lora, cfg.seed) if lora else decoder
     if lora:
@@ -244,7 +251,7 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     step, elapsed = 0, 0.0
     recipe = {"base_model": base_name, "base_folder": str(runtime.folder), "config": cfg.to_dict(),
               "data": [str(Path(d)) for d in data], "utterances": n_user, "replay": n_replay,
-              "replay_source": "Harvard sentences lists 3-4, espeak-ng/Festival, labelled by the base model",
+              "replay_source": "Harvard sentences lists 3-8, espeak-ng/Festival, labelled by the base model",
               "dev": str(dev) if dev else None}
     if resume:
         saved = load_checkpoint(state_path, model=CHECKPOINT_MODEL, keys=("trainable", "opt"))
