@@ -117,11 +117,13 @@ class PluginRecord:
     error: str | None = None
     #: what was left out while the rest loaded (a stage whose name another plugin has)
     warnings: list[str] = field(default_factory=list)
+    #: stages of other plugins this one builds by name (its module's ``REQUIRES``)
+    requires: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "source": self.source,
-                "hooks": list(self.hooks), "stages": list(self.stages), "error": self.error,
-                "warnings": list(self.warnings)}
+                "hooks": list(self.hooks), "stages": list(self.stages), "requires": list(self.requires),
+                "error": self.error, "warnings": list(self.warnings)}
 
 
 def _normal(name: str) -> str:
@@ -171,6 +173,7 @@ class Registry:
                 name, obj = item if isinstance(item, tuple) else (None, item)
                 self.register_plugin(obj, name=name, source="registered", collect=False)
             self._collect()
+            self._check_requirements()
 
     # -- loading -----------------------------------------------------------------------
     def _is_disabled(self, name: str) -> bool:
@@ -222,10 +225,12 @@ class Registry:
         self._register(plugin, record)
         if collect and record.error is None:
             self._collect(only=name)
+            self._check_requirements()
         return self._records[name]
 
     def _register(self, plugin: Any, record: PluginRecord) -> None:
         self._records[record.name] = record
+        record.requires = [_normal(n) for n in getattr(plugin, "REQUIRES", ())]
         try:
             self.pm.register(plugin, name=record.name)
         except Exception as exc:  # pluggy validation errors, duplicate names
@@ -274,6 +279,24 @@ class Registry:
             for key in added:
                 self._broken_stages[key] = plugin
         record.stages.extend(added)
+
+    def _check_requirements(self) -> None:
+        """A plugin whose ``REQUIRES`` names a stage no loaded plugin provides (missing, broken
+        or disabled) is broken now, with a sentence that says which, instead of failing in the
+        middle of a run when it builds that stage."""
+        changed = True
+        while changed:  # a plugin that needs one made unavailable here is unavailable too
+            changed = False
+            for record in self._records.values():
+                missing = [n for n in record.requires if n not in self._specs or n in self._broken_stages]
+                if not missing or record.error:
+                    continue
+                disabled = (f" (SONITUS_DISABLE_PLUGINS is {','.join(sorted(self._disabled))!r})"
+                            if self._disabled else "")
+                record.error = (f"needs the stage(s) {', '.join(map(repr, missing))}, which no loaded plugin "
+                                f"provides{disabled}; install or enable the plugin that provides them")
+                self._broken_stages.update(dict.fromkeys(record.stages, record.name))
+                changed = True
 
     # -- queries -----------------------------------------------------------------------
     def plugins(self) -> list[PluginRecord]:

@@ -37,6 +37,8 @@ def plugins(show_all: bool, as_json: bool) -> None:
             click.echo(f"  hooks:  {', '.join(r.hooks)}")
         if r.stages:
             click.echo(f"  stages: {', '.join(r.stages)}")
+        if r.requires:
+            click.echo(f"  needs:  {', '.join(r.requires)}")
         if r.error:
             click.echo(f"  error:  {r.error}")
         for warning in r.warnings:

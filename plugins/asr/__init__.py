@@ -12,6 +12,10 @@ from sonitus import Audio, Transcript, hookimpl
 
 from .defaults import DEFAULT_ALPHA, DEFAULT_BEAM, DEFAULT_BETA, DEFAULT_GRAMMAR_THRESHOLD
 
+#: stages of other plugins this one builds by name (the io plugin's writers, for transcribe -o), checked when sonitus
+#: loads: without them this plugin's stages say so instead of failing mid-run
+REQUIRES = ("save", "text")
+
 
 def ctc(model: str | None = None, beam: int = DEFAULT_BEAM, lm: bool = True, grammar=None,
         alpha: float = DEFAULT_ALPHA, beta: float = DEFAULT_BETA, threshold: float = DEFAULT_GRAMMAR_THRESHOLD):

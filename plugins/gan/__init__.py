@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from sonitus import Audio, Score, Spectrogram, hookimpl
 
+#: stages of other plugins this one builds by name (the music plugin's song reader and renderer), checked when sonitus
+#: loads: without them this plugin's stages say so instead of failing mid-run
+REQUIRES = ("load-song", "fluidsynth")
+
 
 def chorale_gan(model: str | None = None, bars: int | None = None, seed: int = 0, key: str | None = None,
                 tempo: float = 80.0, temperature: float = 0.0, program: int = 52, melody=None):

@@ -15,6 +15,10 @@ from __future__ import annotations
 from sonitus import Audio, Transcript, hookimpl
 from sonitus.stages import StageBase
 
+#: stages of other plugins this one builds by name (the dsp plugin's features), checked when sonitus
+#: loads: without them this plugin's stages say so instead of failing mid-run
+REQUIRES = ("mfcc",)
+
 
 class HMMWordsRecognizer(StageBase):
     """Audio -> Transcript: the best-scoring word model."""

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from sonitus import Audio, Features, Score, hookimpl
 
+#: stages of other plugins this one builds by name (the io plugin's reader and writer), checked when sonitus
+#: loads: without them this plugin's stages say so instead of failing mid-run
+REQUIRES = ("load", "save")
+
 
 def pitch(fmin: float = 65.4, fmax: float = 2093.0):
     """pYIN f0 (Hz, 0 unvoiced) and voiced probability, Features [frames, 2] (librosa's frames)."""

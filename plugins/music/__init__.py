@@ -10,6 +10,10 @@ import os
 
 from sonitus import Audio, Score, hookimpl
 
+#: stages of other plugins this one builds by name (resampling and the io plugin's writer), checked when sonitus
+#: loads: without them this plugin's stages say so instead of failing mid-run
+REQUIRES = ("resample", "save")
+
 
 def fluidsynth(soundfont: str | None = None, sample_rate: int = 44100, reverb: bool = True, chorus: bool = True,
                gain: float = 0.4, tail: float = 1.0, threads: int | None = None, normalize: float | None = -1.0):

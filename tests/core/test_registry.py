@@ -166,3 +166,34 @@ def test_default_registry_is_shared_and_resettable():
     assert sonitus.get_registry() is first
     sonitus.reset_registry()
     assert sonitus.get_registry() is not first
+
+
+class NeedsMfcc:
+    """Builds the dsp plugin's mfcc stage by name, and says so."""
+
+    REQUIRES = ("mfcc",)
+
+    @hookimpl
+    def register_recognizers(self, register):
+        register("mfcc-words", lambda: (lambda audio: audio))
+
+
+class NeedsNeedsMfcc:
+    REQUIRES = ("mfcc-words",)
+
+    @hookimpl
+    def register_preprocessors(self, register):
+        register("on-top", lambda: (lambda audio: audio))
+
+
+def test_a_plugin_whose_required_stage_is_disabled_says_so_at_once():
+    plugins = [("needs-mfcc", NeedsMfcc()), ("needs-needs", NeedsNeedsMfcc())]
+    fine = Registry(plugins, entry_points=False, environ={})
+    assert fine.stage("mfcc-words") and fine.stage("on-top")
+    assert [r.requires for r in fine.plugins() if r.name == "needs-mfcc"] == [["mfcc"]]
+    without = Registry(plugins, entry_points=False, environ={"SONITUS_DISABLE_PLUGINS": "dsp"})
+    with pytest.raises(PluginError, match="needs the stage.*'mfcc'.*SONITUS_DISABLE_PLUGINS is 'dsp'"):
+        without.stage("mfcc-words")
+    with pytest.raises(PluginError, match="'mfcc-words'"):  # and what builds on it, in turn
+        without.stage("on-top")
+    assert {r.name for r in without.broken_plugins()} >= {"needs-mfcc", "needs-needs", "sonitus.plugins.hmm"}
