@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sonitus.adversarial import gradient_penalty
 from sonitus.errors import SonitusError
 from sonitus.training import LoadableConfig
 
@@ -82,15 +83,12 @@ def _make_steps(config: NotesGANConfig, lr: float, gp_weight: float, aux_weight:
         # of the cost (its double backward pass is most of a critic step)
         n = max(1, real.shape[0] // 3)
         part = {k: v[:n] for k, v in labels.items()}
-        eps = jax.random.uniform(k2, (n, 1, 1))
-        mixed = eps * real[:n] + (1 - eps) * fake[:n]
-        grads = jax.grad(lambda x: jnp.sum(critic.apply(c_params, x, part)[0]))(mixed)
-        norms = jnp.sqrt(jnp.sum(grads ** 2, axis=(1, 2)) + 1e-12)
+        penalty = gradient_penalty(lambda x: critic.apply(c_params, x, part)[0], real[:n], fake[:n], k2)
         real_score, pitch_logits, family_logits = critic.apply(c_params, real, labels)
         fake_score = critic.apply(c_params, fake, labels)[0]
         wasserstein = jnp.mean(fake_score) - jnp.mean(real_score)
         aux = aux_loss(pitch_logits, family_logits, labels)
-        return wasserstein + gp_weight * jnp.mean((norms - 1) ** 2) + aux_weight * aux, (wasserstein, aux)
+        return wasserstein + gp_weight * penalty + aux_weight * aux, (wasserstein, aux)
 
     def generator_loss(g_params, c_params, labels, key):
         fake = gen.apply(g_params, jax.random.normal(key, (labels["pitch"].shape[0], config.latent)), labels)

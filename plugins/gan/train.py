@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sonitus.adversarial import gradient_penalty
 from sonitus.errors import SonitusError
 from sonitus.training import LoadableConfig
 
@@ -69,13 +70,9 @@ def _make_steps(config: GANConfig, lr: float, gp_weight: float):
     def critic_loss(c_params, g_params, real, key):
         k1, k2 = jax.random.split(key)
         fake = jax.lax.stop_gradient(gen.apply(g_params, sample_latents(k1, real.shape[0], config)))
-        eps = jax.random.uniform(k2, (real.shape[0], 1, 1, 1))
-        mixed = eps * real + (1 - eps) * fake
-        # the critic scores each item alone, so the gradient of the sum is every item's own gradient
-        grads = jax.grad(lambda x: jnp.sum(critic.apply(c_params, x)))(mixed)
-        norms = jnp.sqrt(jnp.sum(grads ** 2, axis=(1, 2, 3)) + 1e-12)
+        penalty = gradient_penalty(lambda x: critic.apply(c_params, x), real, fake, k2)
         wasserstein = jnp.mean(critic.apply(c_params, fake)) - jnp.mean(critic.apply(c_params, real))
-        return wasserstein + gp_weight * jnp.mean((norms - 1) ** 2), wasserstein
+        return wasserstein + gp_weight * penalty, wasserstein
 
     def generator_loss(g_params, c_params, key, batch):
         fake = gen.apply(g_params, sample_latents(key, batch, config))
