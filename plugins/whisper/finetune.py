@@ -46,6 +46,9 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
         train_embeddings: train the token and position embeddings too (full fine-tuning only;
             the token embedding is also the output projection, so a change there moves every
             word's score).
+        train_encoder: train the whole model, the encoder too (no encoder cache: each step runs
+            the encoder forwards and backwards, about 20 s a step for tiny on this 2-core CPU;
+            meant for a GPU); SpecAugment masks then fall on the log-mel.
         language: the language of the recordings (multilingual models).
     """
 
@@ -64,6 +67,7 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
     channel_mask_width: int = 16
     max_tokens: int = 96
     train_embeddings: bool = True
+    train_encoder: bool = False
     language: str = "en"
     seed: int = 0
 
@@ -196,7 +200,7 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     from sonitus.jaxcache import cache_dir
     from sonitus.training import run_loop
 
-    from .finetune_data import EncoderCache, read_utterances, replay_set
+    from .finetune_data import EncoderCache, encoder_input, read_utterances, replay_set
     from .frontend import SAMPLE_RATE
     from .lora import init_lora
     from .model import Whisper
@@ -222,11 +226,16 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     utterances = read_utterances(data, max_tokens=cfg.max_tokens, encode=tok.encode)
     dev_set = read_utterances([dev], max_tokens=cfg.max_tokens, encode=tok.encode) if dev else []
 
+    if cfg.train_encoder and cfg.lora:
+        raise ParameterError("train_encoder trains every weight and lora adapts the decoder: choose one.")
     cache = EncoderCache(runtime, Path(cache) if cache else cache_dir() / "whisper-encoder")
     replay = replay_set(runtime, cache.folder, cfg.replay, log=log)
     everything = utterances + replay
-    log(f"encoder states of {len(everything)} utterances (cached in {cache.folder})")
-    features = np.stack([cache.features(u.wave) for u in everything])
+    if cfg.train_encoder:  # the model hears log-mel: nothing to cache
+        features = np.stack([encoder_input(runtime, u.wave) for u in everything]).astype(np.float16)
+    else:
+        log(f"encoder states of {len(everything)} utterances (cached in {cache.folder})")
+        features = np.stack([cache.features(u.wave) for u in everything])
     length = -(-max(len(tok.encode(" " + u.text)) + 5 for u in everything) // 8) * 8
     seconds = [len(u.wave) / SAMPLE_RATE for u in everything]
     inputs, targets, mask = _sequences(tok, [u.text for u in everything], seconds, language, length)
@@ -235,6 +244,8 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     per_user = cfg.batch - per_replay
 
     frozen, decoder = _split_decoder(runtime.checkpoint.params, cfg.train_embeddings)
+    if cfg.train_encoder:
+        frozen, decoder = {}, dict(runtime.checkpoint.params)
     lora = cfg.lora > 0
     trainable = init_lora(runtime.checkpoint.params, cfg.lora, cfg.seed) if lora else decoder
     if lora:
@@ -273,7 +284,10 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     def loss_fn(train, frozen, audio, x, y, m, key):
         params = full_params(frozen, train, lora)
         audio = _spec_augment(audio.astype(jnp.float32), key, cfg)
-        logits = module.apply({"params": params}, audio, x, method=Whisper.decode_text)
+        if cfg.train_encoder:  # audio is log-mel [batch, frames, n_mels]
+            logits = module.apply({"params": params}, audio, x)
+        else:  # audio is the cached encoder output
+            logits = module.apply({"params": params}, audio, x, method=Whisper.decode_text)
         ce = optax.softmax_cross_entropy_with_integer_labels(logits, y)
         return (ce * m).sum() / jnp.maximum(m.sum(), 1.0)
 

@@ -20,7 +20,7 @@ from sonitus.errors import DatasetError
 
 from .frontend import N_FRAMES, N_SAMPLES, SAMPLE_RATE, log_mel
 
-__all__ = ["Utterance", "read_utterances", "EncoderCache", "replay_set", "REPLAY_SENTENCES"]
+__all__ = ["Utterance", "read_utterances", "EncoderCache", "encoder_input", "replay_set", "REPLAY_SENTENCES"]
 
 #: the longest utterance a manifest may hold: one window, no timestamps
 MAX_SECONDS = N_SAMPLES / SAMPLE_RATE
@@ -151,6 +151,14 @@ def _is_decoder(name: str) -> bool:
     return name.startswith(("decoder_blocks", "token_embedding", "text_positions", "decoder_ln"))
 
 
+def encoder_input(runtime, wave: np.ndarray) -> np.ndarray:
+    """The log-mel window ``[3000, n_mels]`` the encoder hears for ``wave`` (at most 30 s)."""
+    mel = np.zeros((N_FRAMES, runtime.config.n_mels), np.float32)
+    window = log_mel(wave, n_mels=runtime.config.n_mels, padding=N_SAMPLES)[:, :N_FRAMES]
+    mel[:window.shape[1]] = window.T
+    return mel
+
+
 class EncoderCache:
     """The frozen encoder's output of each utterance, ``[n_audio_ctx, width]`` float16, kept in
     ``folder/MODEL/AUDIO.npy``: computed once, reused by every run on the same model and audio."""
@@ -177,10 +185,7 @@ class EncoderCache:
             except (OSError, ValueError):
                 pass  # a damaged entry is computed again
         rt = self.runtime
-        mel = np.zeros((1, N_FRAMES, rt.config.n_mels), np.float32)
-        window = log_mel(wave, n_mels=rt.config.n_mels, padding=N_SAMPLES)[:, :N_FRAMES]
-        mel[0, :window.shape[1]] = window.T
-        audio = np.asarray(rt.encode(rt.params, mel)[0][0], np.float16)
+        audio = np.asarray(rt.encode(rt.params, encoder_input(rt, wave)[None])[0][0], np.float16)
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.save(f, audio, allow_pickle=False)
         self.misses += 1

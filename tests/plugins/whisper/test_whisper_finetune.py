@@ -145,3 +145,14 @@ def test_a_tiny_random_whisper_learns_new_words(tiny_model, tmp_path):
     train_whisper([data], tmp_path / "tuned", cfg, init=str(tiny_model), cache=tmp_path / "cache", progress=False)
     after = [r.text for r in transcribe_waves(load_runtime(str(tmp_path / "tuned")), waves, options)]
     assert after == texts
+    # the whole model, encoder too: its encoder moves, and it learns the words as well
+    whole = FinetuneConfig(steps=40, batch=2, replay=0, lr=1e-2, warmup=5, time_masks=0, channel_masks=0,
+                           train_encoder=True)
+    train_whisper([data], tmp_path / "whole", whole, init=str(tiny_model), cache=tmp_path / "cache2",
+                  progress=False)
+    tuned = load_runtime(str(tmp_path / "whole"))
+    assert [r.text for r in transcribe_waves(tuned, waves, options)] == texts
+    base = load_runtime(str(tiny_model))
+    moved = tuned.checkpoint.params["encoder_ln"]["scale"], base.checkpoint.params["encoder_ln"]["scale"]
+    assert not np.allclose(*moved)
+    assert not (tmp_path / "cache2").exists() or not any((tmp_path / "cache2").rglob("*.npy"))  # nothing cached
