@@ -206,7 +206,8 @@ def resolve_model(model: str | os.PathLike[str] | None) -> Path:
                               "(config.json + *.safetensors).")
     if path.exists():
         if not path.is_dir():
-            raise CheckpointError(f"{path} is a file; give the Whisper model's folder (with model.bin, or "
+            kind = "a file" if path.is_file() else "a FIFO" if path.is_fifo() else "a device or socket"
+            raise CheckpointError(f"{path} is {kind}; give the Whisper model's folder (with model.bin, or "
                                   "config.json and *.safetensors).")
         return path
     if text.count("/") == 1 and not text.startswith((".", "/", "~")):
