@@ -200,7 +200,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         best = max(candidates, key=lambda s: candidates[s] / max(len(s), 1))
         text = tok.decode(best)
         language, language_prob = chosen[i]
-        results.append(DecodeResult(best, text, candidates[best] / (len(best) + 1), float(no_speech[i]),
+        results.append(DecodeResult(best, text, float(candidates[best] / (len(best) + 1)), float(no_speech[i]),
                                     float(options.temperature), compression_ratio(text), language, language_prob))
     return results
 

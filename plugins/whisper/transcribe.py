@@ -96,8 +96,13 @@ def _needs_fallback(r: DecodeResult, o: TranscribeOptions) -> bool:
 
 def _decode_with_fallback(rt: Runtime, cross, prompts, o: TranscribeOptions,
                           languages: list[str | None]) -> list[DecodeResult]:
+    """Each window decoded at the first temperature whose result passes both tests; where none
+    does, the likeliest of the results that do not repeat themselves (of all, if every one
+    does), as faster-whisper chooses (openai-whisper keeps the last, a sample at temperature 1,
+    which is often the worst), marked with the last temperature so that the prompt resets."""
     import jax.numpy as jnp
 
+    tried: list[list[DecodeResult]] = [[] for _ in prompts]
     results: list[DecodeResult | None] = [None] * len(prompts)
     pending = list(range(len(prompts)))
     for n, temperature in enumerate(o.temperatures):
@@ -107,16 +112,20 @@ def _decode_with_fallback(rt: Runtime, cross, prompts, o: TranscribeOptions,
                                 task=o.task)
         decoded = decode_windows(rt, sub, [prompts[i] for i in pending], options, seed=n,
                                  languages=[languages[i] for i in pending])
-        last = n == len(o.temperatures) - 1
         still = []
         for i, r in zip(pending, decoded):
-            if results[i] is None or not _needs_fallback(r, o) or last:
-                results[i] = r
-            if _needs_fallback(r, o) and not last:
+            tried[i].append(r)
+            if _needs_fallback(r, o):
                 still.append(i)
+            else:
+                results[i] = r
         pending = still
         if not pending:
             break
+    for i in pending:  # every temperature failed
+        plain = [r for r in tried[i] if r.compression_ratio <= o.compression_ratio_threshold] or tried[i]
+        best = max(plain, key=lambda r: r.avg_logprob)
+        results[i] = dataclasses.replace(best, temperature=o.temperatures[-1])
     return results  # type: ignore[return-value]
 
 
