@@ -182,54 +182,36 @@ def word_error_rate(runtime, utterances, language: str | None) -> float:
     return float(jiwer.wer([norm(u.text) for u in utterances], [norm(h) for h in hyps]))
 
 
-def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = FinetuneConfig(), *,
-                  init: str | None = None, dev: str | None = None, resume: bool = False,
-                  cache: str | Path | None = None, until: int | None = None, progress: bool | None = None,
-                  log=None) -> dict:
-    """Fine-tune the Whisper ``init`` (a model name or folder; default tiny.en) on the
-    ``path<TAB>transcript`` manifests ``data``; write the model folder ``out``. Returns the
-    recipe written beside the weights (steps, data, dev WER before and after)."""
-    import sys
+@dataclasses.dataclass
+class _TrainingSet:
+    """Every training utterance as arrays: what the model hears (the cached encoder output, or
+    log-mel with ``train_encoder``), decoder inputs, targets and loss masks; the user's rows
+    first, then the replay rows."""
 
-    import jax
-    import jax.numpy as jnp
-    import optax
-    from flax import serialization
-    from sonitus.checkpoints import load_checkpoint, save_checkpoint
-    from sonitus.errors import ParameterError
-    from sonitus.jaxcache import cache_dir
-    from sonitus.training import run_loop
+    features: np.ndarray
+    inputs: np.ndarray
+    targets: np.ndarray
+    mask: np.ndarray
+    users: int
+    replays: int
 
-    from .finetune_data import EncoderCache, encoder_input, read_utterances, replay_set
+    def batch(self, cfg: FinetuneConfig, step: int):
+        """Step ``step``'s rows (the same on a resumed run): ``replay_share`` of them replay."""
+        per_replay = int(round(cfg.batch * cfg.replay_share)) if self.replays else 0
+        per_user = cfg.batch - per_replay
+        rng = np.random.default_rng([cfg.seed, step])
+        rows = list(rng.choice(self.users, per_user, replace=self.users < per_user))
+        if per_replay:
+            rows += list(self.users + rng.choice(self.replays, per_replay, replace=self.replays < per_replay))
+        rows = np.array(rows)
+        return self.features[rows], self.inputs[rows], self.targets[rows], self.mask[rows]
+
+
+def _training_set(runtime, utterances, replay, cache, cfg: FinetuneConfig, language, log) -> _TrainingSet:
+    from .finetune_data import encoder_input
     from .frontend import SAMPLE_RATE
-    from .lora import init_lora
-    from .model import Whisper
-    from .models import resolve_model
-    from .runtime import load_runtime
 
-    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    out = Path(out)
-    state_path = out / STATE_FILE
-    if resume and not state_path.is_file():
-        raise ParameterError(f"Nothing to resume in {out}: {STATE_FILE} is missing; leave out --resume to start.")
-    if not resume and state_path.is_file():
-        raise ParameterError(f"{out} holds a fine-tuning run already; add --resume to continue it, or give "
-                             "another --out.")
-    if not 1 <= cfg.batch or (cfg.replay and not 0 < cfg.replay_share < 1):
-        raise ParameterError("batch must be at least 1 and replay_share between 0 and 1 (exclusive).")
-    base_name = init or "tiny.en"
-    runtime = load_runtime(str(resolve_model(base_name)))
     tok = runtime.tokenizer
-    language = cfg.language if tok.multilingual else None
-    if tok.multilingual:
-        tok.sot_sequence(language=cfg.language)  # an unknown language fails here
-    utterances = read_utterances(data, max_tokens=cfg.max_tokens, encode=tok.encode)
-    dev_set = read_utterances([dev], max_tokens=cfg.max_tokens, encode=tok.encode) if dev else []
-
-    if cfg.train_encoder and cfg.lora:
-        raise ParameterError("train_encoder trains every weight and lora adapts the decoder: choose one.")
-    cache = EncoderCache(runtime, Path(cache) if cache else cache_dir() / "whisper-encoder")
-    replay = replay_set(runtime, cache.folder, cfg.replay, log=log)
     everything = utterances + replay
     if cfg.train_encoder:  # the model hears log-mel: nothing to cache
         features = np.stack([encoder_input(runtime, u.wave) for u in everything]).astype(np.float16)
@@ -239,47 +221,44 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
     length = -(-max(len(tok.encode(" " + u.text)) + 5 for u in everything) // 8) * 8
     seconds = [len(u.wave) / SAMPLE_RATE for u in everything]
     inputs, targets, mask = _sequences(tok, [u.text for u in everything], seconds, language, length)
-    n_user, n_replay = len(utterances), len(replay)
-    per_replay = int(round(cfg.batch * cfg.replay_share)) if n_replay else 0
-    per_user = cfg.batch - per_replay
+    return _TrainingSet(features, inputs, targets, mask, len(utterances), len(replay))
 
-    frozen, decoder = _split_decoder(runtime.checkpoint.params, cfg.train_embeddings)
+
+def _parts(params: dict, cfg: FinetuneConfig) -> tuple[dict, dict]:
+    """(frozen, trainable): the decoder (its embeddings unless told not), LoRA adapters over
+    the whole model held frozen, or everything with ``train_encoder``."""
+    from .lora import init_lora
+
     if cfg.train_encoder:
-        frozen, decoder = {}, dict(runtime.checkpoint.params)
-    lora = cfg.lora > 0
-    trainable = init_lora(runtime.checkpoint.params, cfg.lora, cfg.seed) if lora else decoder
-    if lora:
-        frozen = runtime.checkpoint.params
-    peak = cfg.lora_lr if lora else cfg.lr
-    schedule = optax.join_schedules([optax.linear_schedule(0.0, peak, max(cfg.warmup, 1)),
+        return {}, dict(params)
+    if cfg.lora:
+        return params, init_lora(params, cfg.lora, cfg.seed)
+    return _split_decoder(params, cfg.train_embeddings)
+
+
+def _optimizer(cfg: FinetuneConfig):
+    """AdamW with warm-up then linear decay to 10 %, gradients clipped at norm 1."""
+    import optax
+
+    peak = cfg.lora_lr if cfg.lora else cfg.lr
+    warmup = max(cfg.warmup, 1)
+    schedule = optax.join_schedules([optax.linear_schedule(0.0, peak, warmup),
                                      optax.linear_schedule(peak, 0.1 * peak, max(cfg.steps - cfg.warmup, 1))],
-                                    [max(cfg.warmup, 1)])
-    optimizer = optax.chain(optax.clip_by_global_norm(1.0),
-                            optax.adamw(schedule, weight_decay=cfg.weight_decay))
-    trainable = jax.tree_util.tree_map(jnp.asarray, trainable)
-    frozen = jax.tree_util.tree_map(jnp.asarray, frozen)
-    opt_state = optimizer.init(trainable)
-    step, elapsed = 0, 0.0
-    recipe = {"base_model": base_name, "base_folder": str(runtime.folder), "config": cfg.to_dict(),
-              "data": [str(Path(d)) for d in data], "utterances": n_user, "replay": n_replay,
-              "replay_source": "Harvard sentences lists 3-8, espeak-ng/Festival, labelled by the base model",
-              "dev": str(dev) if dev else None}
-    if resume:
-        saved = load_checkpoint(state_path, model=CHECKPOINT_MODEL, keys=("trainable", "opt"))
-        if saved.config != cfg.to_dict() or saved.header.get("base_model") != base_name:
-            raise ParameterError(f"{state_path} was made with another base model or settings; resume with the "
-                                 "same --init and --config, or start a new --out.")
-        trainable = serialization.from_state_dict(trainable, saved.state["trainable"])
-        opt_state = serialization.from_state_dict(opt_state, saved.state["opt"])
-        trainable = jax.tree_util.tree_map(jnp.asarray, trainable)
-        step, elapsed = saved.step, float(saved.header.get("elapsed", 0.0))
-        recipe.update(saved.header.get("recipe", {}))
-        log(f"resuming at step {step} of {cfg.steps}")
-    elif dev_set:
-        recipe["dev_wer_before"] = round(word_error_rate(runtime, dev_set, language), 4)
-        log(f"dev WER before fine-tuning: {recipe['dev_wer_before']:.3f}")
+                                    [warmup])
+    return optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=cfg.weight_decay))
+
+
+def _update_step(runtime, optimizer, cfg: FinetuneConfig):
+    """The jitted step ``(trainable, opt_state, frozen, audio, x, y, mask, key) -> (trainable,
+    opt_state, loss)``: masked cross-entropy of the teacher-forced tokens."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from .model import Whisper
 
     module = Whisper(runtime.config)
+    lora = cfg.lora > 0
 
     def loss_fn(train, frozen, audio, x, y, m, key):
         params = full_params(frozen, train, lora)
@@ -297,14 +276,90 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
         updates, opt_state = optimizer.update(grads, opt_state, train)
         return optax.apply_updates(train, updates), opt_state, loss
 
-    def batch(step: int):
-        rng = np.random.default_rng([cfg.seed, step])
-        rows = list(rng.choice(n_user, per_user, replace=n_user < per_user))
-        if per_replay:
-            rows += list(n_user + rng.choice(n_replay, per_replay, replace=n_replay < per_replay))
-        rows = np.array(rows)
-        return features[rows], inputs[rows], targets[rows], mask[rows]
+    return update
 
+
+def _check_run(out: Path, resume: bool, cfg: FinetuneConfig) -> Path:
+    """The run's state file, after the checks that need no model: resume only what exists,
+    never overwrite a run, settings that make sense together."""
+    from sonitus.errors import ParameterError
+
+    state_path = out / STATE_FILE
+    if resume and not state_path.is_file():
+        raise ParameterError(f"Nothing to resume in {out}: {STATE_FILE} is missing; leave out --resume to start.")
+    if not resume and state_path.is_file():
+        raise ParameterError(f"{out} holds a fine-tuning run already; add --resume to continue it, or give "
+                             "another --out.")
+    if not 1 <= cfg.batch or (cfg.replay and not 0 < cfg.replay_share < 1):
+        raise ParameterError("batch must be at least 1 and replay_share between 0 and 1 (exclusive).")
+    if cfg.train_encoder and cfg.lora:
+        raise ParameterError("train_encoder trains every weight and lora adapts the decoder: choose one.")
+    return state_path
+
+
+def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = FinetuneConfig(), *,
+                  init: str | None = None, dev: str | None = None, resume: bool = False,
+                  cache: str | Path | None = None, until: int | None = None, progress: bool | None = None,
+                  log=None) -> dict:
+    """Fine-tune the Whisper ``init`` (a model name or folder; default tiny.en) on the
+    ``path<TAB>transcript`` manifests ``data``; write the model folder ``out``. Returns the
+    recipe written beside the weights (steps, data, dev WER before and after)."""
+    import sys
+
+    import jax
+    import jax.numpy as jnp
+    from flax import serialization
+    from sonitus.checkpoints import load_checkpoint, save_checkpoint
+    from sonitus.errors import ParameterError
+    from sonitus.jaxcache import cache_dir
+    from sonitus.training import run_loop
+
+    from .finetune_data import EncoderCache, read_utterances, replay_set
+    from .models import resolve_model
+    from .runtime import load_runtime
+
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    out = Path(out)
+    state_path = _check_run(out, resume, cfg)
+    base_name = init or "tiny.en"
+    runtime = load_runtime(str(resolve_model(base_name)))
+    tok = runtime.tokenizer
+    language = cfg.language if tok.multilingual else None
+    if tok.multilingual:
+        tok.sot_sequence(language=cfg.language)  # an unknown language fails here
+    utterances = read_utterances(data, max_tokens=cfg.max_tokens, encode=tok.encode)
+    dev_set = read_utterances([dev], max_tokens=cfg.max_tokens, encode=tok.encode) if dev else []
+    cache = EncoderCache(runtime, Path(cache) if cache else cache_dir() / "whisper-encoder")
+    replay = replay_set(runtime, cache.folder, cfg.replay, log=log)
+    rows = _training_set(runtime, utterances, replay, cache, cfg, language, log)
+
+    lora = cfg.lora > 0
+    frozen, trainable = _parts(runtime.checkpoint.params, cfg)
+    optimizer = _optimizer(cfg)
+    trainable = jax.tree_util.tree_map(jnp.asarray, trainable)
+    frozen = jax.tree_util.tree_map(jnp.asarray, frozen)
+    opt_state = optimizer.init(trainable)
+    step, elapsed = 0, 0.0
+    recipe = {"base_model": base_name, "base_folder": str(runtime.folder), "config": cfg.to_dict(),
+              "data": [str(Path(d)) for d in data], "utterances": rows.users, "replay": rows.replays,
+              "replay_source": "Harvard sentences lists 3-8, espeak-ng/Festival, labelled by the base model",
+              "dev": str(dev) if dev else None}
+    if resume:
+        saved = load_checkpoint(state_path, model=CHECKPOINT_MODEL, keys=("trainable", "opt"))
+        if saved.config != cfg.to_dict() or saved.header.get("base_model") != base_name:
+            raise ParameterError(f"{state_path} was made with another base model or settings; resume with the "
+                                 "same --init and --config, or start a new --out.")
+        trainable = serialization.from_state_dict(trainable, saved.state["trainable"])
+        opt_state = serialization.from_state_dict(opt_state, saved.state["opt"])
+        trainable = jax.tree_util.tree_map(jnp.asarray, trainable)
+        step, elapsed = saved.step, float(saved.header.get("elapsed", 0.0))
+        recipe.update(saved.header.get("recipe", {}))
+        log(f"resuming at step {step} of {cfg.steps}")
+    elif dev_set:
+        recipe["dev_wer_before"] = round(word_error_rate(runtime, dev_set, language), 4)
+        log(f"dev WER before fine-tuning: {recipe['dev_wer_before']:.3f}")
+
+    update = _update_step(runtime, optimizer, cfg)
     holder = {"train": trainable, "opt": opt_state}
     key = jax.random.PRNGKey(cfg.seed)
 
@@ -320,9 +375,9 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
         export_model(out, runtime, full_params(frozen, holder["train"], lora), {**recipe, "steps": step})
 
     out.mkdir(parents=True, exist_ok=True)
-    step, elapsed = run_loop(title="fine-tuning whisper", step=step, total=cfg.steps, elapsed=elapsed, batch=batch,
-                             advance=advance, save=save, last=state_path, every=max(cfg.steps // 4, 50),
-                             minutes=10, until=until, progress=progress, log=log,
+    step, elapsed = run_loop(title="fine-tuning whisper", step=step, total=cfg.steps, elapsed=elapsed,
+                             batch=lambda step: rows.batch(cfg, step), advance=advance, save=save, last=state_path,
+                             every=max(cfg.steps // 4, 50), minutes=10, until=until, progress=progress, log=log,
                              diverged_hint="lower lr (or lora_lr) in --config")
     recipe["steps"] = step
     recipe["train_seconds"] = round(elapsed, 1)
