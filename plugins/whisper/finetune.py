@@ -46,6 +46,8 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
         train_embeddings: train the token and position embeddings too (full fine-tuning only;
             the token embedding is also the output projection, so a change there moves every
             word's score).
+        distill: replay rows learn the base model's whole next-token distributions (KL divergence,
+            "learning without forgetting") instead of its transcripts.
         train_encoder: train the whole model, the encoder too (no encoder cache: each step runs
             the encoder forwards and backwards, about 20 s a step for tiny on this 2-core CPU;
             meant for a GPU); SpecAugment masks then fall on the log-mel.
@@ -68,6 +70,7 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
     max_tokens: int = 96
     train_embeddings: bool = True
     train_encoder: bool = False
+    distill: bool = False
     language: str = "en"
     seed: int = 0
 
@@ -204,7 +207,8 @@ class _TrainingSet:
         if per_replay:
             rows += list(self.users + rng.choice(self.replays, per_replay, replace=self.replays < per_replay))
         rows = np.array(rows)
-        return self.features[rows], self.inputs[rows], self.targets[rows], self.mask[rows]
+        return (self.features[rows], self.inputs[rows], self.targets[rows], self.mask[rows],
+                (rows >= self.users).astype(np.float32))
 
 
 def _training_set(runtime, utterances, replay, cache, cfg: FinetuneConfig, language, log) -> _TrainingSet:
@@ -249,8 +253,9 @@ def _optimizer(cfg: FinetuneConfig):
 
 
 def _update_step(runtime, optimizer, cfg: FinetuneConfig):
-    """The jitted step ``(trainable, opt_state, frozen, audio, x, y, mask, key) -> (trainable,
-    opt_state, loss)``: masked cross-entropy of the teacher-forced tokens."""
+    """The jitted step ``(trainable, opt_state, frozen, base, audio, x, y, mask, replay, key) ->
+    (trainable, opt_state, loss)``: masked cross-entropy of the teacher-forced tokens (with
+    ``distill``, the KL divergence from the ``base`` model's distributions on replay rows)."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -260,19 +265,25 @@ def _update_step(runtime, optimizer, cfg: FinetuneConfig):
     module = Whisper(runtime.config)
     lora = cfg.lora > 0
 
-    def loss_fn(train, frozen, audio, x, y, m, key):
-        params = full_params(frozen, train, lora)
-        audio = _spec_augment(audio.astype(jnp.float32), key, cfg)
+    def logits_of(params, audio, x):
         if cfg.train_encoder:  # audio is log-mel [batch, frames, n_mels]
-            logits = module.apply({"params": params}, audio, x)
-        else:  # audio is the cached encoder output
-            logits = module.apply({"params": params}, audio, x, method=Whisper.decode_text)
-        ce = optax.softmax_cross_entropy_with_integer_labels(logits, y)
-        return (ce * m).sum() / jnp.maximum(m.sum(), 1.0)
+            return module.apply({"params": params}, audio, x)
+        return module.apply({"params": params}, audio, x, method=Whisper.decode_text)  # cached encoder output
+
+    def loss_fn(train, frozen, base, audio, x, y, m, replay, key):
+        params = full_params(frozen, train, lora)
+        heard = _spec_augment(audio.astype(jnp.float32), key, cfg)
+        logits = logits_of(params, heard, x)
+        loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
+        if cfg.distill:  # replay rows: the base model's distributions (on the unmasked audio)
+            teacher = jax.nn.log_softmax(jax.lax.stop_gradient(logits_of(base, audio.astype(jnp.float32), x)))
+            kl = jnp.sum(jnp.exp(teacher) * (teacher - jax.nn.log_softmax(logits)), axis=-1)
+            loss = jnp.where(replay[:, None] > 0, kl, loss)
+        return (loss * m).sum() / jnp.maximum(m.sum(), 1.0)
 
     @jax.jit
-    def update(train, opt_state, frozen, audio, x, y, m, key):
-        loss, grads = jax.value_and_grad(loss_fn)(train, frozen, audio, x, y, m, key)
+    def update(train, opt_state, frozen, base, audio, x, y, m, replay, key):
+        loss, grads = jax.value_and_grad(loss_fn)(train, frozen, base, audio, x, y, m, replay, key)
         updates, opt_state = optimizer.update(grads, opt_state, train)
         return optax.apply_updates(train, updates), opt_state, loss
 
@@ -360,13 +371,14 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
         log(f"dev WER before fine-tuning: {recipe['dev_wer_before']:.3f}")
 
     update = _update_step(runtime, optimizer, cfg)
+    base = jax.tree_util.tree_map(jnp.asarray, runtime.checkpoint.params) if cfg.distill else None
     holder = {"train": trainable, "opt": opt_state}
     key = jax.random.PRNGKey(cfg.seed)
 
     def advance(current, step: int) -> dict[str, float]:
-        audio, x, y, m = current
-        holder["train"], holder["opt"], loss = update(holder["train"], holder["opt"], frozen, audio, x, y, m,
-                                                      jax.random.fold_in(key, step))
+        audio, x, y, m, replay = current
+        holder["train"], holder["opt"], loss = update(holder["train"], holder["opt"], frozen, base, audio, x, y, m,
+                                                      replay, jax.random.fold_in(key, step))
         return {"loss": float(loss)}
 
     def save(step: int, seconds: float, final: bool) -> None:

@@ -156,3 +156,31 @@ def test_a_tiny_random_whisper_learns_new_words(tiny_model, tmp_path):
     moved = tuned.checkpoint.params["encoder_ln"]["scale"], base.checkpoint.params["encoder_ln"]["scale"]
     assert not np.allclose(*moved)
     assert not (tmp_path / "cache2").exists() or not any((tmp_path / "cache2").rglob("*.npy"))  # nothing cached
+
+
+def test_distillation_asks_nothing_of_a_model_that_has_not_moved(tiny_model):
+    """With distill, a replay row's loss is the KL divergence from the base model: zero for the
+    base model itself, whatever its transcript; a user row keeps its cross-entropy."""
+    import jax
+    import jax.numpy as jnp
+    from sonitus.plugins.whisper.finetune import FinetuneConfig, _optimizer, _parts, _update_step
+    from sonitus.plugins.whisper.finetune_data import encoder_input
+    from sonitus.plugins.whisper.runtime import load_runtime
+
+    rt = load_runtime(str(tiny_model))
+    cfg = FinetuneConfig(time_masks=0, channel_masks=0, distill=True)
+    frozen, trainable = (jax.tree_util.tree_map(jnp.asarray, part) for part in _parts(rt.checkpoint.params, cfg))
+    base = jax.tree_util.tree_map(jnp.asarray, rt.checkpoint.params)
+    optimizer = _optimizer(cfg)
+    update = _update_step(rt, optimizer, cfg)
+    mel = np.stack([encoder_input(rt, _clip(1))] * 2)
+    audio = rt.encode(rt.params, mel)[0]
+    x = np.array([[1, 2, 3, 4]] * 2, np.int32)
+    y = np.array([[2, 3, 4, 5]] * 2, np.int32)
+    m = np.ones((2, 4), np.float32)
+    key = jax.random.PRNGKey(0)
+    _, _, replay_loss = update(trainable, optimizer.init(trainable), frozen, base, audio, x, y, m,
+                               np.ones(2, np.float32), key)
+    _, _, user_loss = update(trainable, optimizer.init(trainable), frozen, base, audio, x, y, m,
+                             np.zeros(2, np.float32), key)
+    assert abs(float(replay_loss)) < 1e-5 and float(user_loss) > 1.0
