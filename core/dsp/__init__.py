@@ -12,7 +12,7 @@ plugin may call them directly::
 Modules: :mod:`~sonitus.dsp.spectral` (windows, frames, STFT), :mod:`~sonitus.dsp.mel`
 (mel scale, filterbanks, DCT), :mod:`~sonitus.dsp.features` (spectrograms, log-mel, MFCC,
 deltas, CMVN, chroma), :mod:`~sonitus.dsp.filters` (Butterworth SOS, pre-emphasis),
-:mod:`~sonitus.dsp.denoise`, :mod:`~sonitus.dsp.vad` (speech segments, trim, normalise),
+:mod:`~sonitus.dsp.denoise`, :mod:`~sonitus.dsp.vad` (speech segments, trim), :mod:`~sonitus.dsp.levels` (normalise),
 :mod:`~sonitus.dsp.griffinlim`.
 """
 
@@ -33,9 +33,10 @@ from .features import (
 )
 from .filters import butter_sos, pre_emphasis, sosfilt, sosfiltfilt
 from .griffinlim import griffinlim, spectral_convergence
+from .levels import normalize
 from .mel import dct_matrix, hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz
 from .spectral import frame, get_window, istft, num_frames, stft
-from .vad import frame_db, normalize, speech_segments, trim
+from .vad import frame_db, speech_segments, trim
 
 __all__ = ["denoise", "cmvn", "chroma", "deltas", "frame_lengths", "frame_mask", "logmel", "melspectrogram", "mfcc",
            "power_spectrogram", "power_to_db", "butter_sos", "pre_emphasis", "sosfilt", "sosfiltfilt", "griffinlim",

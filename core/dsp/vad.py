@@ -1,4 +1,4 @@
-"""Energy-based voice activity: speech segments, trimming, and level normalisation."""
+"""Energy-based voice activity: frame levels, speech segments, trimming, and whether a clip sounds like speech."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sonitus.jit import lazy_jit
 
 from .spectral import frame
 
-__all__ = ["frame_db", "speech_segments", "trim", "normalize", "sounds_like_speech"]
+__all__ = ["frame_db", "speech_segments", "trim", "sounds_like_speech"]
 
 
 @lazy_jit(static_argnames=("frame_length", "hop_length"))
@@ -84,22 +84,3 @@ def sounds_like_speech(x, *, sample_rate: int, floor_db: float = -60.0, min_vari
     levels = np.asarray(frame_db(x, frame_length=frame, hop_length=frame))
     loud = levels[levels > levels.max() - 40.0]
     return loud.size >= 4 and float(np.std(loud)) >= min_variation_db
-
-
-def normalize(x, *, mode: str = "peak", target_db: float = -1.0):
-    """Scale so the peak (``mode="peak"``) or the RMS (``mode="rms"``) sits at ``target_db`` dBFS.
-
-    Silence is returned unchanged. RMS normalisation may push peaks over 0 dBFS; combine
-    with a peak normalisation afterwards if that matters.
-    """
-    import jax.numpy as jnp
-
-    x = jnp.asarray(x)
-    if mode == "peak":
-        level = jnp.max(jnp.abs(x), axis=-1, keepdims=True)
-    elif mode == "rms":
-        level = jnp.sqrt(jnp.mean(x ** 2, axis=-1, keepdims=True))
-    else:
-        raise ParameterError(f"normalize mode must be 'peak' or 'rms', not {mode!r}.")
-    target = 10 ** (target_db / 20)
-    return x * jnp.where(level > 0, target / jnp.where(level > 0, level, 1.0), 1.0)

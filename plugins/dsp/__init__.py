@@ -13,7 +13,8 @@ The kernels are public pure functions on arrays ``[samples]`` or ``[batch, sampl
     from sonitus.dsp.griffinlim import griffinlim
     from sonitus.dsp.filters import butter_sos, sosfilt, sosfiltfilt, pre_emphasis
     from sonitus.dsp.denoise import denoise
-    from sonitus.dsp.vad import speech_segments, trim, normalize
+    from sonitus.dsp.levels import normalize
+    from sonitus.dsp.vad import speech_segments, trim
 
 Defaults follow librosa (n_fft 2048, hop 512, 128 Slaney mels, top_db 80, 20 MFCCs);
 like librosa >= 0.10, centred frames are padded with zeros, not reflected.
@@ -46,7 +47,7 @@ def normalize(mode: str = "peak", target_db: float = -1.0) -> AudioStage:
         raise ParameterError(f"normalize: mode must be 'peak' or 'rms', not {mode!r}.")
 
     def apply(x, sr):
-        from sonitus.dsp.vad import normalize as kernel
+        from sonitus.dsp.levels import normalize as kernel
 
         return kernel(x.reshape(1, -1) if mode == "peak" else x, mode=mode, target_db=target_db).reshape(x.shape)
 

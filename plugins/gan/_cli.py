@@ -244,7 +244,7 @@ def generate_note(output: Path, pitch: int, instrument: str, velocity: int, seed
         raise ParameterError(f"cannot write {output.name}: use .wav, .flac or .ogg.")
     import numpy as np
     from sonitus import Audio
-    from sonitus.dsp.vad import normalize
+    from sonitus.dsp.levels import normalize
 
     note = stage("notes-gan", model=model, pitch=pitch, instrument=instrument, velocity=velocity, seed=seed)
     audio = (note >> stage("griffin-lim", n_iter=iterations)).run()
