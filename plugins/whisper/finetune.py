@@ -47,7 +47,9 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
             the token embedding is also the output projection, so a change there moves every
             word's score).
         distill: replay rows learn the base model's whole next-token distributions (KL divergence,
-            "learning without forgetting") instead of its transcripts.
+            "learning without forgetting") instead of its greedy transcripts (false). What keeps
+            ordinary English: general WER 0.88x the base model's on the benchmark, at both seeds
+            tried, where transcripts gave 1.00x and 1.31x.
         train_encoder: train the whole model, the encoder too (no encoder cache: each step runs
             the encoder forwards and backwards, about 20 s a step for tiny on this 2-core CPU;
             meant for a GPU); SpecAugment masks then fall on the log-mel.
@@ -70,7 +72,7 @@ class FinetuneConfig(LoadableConfig, ConfigDict):
     max_tokens: int = 96
     train_embeddings: bool = True
     train_encoder: bool = False
-    distill: bool = False
+    distill: bool = True
     language: str = "en"
     seed: int = 0
 
@@ -275,7 +277,7 @@ def _update_step(runtime, optimizer, cfg: FinetuneConfig):
         heard = _spec_augment(audio.astype(jnp.float32), key, cfg)
         logits = logits_of(params, heard, x)
         loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
-        if cfg.distill:  # replay rows: the base model's distributions (on the unmasked audio)
+        if cfg.distill and cfg.replay:  # replay rows: the base model's distributions (on the unmasked audio)
             teacher = jax.nn.log_softmax(jax.lax.stop_gradient(logits_of(base, audio.astype(jnp.float32), x)))
             kl = jnp.sum(jnp.exp(teacher) * (teacher - jax.nn.log_softmax(logits)), axis=-1)
             loss = jnp.where(replay[:, None] > 0, kl, loss)
@@ -371,7 +373,7 @@ def train_whisper(data: list[str], out: str | Path, cfg: FinetuneConfig = Finetu
         log(f"dev WER before fine-tuning: {recipe['dev_wer_before']:.3f}")
 
     update = _update_step(runtime, optimizer, cfg)
-    base = jax.tree_util.tree_map(jnp.asarray, runtime.checkpoint.params) if cfg.distill else None
+    base = jax.tree_util.tree_map(jnp.asarray, runtime.checkpoint.params) if cfg.distill and cfg.replay else None
     holder = {"train": trainable, "opt": opt_state}
     key = jax.random.PRNGKey(cfg.seed)
 
