@@ -264,29 +264,31 @@ def load_config(cls, path: str | None, **overrides):
 MAX_SETTING = 10**9
 
 
-def _check_setting(key: str, value, default, path) -> None:
-    """A training setting has the kind of its default and a sane size: whole numbers are whole
-    (>= 1 where the default is, else >= 0) and at most :data:`MAX_SETTING`; numbers are finite and
-    not negative; a nested dict (model sizes) is checked value by value."""
+def _check_setting(key: str, value, default, path, *, noun: str = "Training setting",
+                   error: type[SonitusError] = SonitusError) -> None:
+    """A setting (``noun`` in the message, raised as ``error``) has the kind of its default and
+    a sane size: whole numbers are whole (>= 1 where the default is, else >= 0) and at most
+    :data:`MAX_SETTING`; numbers are finite and not negative; a nested dict (model sizes) is
+    checked value by value."""
     import math
 
     where = f" in {path}" if path else ""
     if isinstance(value, dict):
         for inner, item in value.items():
-            _check_setting(f"{key}.{inner}", item, None, path)
+            _check_setting(f"{key}.{inner}", item, None, path, noun=noun, error=error)
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         if isinstance(default, (int, float)) and not isinstance(default, bool):
-            raise SonitusError(f"Training setting {key}{where} must be a number, not {value!r}.")
+            raise error(f"{noun} {key}{where} must be a number, not {value!r}.")
         return
     if not math.isfinite(value) or value < 0:
-        raise SonitusError(f"Training setting {key}{where} must be a finite number >= 0, not {value!r}.")
+        raise error(f"{noun} {key}{where} must be a finite number >= 0, not {value!r}.")
     if isinstance(default, int) and not isinstance(default, bool):
         if value != int(value):
-            raise SonitusError(f"Training setting {key}{where} must be a whole number, not {value!r}.")
+            raise error(f"{noun} {key}{where} must be a whole number, not {value!r}.")
         if value > MAX_SETTING or (default >= 1 and value < 1):
-            raise SonitusError(f"Training setting {key}{where} must be between {1 if default >= 1 else 0} and "
-                               f"{MAX_SETTING:,}, not {value!r}.")
+            raise error(f"{noun} {key}{where} must be between {1 if default >= 1 else 0} and "
+                        f"{MAX_SETTING:,}, not {value!r}.")
 
 
 class ConfigDict:
@@ -312,10 +314,8 @@ class ConfigDict:
         kept = {k: v for k, v in data.items() if k in known}
         for key, value in kept.items():
             default = known[key]
-            try:
-                _check_setting(key, value, None if default is MISSING else default, source)
-            except SonitusError as exc:
-                raise ParameterError(str(exc).replace("Training setting", "Model setting")) from None
+            _check_setting(key, value, None if default is MISSING else default, source, noun="Model setting",
+                           error=ParameterError)
             limit = cls.LIMITS.get(key)
             if limit is not None and isinstance(value, (int, float)) and value > limit:
                 where = f" in {source}" if source else ""

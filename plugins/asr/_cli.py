@@ -118,18 +118,13 @@ def _write_transcripts(folder: Path, files, results, fmt: str) -> None:
                       >> registry.stage("save", path=folder / (Path(path).stem + "." + fmt)))
             (Source(tr) >> writer).run()
             written += 1
-    except OSError as exc:  # DiskFullError is not an OSError: mkdir's own
-        if not disk_full(exc):
+    except (DiskFullError, OSError) as exc:  # OSError: mkdir's own
+        if not isinstance(exc, DiskFullError) and not disk_full(exc):
             raise
-        error: Exception = exc
-    except DiskFullError as exc:
-        error = exc
-    else:
-        return
-    if made and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-    raise DiskFullError(f"The disk filled up writing transcripts to {folder}: {written} of {len(files)} were "
-                        "written before it did; free some space and run again.") from error
+        if made and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise DiskFullError(f"The disk filled up writing transcripts to {folder}: {written} of {len(files)} were "
+                            "written before it did; free some space and run again.") from exc
 
 
 @click.command("asr")

@@ -94,8 +94,9 @@ class MelFile:
     def next_sound(self, seek: int) -> int:
         """The first frame at or after ``seek`` that is not digital silence (a second before it,
         so that a word's onset is heard), or the end."""
-        ahead = np.flatnonzero(self.loud[seek:])
-        return self.frames if ahead.size == 0 else max(seek, seek + int(ahead[0]) - SAMPLE_RATE // HOP)
+        ahead = self.loud[seek:]
+        first = int(np.argmax(ahead))  # stops at the first True; flatnonzero listed them all, every window
+        return self.frames if not ahead.size or not ahead[first] else max(seek, seek + first - SAMPLE_RATE // HOP)
 
     def close(self) -> None:
         """Remove the temporary file now (it also goes when the object does)."""
