@@ -15,6 +15,7 @@ from .runtime import TIME_PRECISION, Runtime
 __all__ = ["dtw", "split_words", "align_words"]
 
 _MEDIAN_WIDTH = 7
+_PUNCTUATION = ".,!?;:'\""
 
 
 def dtw(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,11 +62,22 @@ def split_words(rt: Runtime, tokens: Sequence[int]) -> list[list[int]]:
     for t in tokens:
         text = rt.tokenizer.token_text(t)
         starts_word = text.startswith(" ") and text.strip() != ""
-        if not words or (starts_word and not all(ch in ".,!?;:'\"" for ch in text.strip())):
+        if not words or (starts_word and not all(ch in _PUNCTUATION for ch in text.strip())):
             words.append([t])
         else:
             words[-1].append(t)
     return words
+
+
+def _trailing_punctuation(rt: Runtime, word: Sequence[int]) -> int:
+    """How many of ``word``'s last tokens are punctuation."""
+    count = 0
+    for t in reversed(word):
+        text = rt.tokenizer.token_text(t).strip()
+        if not text or not all(ch in _PUNCTUATION for ch in text):
+            break
+        count += 1
+    return count
 
 
 def align_words(rt: Runtime, cross_row, sot_sequence: Sequence[int], text_tokens: Sequence[int],
@@ -90,6 +102,9 @@ def align_words(rt: Runtime, cross_row, sot_sequence: Sequence[int], text_tokens
     audio_frames = max(1, frames // 2)
     heads = [(layer, head) for layer, head in rt.checkpoint.alignment_heads if layer < attn.shape[0]]
     weights = np.stack([attn[layer, head, :n, :audio_frames] for layer, head in heads])
+    # the softmax over the frames that hold audio only, as openai-whisper takes it: attention that
+    # went to the window's padding would otherwise make some rows fainter than others
+    weights = weights / np.maximum(weights.sum(axis=-1, keepdims=True), 1e-30)
     weights = (weights - weights.mean(axis=-2, keepdims=True)) / (weights.std(axis=-2, keepdims=True) + 1e-8)
     weights = median_filter(weights, size=(1, 1, _MEDIAN_WIDTH), mode="nearest")
     # row k: the query that predicts text token k (row 0 sits at <|notimestamps|>), and one more
@@ -105,7 +120,10 @@ def align_words(rt: Runtime, cross_row, sot_sequence: Sequence[int], text_tokens
     bounds = np.concatenate([[0], np.cumsum([len(w) for w in words])])
     out = []
     for w, a, b in zip(words, bounds[:-1], bounds[1:]):
-        start, end = float(jump_times[a]), float(jump_times[b])
+        # a word ends where its trailing punctuation starts (openai-whisper times "," as a word of
+        # its own, then merges the text): a comma's row spans the pause after the word
+        spoken = b - _trailing_punctuation(rt, w)
+        start, end = float(jump_times[a]), float(jump_times[spoken if spoken > a else b])
         text = tok.decode(w).strip()
         if text:
             p = float(np.mean(token_probs[a:b])) if b > a else 0.0

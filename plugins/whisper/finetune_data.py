@@ -18,11 +18,13 @@ from pathlib import Path
 import numpy as np
 from sonitus.errors import DatasetError
 
-from .frontend import N_FRAMES, N_SAMPLES, SAMPLE_RATE, log_mel
+from .frontend import N_SAMPLES, SAMPLE_RATE, first_window
 
 __all__ = ["Utterance", "read_utterances", "EncoderCache", "encoder_input", "replay_set", "REPLAY_SENTENCES"]
 
 #: the longest utterance a manifest may hold: one window, no timestamps
+#: bump when the log-mel window the encoder hears changes: cached encoder outputs go stale
+FRONTEND_VERSION = "mel-zeros-past-end"
 MAX_SECONDS = N_SAMPLES / SAMPLE_RATE
 
 #: IEEE 1969 Harvard sentences (public domain), lists 3 to 8
@@ -136,10 +138,11 @@ def read_utterances(manifests: list[str], *, max_tokens: int, encode) -> list[Ut
 
 
 def encoder_key(params: dict) -> str:
-    """A short digest of the encoder's weights (what its cached outputs depend on)."""
+    """A short digest of the encoder's weights and of the front-end's version (what its cached
+    outputs depend on)."""
     import jax
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(FRONTEND_VERSION.encode())
     leaves = jax.tree_util.tree_flatten_with_path({k: v for k, v in params.items() if not _is_decoder(k)})[0]
     for path, leaf in leaves:
         digest.update(jax.tree_util.keystr(path).encode())
@@ -153,10 +156,7 @@ def _is_decoder(name: str) -> bool:
 
 def encoder_input(runtime, wave: np.ndarray) -> np.ndarray:
     """The log-mel window ``[3000, n_mels]`` the encoder hears for ``wave`` (at most 30 s)."""
-    mel = np.zeros((N_FRAMES, runtime.config.n_mels), np.float32)
-    window = log_mel(wave, n_mels=runtime.config.n_mels, padding=N_SAMPLES)[:, :N_FRAMES]
-    mel[:window.shape[1]] = window.T
-    return mel
+    return np.ascontiguousarray(first_window(wave, n_mels=runtime.config.n_mels).T)
 
 
 class EncoderCache:

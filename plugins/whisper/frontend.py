@@ -4,6 +4,12 @@ The published definition: 16 kHz audio, a centred, reflect-padded STFT (n_fft 40
 periodic Hann), power, Slaney mel filters, ``log10`` floored at 1e-10, the last frame
 dropped, values clamped to (max - 8), then ``(x + 4) / 4``. The max is taken over the whole
 signal given, as openai-whisper and faster-whisper do for a file padded with 30 s of zeros.
+
+A 30 s window that reaches past the end of the audio holds the audio's frames and then zeros
+of the normalised log-mel, as both reference runtimes' ``transcribe`` do (openai-whisper cuts
+the segment at the content frames before ``pad_or_trim``; faster-whisper never computes the
+padding). The frames of the 30 s of zero audio are not the same thing: they sit at the clamp
+floor, about -1 after normalising, and the model hears them as a different silence.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from sonitus.jit import lazy_jit
 
-__all__ = ["SAMPLE_RATE", "HOP", "N_FFT", "CHUNK_SECONDS", "N_SAMPLES", "N_FRAMES", "log_mel", "pad_or_trim"]
+__all__ = ["SAMPLE_RATE", "HOP", "N_FFT", "CHUNK_SECONDS", "N_SAMPLES", "N_FRAMES", "log_mel", "pad_or_trim", "first_window"]
 
 SAMPLE_RATE = 16000
 N_FFT = 400
@@ -47,3 +53,11 @@ def pad_or_trim(mel: np.ndarray, frames: int = N_FRAMES) -> np.ndarray:
     if mel.shape[-1] >= frames:
         return mel[..., :frames]
     return np.pad(mel, [(0, 0)] * (mel.ndim - 1) + [(0, frames - mel.shape[-1])])
+
+
+def first_window(wave, *, n_mels: int = 80) -> np.ndarray:
+    """The ``[n_mels, 3000]`` window the encoder hears for the first 30 s of 16 kHz ``wave``:
+    its frames, then zeros (see the module's note)."""
+    wave = np.asarray(wave, np.float32)[:N_SAMPLES]
+    mel = log_mel(wave, n_mels=n_mels, padding=N_SAMPLES)
+    return pad_or_trim(mel[:, :len(wave) // HOP])

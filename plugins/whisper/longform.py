@@ -2,7 +2,8 @@
 disk, read back a 30 s window at a time. Memory stays flat whatever the length (a 10-hour
 file needs a few MB of RAM and 1.2 GB of temporary disk), and the values are the ones
 :func:`.frontend.log_mel` gives for the whole file padded with 30 s of zeros: the same frames,
-the same clamp to the file's maximum.
+the same clamp to the file's maximum. Windows are zero past the audio's last frame, as in
+:func:`.frontend.first_window`.
 
 >>> mel = MelFile.from_blocks(Audio.stream("talk.flac", sample_rate=16000), n_mels=80, folder=tmp)  # doctest: +SKIP
 >>> mel.window(0).shape                                   # [n_mels, 3000], as log_mel's[:, :3000]
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from sonitus.jit import lazy_jit
 
-from .frontend import HOP, N_FFT, N_FRAMES, N_SAMPLES, SAMPLE_RATE
+from .frontend import HOP, N_FFT, N_FRAMES, N_SAMPLES, SAMPLE_RATE, pad_or_trim
 
 __all__ = ["MelArray", "MelFile", "LOUD_FLOOR"]
 
@@ -49,9 +50,8 @@ class MelArray:
         self.content_frames = self.mel.shape[-1] - N_FRAMES
 
     def window(self, seek: int) -> np.ndarray:
-        """``[n_mels, 3000]`` frames from ``seek`` on (zero-padded past the end)."""
-        out = self.mel[:, seek:seek + N_FRAMES]
-        return out if out.shape[-1] == N_FRAMES else np.pad(out, [(0, 0), (0, N_FRAMES - out.shape[-1])])
+        """``[n_mels, 3000]`` frames from ``seek`` on (zeros past the audio's end)."""
+        return pad_or_trim(self.mel[:, seek:min(seek + N_FRAMES, self.content_frames)])
 
     def next_sound(self, seek: int) -> int:
         """In memory the caller has already judged the sound: every frame counts."""
@@ -83,13 +83,13 @@ class MelFile:
         return cls(path, frames, n_mels, top, loud)
 
     def window(self, seek: int) -> np.ndarray:
-        """``[n_mels, 3000]`` normalised frames from ``seek`` on, as :func:`.frontend.log_mel` gives."""
-        count = max(0, min(N_FRAMES, self.frames - seek))
-        raw = np.full((N_FRAMES, self.n_mels), -10.0, np.float32)
+        """``[n_mels, 3000]`` normalised frames from ``seek`` on, as :func:`.frontend.log_mel` gives
+        (zeros past the audio's end)."""
+        count = max(0, min(N_FRAMES, self.content_frames - seek))
         with open(self.path, "rb") as f:
             f.seek(seek * self.n_mels * 4)
-            raw[:count] = np.fromfile(f, np.float32, count * self.n_mels).reshape(count, self.n_mels)
-        return (np.maximum(raw, self.top - 8.0).T + 4.0) / 4.0
+            raw = np.fromfile(f, np.float32, count * self.n_mels).reshape(count, self.n_mels)
+        return pad_or_trim((np.maximum(raw, self.top - 8.0).T + 4.0) / 4.0)
 
     def next_sound(self, seek: int) -> int:
         """The first frame at or after ``seek`` that is not digital silence (a second before it,

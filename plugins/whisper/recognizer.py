@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sonitus import Audio, Transcript, Word
@@ -19,7 +20,9 @@ from sonitus.errors import ParameterError
 from sonitus.stages import StageBase
 
 from .frontend import SAMPLE_RATE
-from .transcribe import FileResult, TranscribeOptions
+
+if TYPE_CHECKING:  # the decoder's modules import JAX and Flax: loaded when the stage first runs
+    from .transcribe import FileResult
 
 __all__ = ["WhisperRecognizer", "DEFAULT_BEAM", "LONG_SECONDS"]
 
@@ -130,7 +133,7 @@ class WhisperRecognizer(StageBase):
 
         from .frontend import HOP
         from .longform import MelFile
-        from .transcribe import transcribe_waves
+        from .transcribe import TranscribeOptions, transcribe_waves
 
         rt = self.runtime  # a bad model is an error even when no audio holds speech
         waves = self._waves([self._read(a) for a in audios])
@@ -176,14 +179,14 @@ class WhisperRecognizer(StageBase):
 
     def _command(self, rt, wave) -> Transcript:
         """Grammar mode: the phrase the audio's first window says, or a rejection."""
-        from .frontend import N_FRAMES, N_SAMPLES, log_mel
+        from .frontend import first_window
         from .grammar import grammar_decode
         from .longform import MelFile
 
         if isinstance(wave, MelFile):
             mel = wave.window(0)
         else:
-            mel = log_mel(wave[:N_SAMPLES], n_mels=rt.config.n_mels, padding=N_SAMPLES)[:, :N_FRAMES]
+            mel = first_window(wave, n_mels=rt.config.n_mels)
         result = grammar_decode(rt, rt.encode_windows([mel]), self.grammar, threshold=self.threshold,
                                 beam=self.beam, language=self.language)
         info = {"rejected": not result.accepted, "best": result.best, "rejection": round(result.rejection, 4),
