@@ -8,11 +8,17 @@ Each stage hook receives a ``register`` callable::
     def register_preprocessors(register):
         register("louder", make_louder, description="Raise the level by 6 dB.")
 
-``register(name, factory, **metadata)`` records a factory; the registry calls
-``factory(**options)`` when the stage is asked for. The factory returns a callable stage
-(see :class:`sonitus.Stage`), or a plain function that the registry wraps. Metadata may
-set ``consumes`` / ``produces`` (types) where they differ from the hook's defaults below,
-and ``description`` (one line shown by ``sonitus stages``).
+A stage is registered in one of two ways, and its types are stated in one place:
+
+- ``register(StageClass)``: a :class:`sonitus.StageBase` subclass is the authority for its
+  ``name``, ``consumes`` and ``produces``; the registry builds it with ``StageClass(**options)``
+  (or with ``factory=`` when building takes more than the constructor);
+- ``register(name, factory, consumes=..., produces=...)``: a plain function returns the stage
+  (any callable, wrapped); its types are the ones given here, or the hook's defaults below.
+
+Either way the types must fit the hook's kind (the table below); a stage that does not is
+left out with a warning that ``sonitus plugins`` shows. ``description=`` is the line shown by
+``sonitus stages`` (default: the docstring's first line).
 """
 
 from __future__ import annotations
@@ -34,21 +40,31 @@ hookimpl = pluggy.HookimplMarker("sonitus")
 
 @dataclass(frozen=True)
 class HookKind:
-    """The contract of one registering hook: the kind of what it registers and the types a
-    registration consumes and produces unless it says otherwise (``consumes=``, ``produces=``)."""
+    """The contract of one registering hook: the kind of what it registers, the types a plain
+    function's registration consumes and produces unless it says otherwise, and what any stage
+    of the kind may consume (at least one of ``may_consume``) and produce (only ``may_produce``)."""
 
     hook: str
     kind: str
     consumes: Any
     produces: Any
+    may_consume: Any = None
+    may_produce: Any = None
+
+    def __post_init__(self) -> None:
+        if self.may_consume is None:
+            object.__setattr__(self, "may_consume", self.consumes)
+        if self.may_produce is None:
+            object.__setattr__(self, "may_produce", self.produces)
 
 
 #: the one table of stage kinds; the registry, ``sonitus stages`` and the meta-tests read it
 STAGE_KINDS: tuple[HookKind, ...] = (
     HookKind("register_preprocessors", "preprocessor", Audio, Audio),
-    HookKind("register_feature_extractors", "feature-extractor", Audio, Features),
-    HookKind("register_recognizers", "recognizer", (Audio, Features), Transcript),
-    HookKind("register_generators", "generator", None, (Score, Spectrogram)),
+    HookKind("register_feature_extractors", "feature-extractor", Audio, Features,
+             may_produce=(Features, Spectrogram)),
+    HookKind("register_recognizers", "recognizer", (Audio, Features), Transcript, may_produce=(Transcript, Score)),
+    HookKind("register_generators", "generator", None, (Score, Spectrogram), may_consume=(None, Score)),
     HookKind("register_renderers", "renderer", (Score, Spectrogram), Audio),
     HookKind("register_io", "io", object, object),
 )
@@ -63,7 +79,8 @@ def register_preprocessors(register):
 
 @hookspec
 def register_feature_extractors(register):
-    """Register Audio -> Features stages (STFT, log-mel, MFCC, ...)."""
+    """Register Audio -> Features stages (log-mel, MFCC, chroma, ...), and Audio -> Spectrogram
+    ones (a complex STFT that a renderer can turn back into audio)."""
 
 
 @hookspec

@@ -37,7 +37,7 @@ from . import hookspecs
 from .errors import ParameterError, PluginError, SonitusError, UnknownStageError
 from .hookspecs import DATASETS, STAGE_KINDS, HookKind
 from .pipeline import StageBase, as_stage
-from .stage_types import type_name
+from .stage_types import as_tuple, type_name, types_fit
 from .version import __version__
 
 __all__ = ["Registry", "StageSpec", "ModelSpec", "PluginRecord", "STAGE_HOOKS", "get_registry", "set_registry",
@@ -64,6 +64,8 @@ class StageSpec:
     produces: Any
     description: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: the StageBase subclass that states the stage's name and types (None: a plain function's)
+    stage_class: type | None = None
 
     @property
     def signature(self) -> str:
@@ -253,20 +255,20 @@ class Registry:
 
         store, noun = (self._datasets, "dataset") if hook_kind is DATASETS else (self._specs, "stage")
 
-        def register(name: str, factory: Callable[..., Any], **metadata: Any) -> None:
-            key = _normal(name)
+        def register(stage: str | type, factory: Callable[..., Any] | None = None, **metadata: Any) -> None:
+            key, factory, consumes, produces, stage_class = _contract(stage, factory, metadata, hook_kind, plugin)
             if key in store and store[key].plugin != plugin:  # the first one stays; the plugin's others load
                 record.warnings.append(
                     f"{noun} '{key}' was left out: plugin '{store[key].plugin}' already provides it; "
                     f"rename it or disable one of the plugins with SONITUS_DISABLE_PLUGINS.")
                 return
-            if not callable(factory):
-                raise PluginError(f"the factory registered for '{key}' is not callable.", plugin=plugin)
-            consumes = metadata.pop("consumes", hook_kind.consumes)
-            produces = metadata.pop("produces", hook_kind.produces)
+            misfit = _kind_misfit(hook_kind, consumes, produces)
+            if misfit:
+                record.warnings.append(f"{noun} '{key}' was left out: {misfit}")
+                return
             description = metadata.pop("description", None) or _first_line(factory.__doc__)
             store[key] = StageSpec(key, hook_kind.kind, plugin, factory, consumes, produces,
-                                   description, MappingProxyType(dict(metadata)))
+                                   description, MappingProxyType(dict(metadata)), stage_class)
             added.append(key)
             if self._trace:
                 print(f"sonitus: {plugin}.{hook_kind.hook} registered {key}", file=sys.stderr)
@@ -464,11 +466,78 @@ def _takes_var_keyword(factory: Callable[..., Any]) -> bool:
 
 
 def _as_stage(built: Any, spec: StageSpec, options: Mapping[str, Any]) -> StageBase:
-    """What a stage factory returned, as a stage named and typed by its spec."""
-    if not isinstance(built, StageBase) and not callable(built):
+    """What a stage factory returned, as a stage named and typed by its spec. A StageBase must
+    agree with the spec (the class registered, or the types given to ``register``): the types of
+    a stage are stated in one place."""
+    if isinstance(built, StageBase):
+        if spec.stage_class is not None and not isinstance(built, spec.stage_class):
+            raise PluginError(f"plugin '{spec.plugin}': stage '{spec.name}' is registered as "
+                              f"{spec.stage_class.__name__} but its factory built a {type(built).__name__}.",
+                              plugin=spec.plugin)
+        for attr in ("consumes", "produces"):  # an instance may narrow its registration, never widen it
+            own, stated = getattr(built, attr), getattr(spec, attr)
+            if own is object:
+                setattr(built, attr, stated)
+            elif not types_fit(own, stated):
+                raise PluginError(
+                    f"plugin '{spec.plugin}': stage '{spec.name}' is registered as {spec.signature} but its "
+                    f"factory built a {type(built).__name__} that {attr} {type_name(own)}; state the types once: "
+                    f"on the class, registered itself (register({type(built).__name__})).", plugin=spec.plugin)
+        if getattr(built, "name", StageBase.name) == StageBase.name:
+            built.name = spec.name
+        return built
+    if not callable(built):
         raise PluginError(f"plugin '{spec.plugin}': the factory of stage '{spec.name}' returned "
                           f"{type(built).__name__}, which is not callable.", plugin=spec.plugin)
     return as_stage(built, name=spec.name, consumes=spec.consumes, produces=spec.produces, options=options)
+
+
+def _contract(stage: str | type, factory: Callable[..., Any] | None, metadata: dict[str, Any], hook_kind: HookKind,
+              plugin: str) -> tuple[str, Callable[..., Any], Any, Any, type | None]:
+    """``(name, factory, consumes, produces, stage class)`` of one ``register`` call: a StageBase
+    subclass states its own name and types; a plain function takes them from ``register``'s
+    arguments or the hook's defaults."""
+    if isinstance(stage, type) and not issubclass(stage, StageBase):
+        raise PluginError(f"register() was given the class {stage.__name__} without a name; a class registered "
+                          f"alone must be a sonitus StageBase (it names itself), else use register(name, factory).",
+                          plugin=plugin)
+    stage_class = next((c for c in (stage, factory) if isinstance(c, type) and issubclass(c, StageBase)), None)
+    if stage_class is None:  # a plain function (or a class that is not a stage: a dataset)
+        if not isinstance(stage, str):
+            raise PluginError(f"register() takes a StageBase subclass or a name and a factory, not {stage!r}.",
+                              plugin=plugin)
+        if not callable(factory):
+            raise PluginError(f"the factory registered for '{_normal(stage)}' is not callable.", plugin=plugin)
+        return (_normal(stage), factory, metadata.pop("consumes", hook_kind.consumes),
+                metadata.pop("produces", hook_kind.produces), None)
+    stated = [k for k in ("consumes", "produces") if k in metadata]
+    if stated:
+        raise PluginError(f"register() was given {' and '.join(f'{k}=' for k in stated)} for "
+                          f"{stage_class.__name__}, which states its own types; drop them from register() and "
+                          f"set them on the class.", plugin=plugin)
+    name = stage if isinstance(stage, str) else stage_class.name
+    if name == StageBase.name:
+        raise PluginError(f"{stage_class.__name__} has no name; set its class attribute name = '...'.", plugin=plugin)
+    if isinstance(stage, str) and stage_class.name not in (StageBase.name, stage):
+        raise PluginError(f"{stage_class.__name__} is named '{stage_class.name}' but registered as '{stage}'; "
+                          f"register(StageClass) takes the class's name.", plugin=plugin)
+    built_by = factory if factory is not None and not isinstance(factory, type) else stage_class
+    if not callable(built_by):
+        raise PluginError(f"the factory registered for '{_normal(name)}' is not callable.", plugin=plugin)
+    return _normal(name), built_by, stage_class.consumes, stage_class.produces, stage_class
+
+
+def _kind_misfit(hook_kind: HookKind, consumes: Any, produces: Any) -> str | None:
+    """Why a stage of these types is not of ``hook_kind``, or None when it is."""
+    shown = f"{type_name(consumes)} -> {type_name(produces)}"
+    if not types_fit(produces, hook_kind.may_produce):
+        return (f"it produces {type_name(produces)} ({shown}), and a {hook_kind.kind} produces "
+                f"{type_name(hook_kind.may_produce)}; register it with the hook of its kind, or register_io.")
+    ins, allowed = as_tuple(consumes), as_tuple(hook_kind.may_consume)
+    if not any(types_fit(a, i) or types_fit(i, a) for a in allowed for i in ins):
+        return (f"it consumes {type_name(consumes)} ({shown}), and a {hook_kind.kind} consumes "
+                f"{type_name(hook_kind.may_consume)}; register it with the hook of its kind, or register_io.")
+    return None
 
 
 # -- the default registry ----------------------------------------------------------------

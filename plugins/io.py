@@ -25,6 +25,7 @@ class Load(StageBase):
     """An audio file -> Audio: the file given when built, or (with no path) the path it is given."""
 
     name = "load"
+    consumes = (str, os.PathLike, type(None))
     produces = Audio
 
     def __init__(self, path: str | os.PathLike[str] | None = None, sample_rate: int | None = None,
@@ -102,6 +103,6 @@ def text(format: str | None = None, path: str | None = None) -> Text:
 
 @hookimpl
 def register_io(register):
-    register("load", load, consumes=(str, os.PathLike, type(None)), produces=Audio)
-    register("save", save, consumes=(Audio, Score, str), produces=Path)
-    register("text", text, consumes=Transcript, produces=str)
+    register(Load, factory=load)
+    register(Save, factory=save)
+    register(Text, factory=text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from sonitus.errors import MusicError
-from sonitus.pipeline import Source
+from sonitus.pipeline import Pipeline, Source
 from sonitus.score import Score
 
 from .notation import parse_phrase
@@ -237,8 +237,6 @@ class Song:
         return Source(self.to_score(), name="song")
 
     def __rshift__(self, other):
-        from sonitus.pipeline import Pipeline
-
         return Pipeline([self.as_stage(), other])
 
     def save(self, path) -> object:

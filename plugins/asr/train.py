@@ -180,13 +180,12 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     SIGTERM and SIGINT save ``last.ckpt`` before the process ends.
     """
     import jax
-    from flax import serialization
-    from sonitus.checkpoints import load_checkpoint, save_checkpoint
+    from sonitus.checkpoints import save_checkpoint
     from sonitus.manifests import read_manifest
     from sonitus.training import DataParallel, run_loop
 
-    from ._data import Batcher, augment, ctc_feasible, load_corpus, pad_batch
-    from .model import encode_text, features, output_lengths
+    from .data import Batcher, load_corpus
+    from .model import features
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     roots = [Path(d) for d in ([data] if isinstance(data, (str, os.PathLike)) else data)]
@@ -196,21 +195,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     out_dir.mkdir(parents=True, exist_ok=True)
     mc = ModelConfig.from_dict(config.model)
     t0 = time.time()
-    corpus = load_corpus(str(train_manifests[0]), max_seconds=config.max_seconds)
-    for manifest in train_manifests[1:]:
-        more = load_corpus(str(manifest), max_seconds=config.max_seconds)
-        corpus.audio += more.audio
-        corpus.texts += more.texts
-        corpus.paths += more.paths
-    label_ids = [encode_text(t) for t in corpus.texts]
-    usable = [i for i, ids in enumerate(label_ids)
-              if ids and ctc_feasible(ids, int(output_lengths(mc, len(corpus.audio[i]))))]
-    if len(usable) < len(label_ids):
-        log(f"dropped {len(label_ids) - len(usable)} utterances too fast for CTC at {mc.frame_rate:g} frames/s")
-        corpus.audio = [corpus.audio[i] for i in usable]
-        corpus.texts = [corpus.texts[i] for i in usable]
-        corpus.paths = [corpus.paths[i] for i in usable]
-        label_ids = [label_ids[i] for i in usable]
+    corpus, label_ids = _training_corpus(train_manifests, mc, config, log)
     has_dev = dev_manifest.exists() and read_manifest(dev_manifest, allow_empty=True)
     dev = load_corpus(str(dev_manifest), limit=config.dev_limit) if has_dev else None
     log(f"loaded {len(corpus.audio)} training utterances ({corpus.durations.sum() / 3600:.1f} h)"
@@ -229,38 +214,11 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
     x0 = np.zeros((ndev, batcher.samples[0]), np.float32)
     f0, fl0 = features(mc, x0, np.full((ndev,), x0.shape[1], np.int32))
     params = module.init({"params": jax.random.fold_in(key, 0)}, f0, fl0, train=False)
-    opt_state = tx.init(params)
-    step, history, elapsed = 0, [], 0.0
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed}
-    recipes = [json.loads((m.parent / "recipe.json").read_text()) if (m.parent / "recipe.json").exists() else None
-               for m in train_manifests]
-    recipe = recipes[0] if len(recipes) == 1 else {"parts": recipes, "roots": [str(r) for r in roots]}
+    recipe = _data_recipe(train_manifests, roots)
     last = out_dir / "last.ckpt"
-    if resume:
-        if not last.exists():
-            raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
-        ckpt = load_checkpoint(last, model=MODEL_NAME + "-train")
-        params = serialization.from_state_dict(params, ckpt.state["params"])
-        opt_state = serialization.from_state_dict(opt_state, ckpt.state["opt_state"])
-        step, history = ckpt.step, ckpt.header.get("history", [])
-        elapsed = float(ckpt.header.get("train_seconds", 0.0))
-        header["rounds"] = ckpt.header.get("rounds", [])
-        if ckpt.header.get("seed") != seed:
-            raise CheckpointError(f"{last} was trained with seed {ckpt.header.get('seed')}; pass --seed to match.")
-        log(f"resumed at step {step}")
-    elif init:
-        ckpt = load_checkpoint(init)
-        if ckpt.header.get("model") not in (MODEL_NAME, MODEL_NAME + "-train"):
-            raise CheckpointError(f"--init {init} holds a '{ckpt.header.get('model')}' model, not {MODEL_NAME}.")
-        if ckpt.model_config(ModelConfig) != mc:
-            raise CheckpointError(f"--init {init} has model config {ckpt.config}, but this run builds "
-                                  f"{mc.to_dict()}; set 'model' in --config to match it.")
-        params = serialization.from_state_dict(params, ckpt.state["params"])
-        # earlier rounds travel in the header: total steps and hours across sessions
-        header["rounds"] = list(ckpt.header.get("rounds", [])) + [
-            {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0),
-             "history": ckpt.header.get("history", [])}]
-        log(f"initialised from {init} (step {ckpt.step}); fresh optimiser with {config.warmup} warm-up steps")
+    params, opt_state, step, history, elapsed = _starting_point(
+        params, tx.init(params), header, last=last, resume=resume, init=init, mc=mc, config=config, log=log)
     state = {"params": parallel.replicate(params), "opt_state": parallel.replicate(opt_state)}
 
     def save(at: int, seconds: float, final: bool) -> None:
@@ -272,20 +230,7 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
             save_checkpoint(out_dir / "model.ckpt", {"params": state["params"]}, model=MODEL_NAME, step=at,
                             **header, **extra)
 
-    def make_batch(s: int):
-        idx, samples, width = batcher.batch(s)
-        rng = np.random.default_rng([seed, 1, s])
-        clean = [corpus.audio[i].astype(np.float32) / 32768 for i in idx]
-        waves = clean
-        if config.augment:
-            others = [corpus.audio[j].astype(np.float32) / 32768 for j in rng.integers(0, len(corpus.audio), 4)]
-            waves = [augment(w, rng, others=others) for w in clean]
-            # an augmented clip that outgrew its bucket, or got too fast for CTC, trains clean
-            waves = [w if len(w) <= samples and ctc_feasible(label_ids[i], int(output_lengths(mc, len(w))))
-                     else c for w, c, i in zip(waves, clean, idx)]
-        x, lengths = pad_batch(waves, samples)
-        labels, label_pad = _labels([label_ids[i] for i in idx], width)
-        return x, lengths, labels, label_pad
+    make_batch = _batch_maker(corpus, label_ids, batcher, mc, config, seed)
 
     def advance(arrays, at: int) -> dict[str, float]:
         state["params"], state["opt_state"], loss = train_step(state["params"], state["opt_state"],
@@ -316,6 +261,84 @@ def train(data: str, out: str, *, config: TrainConfig, seed: int = 0, resume: bo
         return last
     log(f"done: {step} steps, {elapsed / 60:.1f} min of training; model {out_dir / 'model.ckpt'}")
     return out_dir / "model.ckpt"
+
+
+def _training_corpus(manifests: list[Path], mc: ModelConfig, config: TrainConfig, log):
+    """``(corpus, label ids)``: every manifest's utterances, less those too fast for CTC."""
+    from .data import ctc_feasible, load_corpus
+    from .model import encode_text, output_lengths
+
+    corpus = load_corpus(str(manifests[0]), max_seconds=config.max_seconds)
+    for manifest in manifests[1:]:
+        more = load_corpus(str(manifest), max_seconds=config.max_seconds)
+        corpus.audio += more.audio
+        corpus.texts += more.texts
+        corpus.paths += more.paths
+    label_ids = [encode_text(t) for t in corpus.texts]
+    usable = [i for i, ids in enumerate(label_ids)
+              if ids and ctc_feasible(ids, int(output_lengths(mc, len(corpus.audio[i]))))]
+    if len(usable) < len(label_ids):
+        log(f"dropped {len(label_ids) - len(usable)} utterances too fast for CTC at {mc.frame_rate:g} frames/s")
+        corpus.audio = [corpus.audio[i] for i in usable]
+        corpus.texts = [corpus.texts[i] for i in usable]
+        corpus.paths = [corpus.paths[i] for i in usable]
+        label_ids = [label_ids[i] for i in usable]
+    return corpus, label_ids
+
+
+def _data_recipe(manifests: list[Path], roots: list[Path]) -> dict | None:
+    """How the training data was made (each corpus's ``recipe.json``), for the checkpoint's header."""
+    recipes = [json.loads((m.parent / "recipe.json").read_text()) if (m.parent / "recipe.json").exists() else None
+               for m in manifests]
+    return recipes[0] if len(recipes) == 1 else {"parts": recipes, "roots": [str(r) for r in roots]}
+
+
+def _starting_point(params, opt_state, header: dict, *, last: Path, resume: bool, init: str | None,
+                    mc: ModelConfig, config: TrainConfig, log):
+    """``(params, opt_state, step, history, seconds)`` a run starts from: fresh, ``last`` resumed,
+    or a model checkpoint's weights (``init``) with a fresh optimiser; sets ``header["rounds"]``."""
+    from flax import serialization
+    from sonitus.rounds import init_checkpoint, progress_of, resume_checkpoint, rounds_after
+
+    if resume:
+        ckpt = resume_checkpoint(last, model=MODEL_NAME)
+        if ckpt.header.get("seed") != header["seed"]:
+            raise CheckpointError(f"{last} was trained with seed {ckpt.header.get('seed')}; pass --seed to match.")
+        header["rounds"] = ckpt.header.get("rounds", [])
+        log(f"resumed at step {ckpt.step}")
+        return (serialization.from_state_dict(params, ckpt.state["params"]),
+                serialization.from_state_dict(opt_state, ckpt.state["opt_state"]), *progress_of(ckpt))
+    if init:
+        ckpt = init_checkpoint(init, model=MODEL_NAME, config_cls=ModelConfig, config=mc)
+        # earlier rounds travel in the header: total steps and hours across sessions
+        header["rounds"] = rounds_after(ckpt, history=ckpt.header.get("history", []))
+        log(f"initialised from {init} (step {ckpt.step}); fresh optimiser with {config.warmup} warm-up steps")
+        return serialization.from_state_dict(params, ckpt.state["params"]), opt_state, 0, [], 0.0
+    return params, opt_state, 0, [], 0.0
+
+
+def _batch_maker(corpus, label_ids: list[list[int]], batcher, mc: ModelConfig, config: TrainConfig, seed: int):
+    """``make_batch(step) -> (x, lengths, labels, label_pad)``, augmented when ``config.augment``
+    (the same batch for the same step and seed, so that a resumed run sees what a straight one would)."""
+    from .data import augment, ctc_feasible, pad_batch
+    from .model import output_lengths
+
+    def make_batch(s: int):
+        idx, samples, width = batcher.batch(s)
+        rng = np.random.default_rng([seed, 1, s])
+        clean = [corpus.audio[i].astype(np.float32) / 32768 for i in idx]
+        waves = clean
+        if config.augment:
+            others = [corpus.audio[j].astype(np.float32) / 32768 for j in rng.integers(0, len(corpus.audio), 4)]
+            waves = [augment(w, rng, others=others) for w in clean]
+            # an augmented clip that outgrew its bucket, or got too fast for CTC, trains clean
+            waves = [w if len(w) <= samples and ctc_feasible(label_ids[i], int(output_lengths(mc, len(w))))
+                     else c for w, c, i in zip(waves, clean, idx)]
+        x, lengths = pad_batch(waves, samples)
+        labels, label_pad = _labels([label_ids[i] for i in idx], width)
+        return x, lengths, labels, label_pad
+
+    return make_batch
 
 
 def export_model(checkpoint: str | Path, out: str | Path) -> Path:

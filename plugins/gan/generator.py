@@ -46,8 +46,8 @@ def load_generator(path: str | None = None):
     returns probabilities ``[segments, bars*16, CLASSES, 4]`` (jitted)."""
     import jax
 
-    from ._rounds import load_generator_params
     from .model import MODEL_NAME, GANConfig, build_generator, sample_latents
+    from .rounds import load_generator_params
 
     config, params, header = load_generator_params(path, shipped=default_model_path(), what="Chorale GAN",
                                                    model_name=MODEL_NAME, config_cls=GANConfig,

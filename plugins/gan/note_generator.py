@@ -33,8 +33,8 @@ def load_note_generator(path: str | None = None):
     pitch [B], family [B], velocity [B])`` returns images ``[B, frames, n_mels]`` (jitted)."""
     import jax
 
-    from ._rounds import load_generator_params
     from .notes_model import MODEL_NAME, NotesGANConfig, build_generator
+    from .rounds import load_generator_params
 
     config, params, header = load_generator_params(path, shipped=default_model_path(), what="Notes GAN",
                                                    model_name=MODEL_NAME, config_cls=NotesGANConfig,

@@ -22,7 +22,7 @@ from sonitus.adversarial import gradient_penalty
 from sonitus.errors import SonitusError
 from sonitus.training import LoadableConfig
 
-from . import _rounds
+from . import rounds
 from .notes import FORMAT, NoteSet
 from .notes_model import MODEL_NAME, NotesGANConfig
 
@@ -144,7 +144,7 @@ def train(out: str, *, config: NotesTrainConfig, data: NoteSet | None = None, se
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed,
               "data": {"notes": int(len(data)), "dataset": "gm-notes (General MIDI SoundFont via FluidSynth)",
                        "format": FORMAT}}
-    state, step, history, elapsed = _rounds.starting_state(state, header, last=last, resume=resume, init=init,
+    state, step, history, elapsed = rounds.starting_state(state, header, last=last, resume=resume, init=init,
                                                    model_name=MODEL_NAME, config=mc, config_cls=NotesGANConfig, log=log)
 
     def batch(s: int):
@@ -154,7 +154,7 @@ def train(out: str, *, config: NotesTrainConfig, data: NoteSet | None = None, se
         labels = {"pitch": data.pitch[idx], "family": data.family[idx], "velocity": data.velocity[idx]}
         return images, labels
 
-    return _rounds.run_steps(
+    return rounds.run_steps(
         title="training notes GAN", out_dir=out_dir, model_name=MODEL_NAME, state=state, step=step,
         history=history, elapsed=elapsed, header=header, config=config, key=key, batch=batch,
         train_step=train_step, export=export_state, progress=progress, log=log, until=until,
@@ -165,12 +165,12 @@ def train(out: str, *, config: NotesTrainConfig, data: NoteSet | None = None, se
 def export_state(state: dict, out: str | Path, *, step: int, header: dict) -> Path:
     """The shipped form of a training state: generator and critic parameters, no optimiser
     state (a later round starts from them with fresh optimisers)."""
-    return _rounds.export_state(state, out, model_name=MODEL_NAME, step=step, header=header)
+    return rounds.export_state(state, out, model_name=MODEL_NAME, step=step, header=header)
 
 
 def export_model(checkpoint: str | Path, out: str | Path) -> Path:
     """Write a training checkpoint (``last.ckpt``, any step) as a model checkpoint for ``--model``."""
-    return _rounds.export_model(checkpoint, out, model_name=MODEL_NAME)
+    return rounds.export_model(checkpoint, out, model_name=MODEL_NAME)
 
 
 def _write_samples(folder: Path, step: int, gen, params, config: NotesGANConfig) -> None:

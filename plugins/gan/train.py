@@ -20,7 +20,7 @@ from sonitus.adversarial import gradient_penalty
 from sonitus.errors import SonitusError
 from sonitus.training import LoadableConfig
 
-from . import _rounds
+from . import rounds
 from .model import MODEL_NAME, GANConfig
 
 __all__ = ["GANTrainConfig", "train", "make_steps", "MODEL_NAME", "export_model", "export_state"]
@@ -122,7 +122,7 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
     last = out_dir / "last.ckpt"
     header = {"config": mc.to_dict(), "train_config": asdict(config), "seed": seed,
               "data": {"segments": int(len(data)), "dataset": "chorales (music21 Bach corpus, C major / A minor)"}}
-    state, step, history, elapsed = _rounds.starting_state(state, header, last=last, resume=resume, init=init,
+    state, step, history, elapsed = rounds.starting_state(state, header, last=last, resume=resume, init=init,
                                                    model_name=MODEL_NAME, config=mc, config_cls=GANConfig, log=log)
 
     def batch(s: int) -> tuple[np.ndarray]:
@@ -131,7 +131,7 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
         rolls = one_hot(data[idx.ravel()])
         return (rolls.reshape(config.n_critic, config.batch, *rolls.shape[1:]),)
 
-    return _rounds.run_steps(
+    return rounds.run_steps(
         title="training chorale GAN", out_dir=out_dir, model_name=MODEL_NAME, state=state, step=step,
         history=history, elapsed=elapsed, header=header, config=config, key=key, batch=batch,
         train_step=train_step, export=export_state, progress=progress, log=log, until=until,
@@ -142,12 +142,12 @@ def train(out: str, *, config: GANTrainConfig, data=None, seed: int = 0, resume:
 def export_state(state: dict, out: str | Path, *, step: int, header: dict) -> Path:
     """The shipped form of a training state: generator and critic parameters, no optimiser
     state (a later round starts from them with fresh optimisers)."""
-    return _rounds.export_state(state, out, model_name=MODEL_NAME, step=step, header=header)
+    return rounds.export_state(state, out, model_name=MODEL_NAME, step=step, header=header)
 
 
 def export_model(checkpoint: str | Path, out: str | Path) -> Path:
     """Write a training checkpoint (``last.ckpt``, any step) as a model checkpoint for ``--model``."""
-    return _rounds.export_model(checkpoint, out, model_name=MODEL_NAME)
+    return rounds.export_model(checkpoint, out, model_name=MODEL_NAME)
 
 
 def _write_samples(folder: Path, step: int, gen, params, config: GANConfig, to_score) -> None:

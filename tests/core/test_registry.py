@@ -197,3 +197,91 @@ def test_a_plugin_whose_required_stage_is_disabled_says_so_at_once():
     with pytest.raises(PluginError, match="'mfcc-words'"):  # and what builds on it, in turn
         without.stage("on-top")
     assert {r.name for r in without.broken_plugins()} >= {"needs-mfcc", "needs-needs", "sonitus.plugins.hmm"}
+
+
+class Louder(sonitus.StageBase):
+    """Audio -> Audio, ``db`` decibels louder."""
+
+    name = "louder"
+    consumes = Audio
+    produces = Audio
+
+    def __init__(self, db: float = 6.0):
+        self.factor = 10 ** (db / 20)
+
+    def __call__(self, audio):
+        return audio.with_samples(audio.samples * self.factor)
+
+
+class ZeroCrossings(sonitus.StageBase):
+    name = "zero-crossings"
+    consumes = Audio
+    produces = Features
+
+    def __call__(self, audio):
+        return Features(np.zeros((1, 1), np.float32), frame_rate=1.0, kind="zcr")
+
+
+def test_a_stage_class_states_its_name_types_and_options_once():
+    class ByClass:
+        @hookimpl
+        def register_preprocessors(self, register):
+            register(Louder)
+
+    registry = make_registry(("by-class", ByClass()))
+    spec = registry.spec("louder")
+    assert (spec.consumes, spec.produces, spec.stage_class) == (Audio, Audio, Louder)
+    assert spec.options() == {"db": 6.0} and spec.description == "Audio -> Audio, db decibels louder."
+    out = registry.stage("louder", db=20.0)(sine(seconds=0.1, amplitude=0.01))
+    assert np.max(out.samples) == pytest.approx(0.1, rel=1e-2)
+
+
+@pytest.mark.parametrize("call, why", [
+    (lambda register: register(Louder, consumes=Audio), "states its own types"),
+    (lambda register: register("quieter", Louder), "named 'louder' but registered as 'quieter'"),
+    (lambda register: register(dict), "must be a sonitus StageBase"),
+])
+def test_types_stated_twice_or_a_misnamed_class_break_the_plugin_with_a_sentence(call, why):
+    class Twice:
+        @hookimpl
+        def register_preprocessors(self, register):
+            call(register)
+
+    registry = make_registry(("twice", Twice()))
+    (record,) = registry.broken_plugins()
+    assert why in record.error
+
+
+def test_a_stage_that_is_not_of_its_hooks_kind_is_left_out_with_a_warning():
+    class Misfiled:
+        @hookimpl
+        def register_preprocessors(self, register):
+            register(ZeroCrossings)  # a feature extractor, filed as a preprocessor
+            register("fine", lambda: (lambda audio: audio))
+
+    registry = make_registry(("misfiled", Misfiled()))
+    (record,) = registry.plugins()
+    assert record.error is None and record.stages == ["fine"]
+    assert "'zero-crossings' was left out: it produces Features" in record.warnings[0]
+    assert "zero-crossings" not in registry
+
+
+def test_a_factory_may_narrow_its_registration_but_not_widen_it():
+    class Wide:
+        @hookimpl
+        def register_preprocessors(self, register):
+            register("wide", lambda: ZeroCrossings())  # registered Audio -> Audio, builds Audio -> Features
+
+    registry = make_registry(("wide", Wide()))
+    with pytest.raises(PluginError, match="registered as Audio -> Audio.*produces Features"):
+        registry.stage("wide")
+    load = make_registry(builtins=True).stage("load", path="x.wav")  # a path given: it takes no input
+    assert load.consumes is None
+
+
+def test_every_builtin_stage_fits_its_kind_and_states_its_types_once():
+    registry = Registry(entry_points=False, environ={})
+    assert not [w for r in registry.plugins() for w in r.warnings]
+    for spec in registry.specs():
+        if spec.stage_class is not None:
+            assert (spec.consumes, spec.produces) == (spec.stage_class.consumes, spec.stage_class.produces)

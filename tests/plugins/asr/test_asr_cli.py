@@ -58,7 +58,7 @@ def test_a_full_disk_while_writing_transcripts_says_how_far_it_got(tmp_path, mon
 
     import sonitus.atomic as atomic
     from sonitus.errors import DiskFullError
-    from sonitus.plugins.asr._cli import _write_transcripts
+    from sonitus.plugins.asr.cli import _write_transcripts
 
     real, calls = atomic.atomic_path, []
 

@@ -12,7 +12,7 @@ TINY = {"layers": 1, "d_model": 32, "heads": 2, "conv_channels": 4, "ff_mult": 2
 
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory):
-    from sonitus.plugins.tts_speech._build import _write
+    from sonitus.plugins.tts_speech.build import _write
     from sonitus.tts import Voice, synthesize
 
     root = tmp_path_factory.mktemp("tiny")
@@ -76,7 +76,7 @@ def test_bad_model_path_is_a_clear_error(tmp_path):
 
 
 def test_batcher_has_one_shape_per_bucket_and_no_copy_batches():
-    from sonitus.plugins.asr._data import Batcher
+    from sonitus.plugins.asr.data import Batcher
 
     rng = np.random.default_rng(0)
     durations = np.concatenate([rng.uniform(1.0, 6.0, 400), [9.5]])  # one lone long utterance
@@ -96,7 +96,7 @@ def test_batcher_has_one_shape_per_bucket_and_no_copy_batches():
 
 
 def test_ctc_feasibility_counts_repeats():
-    from sonitus.plugins.asr._data import ctc_feasible
+    from sonitus.plugins.asr.data import ctc_feasible
 
     assert ctc_feasible([1, 2, 3], 3)
     assert not ctc_feasible([1, 1, 2], 3)  # a blank must separate the two 1s

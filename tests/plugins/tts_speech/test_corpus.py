@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 from sonitus.errors import SonitusError
-from sonitus.plugins.tts_speech import _text
-from sonitus.plugins.tts_speech._build import DEV_FESTIVAL, DEV_MBROLA, DEV_VARIANTS, build, plan
+from sonitus.plugins.tts_speech import sentences as _text
+from sonitus.plugins.tts_speech.build import DEV_FESTIVAL, DEV_MBROLA, DEV_VARIANTS, build, plan
 
 needs_sources = pytest.mark.skipif(not (_text.FORTUNE_DIR.is_dir() and _text.WORDS_FILE.exists()),
                                    reason="needs Debian's fortunes and wamerican (make test installs them)")

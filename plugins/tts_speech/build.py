@@ -35,7 +35,7 @@ from sonitus.tts import (
     synthesize,
 )
 
-from ._text import sentence_pool
+from .sentences import sentence_pool
 
 __all__ = ["Job", "plan", "build", "DEV_VARIANTS", "DEV_MBROLA", "DEV_FESTIVAL", "TRAIN_SHARES"]
 

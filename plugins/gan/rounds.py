@@ -17,26 +17,22 @@ def starting_state(state: dict, header: dict, *, last: Path, resume: bool, init:
     critic (a new round of a campaign, fresh optimisers); else the fresh ``state``.
     """
     from flax import serialization
-    from sonitus.checkpoints import load_checkpoint
+    from sonitus.rounds import init_checkpoint, progress_of, resume_checkpoint, rounds_after
 
     if resume:
-        if not last.exists():
-            raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
-        ckpt = load_checkpoint(last, model=model_name + "-train")
+        ckpt = resume_checkpoint(last, model=model_name)
         header["rounds"] = ckpt.header.get("rounds", [])
         log(f"resumed at step {ckpt.step}")
-        return (serialization.from_state_dict(state, ckpt.state), ckpt.step, ckpt.header.get("history", []),
-                float(ckpt.header.get("train_seconds", 0.0)))
+        step, history, seconds = progress_of(ckpt)
+        return serialization.from_state_dict(state, ckpt.state), step, history, seconds
     if init:
-        ckpt = load_checkpoint(init)
-        if ckpt.header.get("model") != model_name or "critic" not in ckpt.state:
-            raise CheckpointError(f"--init {init} is not a {model_name} model checkpoint with its critic.")
-        if ckpt.model_config(config_cls) != config:
-            raise CheckpointError(f"--init {init} has model config {ckpt.config}; set 'model' in --config to match.")
+        ckpt = init_checkpoint(init, model=model_name, config_cls=config_cls, config=config)
+        if "critic" not in ckpt.state:
+            raise CheckpointError(f"--init {init} holds no critic: give a {model_name} model checkpoint "
+                                  f"written by 'sonitus train gan', which keeps it.")
         state = {**state, "g": serialization.from_state_dict(state["g"], ckpt.state["params"]),
                  "c": serialization.from_state_dict(state["c"], ckpt.state["critic"])}
-        header["rounds"] = list(ckpt.header.get("rounds", [])) + [
-            {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0)}]
+        header["rounds"] = rounds_after(ckpt)
         log(f"initialised from {init} (step {ckpt.step}); fresh optimisers")
     return state, 0, [], 0.0
 
