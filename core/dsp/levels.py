@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from sonitus.errors import ParameterError
 
-__all__ = ["normalize"]
+__all__ = ["normalize", "check_peak_db"]
+
+
+def check_peak_db(value: float | None, stage: str) -> float | None:
+    """A renderer's ``peak_db`` option checked: a peak level in dBFS from -60 to 0, or None
+    (keep the level the renderer makes)."""
+    if value is None:
+        return None
+    if not -60 <= float(value) <= 0:
+        raise ParameterError(f"{stage}: peak_db is a peak level in dBFS between -60 and 0 (or None), not {value}.")
+    return float(value)
 
 
 def normalize(x, *, mode: str = "peak", target_db: float = -1.0):

@@ -165,8 +165,9 @@ def logmel(n_mels: int = 128, n_fft: int = 2048, hop_length: int | None = None, 
 
 def mfcc(n_mfcc: int = 20, n_mels: int = 128, n_fft: int = 2048, hop_length: int | None = None,
          win_length: int | None = None, fmin: float = 0.0, fmax: float | None = None, deltas: int = 0,
-         normalize: bool = False, lifter: float = 0.0, chunk: int = 8) -> FeatureStage:
-    """MFCCs, optionally with deltas (1) or deltas and delta-deltas (2) and per-utterance CMVN."""
+         cmvn: bool = False, lifter: float = 0.0, chunk: int = 8) -> FeatureStage:
+    """MFCCs, optionally with deltas (1) or deltas and delta-deltas (2), and (cmvn) per-utterance
+    mean and variance normalisation."""
     hop, win = spectral_options(n_fft, hop_length, win_length)
     mel_options(n_mels, n_mfcc)
     if deltas not in (0, 1, 2):
@@ -174,8 +175,9 @@ def mfcc(n_mfcc: int = 20, n_mels: int = 128, n_fft: int = 2048, hop_length: int
 
     def kernel(x, sr, lengths):
         import jax.numpy as jnp
-        from sonitus.dsp.features import cmvn, frame_lengths
+        from sonitus.dsp.features import cmvn as mean_variance
         from sonitus.dsp.features import deltas as delta_kernel
+        from sonitus.dsp.features import frame_lengths
         from sonitus.dsp.features import mfcc as k
 
         C = k(x, sample_rate=sr, lengths=lengths, n_mfcc=n_mfcc, n_mels=n_mels, n_fft=n_fft, hop_length=hop,
@@ -186,10 +188,10 @@ def mfcc(n_mfcc: int = 20, n_mels: int = 128, n_fft: int = 2048, hop_length: int
             C = jnp.concatenate(parts, axis=-2)
         elif deltas:
             C = jnp.concatenate([C] + [jnp.zeros_like(C)] * deltas, axis=-2)
-        return cmvn(C, frame_lengths=valid) if normalize else C
+        return mean_variance(C, frame_lengths=valid) if cmvn else C
 
     return FeatureStage("mfcc", "mfcc", kernel, frames_counter(hop, True, n_fft), hop,
-                        {"n_mfcc": n_mfcc, "deltas": deltas, "normalize": normalize}, chunk=chunk)
+                        {"n_mfcc": n_mfcc, "deltas": deltas, "cmvn": cmvn}, chunk=chunk)
 
 
 def chroma(n_chroma: int = 12, n_fft: int = 2048, hop_length: int | None = None, tuning: float = 0.0) -> FeatureStage:

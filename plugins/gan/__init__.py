@@ -16,8 +16,8 @@ from .chorales import Chorales
 from .factories import chorale_gan
 from .harmoniser import ChoraleHarmoniser
 from .note_generator import NotesGANGenerator
-from .note_synth import NotesGANRenderer
 from .notes import GMNotes
+from .notes_gan_synth import NotesGANRenderer
 
 #: stages of other plugins this one builds by name (the music plugin's song reader and renderer), checked when sonitus
 #: loads: without them this plugin's stages say so instead of failing mid-run

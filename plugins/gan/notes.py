@@ -151,7 +151,7 @@ def render_notes(program: int, notes: list[tuple[int, int]], *, soundfont: str |
                                            end=k * gap + spec.hold))
     midi.instruments.append(inst)
     render = get_registry().stage("fluidsynth", soundfont=soundfont, sample_rate=spec.sample_rate, reverb=False, chorus=False,
-                   tail=gap, threads=1, normalize=None)
+                   tail=gap, threads=1, peak_db=None)
     audio = render(Score(midi))
     mono = np.asarray(audio.samples, np.float32).mean(axis=0)  # [channels, frames]
     out = np.zeros((len(notes), spec.samples), np.float32)

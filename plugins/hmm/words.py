@@ -52,7 +52,7 @@ def extract_features(audios: list[Audio], config: dict[str, Any] = FEATURES) -> 
         spans.append(span)
     stage = get_registry().stage("mfcc", n_mfcc=config["n_mfcc"], n_mels=config["n_mels"], n_fft=config["n_fft"],
                  win_length=config["win_length"], hop_length=config["hop_length"], deltas=config["deltas"],
-                 normalize=True)
+                 cmvn=True)
     return [np.asarray(f.data, np.float64) for f in stage.map(trimmed)], spans
 
 

@@ -19,7 +19,7 @@ REQUIRES = ("resample", "save")
 @hookimpl
 def register_renderers(register):
     register(FluidSynthRenderer, description="Render a Score with FluidSynth (General MIDI SoundFont from pretty_midi by "
-                                                "default); the result peaks at normalize dBFS (None keeps FluidSynth's level).")
+                                                "default); the result peaks at peak_db dBFS (None keeps FluidSynth's level).")
 
 
 @hookimpl

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from sonitus import Audio, Score
 from sonitus.audio import dbfs
+from sonitus.dsp.levels import check_peak_db
 from sonitus.errors import DependencyError, ParameterError, ScoreError, whole_number
 from sonitus.stages import StageBase
 
@@ -98,7 +99,7 @@ class FluidSynthRenderer(StageBase):
 
     def __init__(self, soundfont: str | os.PathLike[str] | None = None, sample_rate: int = 44100,
                  reverb: bool = True, chorus: bool = True, gain: float = 0.4, tail: float = 1.0,
-                 threads: int | None = None, normalize: float | None = -1.0) -> None:
+                 threads: int | None = None, peak_db: float | None = -1.0) -> None:
         self.soundfont = Path(soundfont) if soundfont is not None else default_soundfont()
         if not self.soundfont.exists():
             raise ParameterError(f"SoundFont {self.soundfont} does not exist; give the path of a .sf2 file.")
@@ -109,9 +110,7 @@ class FluidSynthRenderer(StageBase):
             raise ParameterError(f"fluidsynth: tail must be between 0 and 60 s, not {tail}.")
         self.reverb, self.chorus, self.gain, self.tail = reverb, chorus, float(gain), float(tail)
         self.threads = max(1, int(threads or os.cpu_count() or 1))
-        if normalize is not None and not -60 <= float(normalize) <= 0:
-            raise ParameterError(f"normalize is a peak level in dBFS between -60 and 0 (or None), not {normalize}.")
-        self.normalize = None if normalize is None else float(normalize)
+        self.peak_db = check_peak_db(peak_db, "fluidsynth")
 
     def _events(self, score: Score) -> tuple[list[tuple[float, int, tuple]], list[tuple[int, int, int]]]:
         """Time-ordered events and the (channel, bank, program) set-up."""
@@ -180,8 +179,8 @@ class FluidSynthRenderer(StageBase):
         if peak < 1e-4:  # -80 dBFS: normalising would turn the synthesiser's noise floor into the music
             raise ScoreError("The score rendered to silence (its notes are too short or too quiet to sound: "
                              f"peak {dbfs(peak):.0f} dBFS); check its tempo and velocities.")
-        if self.normalize is not None:
-            stereo *= np.float32(10 ** (self.normalize / 20) / peak)
+        if self.peak_db is not None:
+            stereo *= np.float32(10 ** (self.peak_db / 20) / peak)
         return Audio(stereo, self.sample_rate)
 
     def __repr__(self) -> str:

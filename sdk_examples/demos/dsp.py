@@ -33,7 +33,7 @@ def main(out_dir: Path) -> None:
     print(f"denoise: SNR {snr(clean + noise):.1f} dB -> {snr(scale * out):.1f} dB  (wrote {cleaned.name})")
 
     clips = [Audio(_voice(s), 16000) for s in (1.0, 2.5, 4.0, 5.0)] * 8
-    mfcc = stage("mfcc", n_mfcc=13, deltas=2, normalize=True, n_fft=512, hop_length=160)
+    mfcc = stage("mfcc", n_mfcc=13, deltas=2, cmvn=True, n_fft=512, hop_length=160)
     for run in ("first run, compiling", "second run, compiled"):
         start = time.perf_counter()
         features = mfcc.map(clips)

@@ -129,7 +129,7 @@ def test_feature_stages_and_batch_map():
     assert one.frame_rate == 100 and one.frames == 1 + clips[2].frames // 160
     many = logmel_stage.map(clips)
     np.testing.assert_allclose(many[2].data, one.data, rtol=1e-4, atol=2e-3)
-    features = stage("mfcc", n_mfcc=13, deltas=2, normalize=True).run(clips[1])
+    features = stage("mfcc", n_mfcc=13, deltas=2, cmvn=True).run(clips[1])
     assert features.dims == 39
     np.testing.assert_allclose(features.data.mean(axis=0), 0, atol=1e-4)
 

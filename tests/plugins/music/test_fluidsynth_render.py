@@ -140,8 +140,8 @@ def test_renders_peak_at_the_asked_level():
 
     song = m.song() + m.track("piano", "C4/4 E4 G4")
     assert m.fluidsynth()(song.to_score()).peak_dbfs() == pytest.approx(-1.0, abs=0.05)
-    assert m.fluidsynth(normalize=-6)(song.to_score()).peak_dbfs() == pytest.approx(-6.0, abs=0.05)
-    assert m.fluidsynth(normalize=None)(song.to_score()).peak_dbfs() < -6
+    assert m.fluidsynth(peak_db=-6)(song.to_score()).peak_dbfs() == pytest.approx(-6.0, abs=0.05)
+    assert m.fluidsynth(peak_db=None)(song.to_score()).peak_dbfs() < -6
 
 
 def test_silence_is_an_error_not_amplified_noise():

@@ -5,7 +5,7 @@ import pytest
 from sonitus.dsl import music as m
 from sonitus.dsl import stage
 from sonitus.errors import ParameterError, ScoreError
-from sonitus.plugins.gan.note_synth import family_of_program
+from sonitus.plugins.gan.notes_gan_synth import family_of_program
 
 
 def test_general_midi_programs_map_to_families():
@@ -27,7 +27,7 @@ def test_a_melody_is_played_at_its_pitches_and_length():
         played.append(12 * np.log2(note_f0(segment, sample_rate=16000) / 440) + 69)
     np.testing.assert_allclose(played, [60, 67, 76, 84], atol=0.8)
     assert abs(20 * np.log10(np.max(np.abs(audio.mono))) + 1.0) < 0.1  # peak at -1 dBFS, as FluidSynth renders
-    quiet = (song.as_stage() >> stage("notes-gan-synth", seed=2, normalize=None))()
+    quiet = (song.as_stage() >> stage("notes-gan-synth", seed=2, peak_db=None))()
     assert np.max(np.abs(quiet.mono)) < 0.5 * np.max(np.abs(audio.mono))  # the notes' own level
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from sonitus import Audio, Score
+from sonitus.dsp.levels import check_peak_db
 from sonitus.errors import ParameterError, ScoreError
 from sonitus.stages import StageBase
 
@@ -52,7 +53,7 @@ class NotesGANRenderer(StageBase):
         release: seconds of fade after a note's end (the generated notes last about 1 s, so a
             longer note is cut at 1 s).
         iterations: Griffin-Lim iterations.
-        normalize: the mix's peak level in dBFS (-1, as the fluidsynth renderer), or None to keep
+        peak_db: the mix's peak level in dBFS (-1, as the fluidsynth renderer), or None to keep
             the notes' own level (about -25 dBFS).
 
     Pitches outside the model's range (MIDI 36-84 for the shipped one) are moved by octaves
@@ -64,24 +65,21 @@ class NotesGANRenderer(StageBase):
     produces = Audio
 
     def __init__(self, model: str | None = None, *, instrument: str = "auto", seed: int = 0, release: float = 0.08,
-                 iterations: int = 32, normalize: float | None = -1.0):
+                 iterations: int = 32, peak_db: float | None = -1.0):
         if instrument != "auto":
             family_index(instrument)
         if not 0.0 <= float(release) <= 1.0:
             raise ParameterError(f"notes-gan-synth: release must be 0-1 s, not {release}.")
         if not 1 <= int(iterations) <= 1000:
             raise ParameterError(f"notes-gan-synth: iterations must be 1-1000, not {iterations}.")
-        if normalize is not None and not -60 <= float(normalize) <= 0:
-            raise ParameterError(f"notes-gan-synth: normalize is a peak level in dBFS between -60 and 0 (or None), "
-                                 f"not {normalize}.")
         self.model, self.instrument, self.seed = model, instrument, int(seed)
         self.release, self.iterations = float(release), int(iterations)
-        self.normalize = None if normalize is None else float(normalize)
+        self.peak_db = check_peak_db(peak_db, "notes-gan-synth")
 
     @property
     def options(self) -> dict:
         return {"model": self.model, "instrument": self.instrument, "seed": self.seed, "release": self.release,
-                "iterations": self.iterations, "normalize": self.normalize}
+                "iterations": self.iterations, "peak_db": self.peak_db}
 
     def notes(self, score: Score) -> list[tuple[float, float, int, int, str]]:
         """``(start s, end s, pitch, velocity, family)`` of every pitched note, in time order."""
@@ -123,8 +121,8 @@ class NotesGANRenderer(StageBase):
             out[at:at + keep] += piece
         out = out[:length]
         peak = float(np.max(np.abs(out)))
-        if self.normalize is not None and peak > 0:  # as the fluidsynth renderer: the notes' own level is ~-25 dBFS
-            out *= np.float32(10 ** (self.normalize / 20) / peak)
+        if self.peak_db is not None and peak > 0:  # as the fluidsynth renderer: the notes' own level is ~-25 dBFS
+            out *= np.float32(10 ** (self.peak_db / 20) / peak)
         elif peak > 0.99:
             out *= 0.99 / peak
         return Audio(out[None], rate)
