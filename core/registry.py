@@ -34,6 +34,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .datasets import missing_members
 from .errors import ParameterError, PluginError, SonitusError, UnknownStageError
 from .hookspecs import DATASETS, STAGE_KINDS, HookKind
 from .pipeline import StageBase, as_stage
@@ -395,7 +396,14 @@ class Registry:
             hint = f"did you mean {', '.join(map(repr, close))}?" if close else \
                 "run `sonitus stages --kind dataset` to list the datasets."
             raise ParameterError(f"{what}; {hint}")
-        return self._build(self._datasets[key], options)
+        spec = self._datasets[key]
+        built = self._build(spec, options)
+        missing = missing_members(built)
+        if missing:
+            raise PluginError(f"plugin '{spec.plugin}': dataset '{key}' built a {type(built).__name__}, which lacks "
+                              f"{', '.join(missing)}; a dataset follows sonitus.datasets.Dataset (root, folder, "
+                              f"build, load).", plugin=spec.plugin)
+        return built
 
     def _build(self, spec: StageSpec, options: Mapping[str, Any]) -> Any:
         accepted = spec.options()

@@ -93,7 +93,8 @@ class Chorales:
     root: str | None = None
 
     @property
-    def path(self) -> Path:
+    def folder(self) -> Path:
+        """Where the dataset lives (``root``, else :func:`default_root`)."""
         return Path(self.root) if self.root else default_root()
 
     def build(self, *, progress: bool = True) -> Path:
@@ -107,8 +108,8 @@ class Chorales:
             from music21 import corpus, environment
         except ImportError as exc:
             raise DatasetError("The chorales dataset needs music21 (pip install 'sonitus[gan]').") from exc
-        self.path.mkdir(parents=True, exist_ok=True)
-        scratch = self.path / "music21"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        scratch = self.folder / "music21"
         scratch.mkdir(exist_ok=True)
         environment.Environment()["directoryScratch"] = str(scratch)  # this process only
         paths = sorted(str(p) for p in corpus.getComposer("bach"))
@@ -136,11 +137,11 @@ class Chorales:
                             meta=np.frombuffer(json.dumps({"format": FORMAT, "pieces": names,
                                                            "held_out": [n for n, h in zip(names, held) if h]}).encode(),
                                                np.uint8))
-        return atomic_write_bytes(self.path / "chorales.npz", buffer.getvalue())
+        return atomic_write_bytes(self.folder / "chorales.npz", buffer.getvalue())
 
     def load(self, *, progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """``(train, held_out)`` int8 voice rolls ``[segments, 4, 64]``, built if missing."""
-        file = self.path / "chorales.npz"
+        file = self.folder / "chorales.npz"
         if not file.exists():
             self.build(progress=progress)
         with np.load(file) as data:
@@ -151,7 +152,7 @@ class Chorales:
 
     def info(self) -> dict:
         """Pieces and segments of each split."""
-        with np.load(self.path / "chorales.npz") as data:
+        with np.load(self.folder / "chorales.npz") as data:
             meta = json.loads(bytes(data["meta"]).decode())
             return {"pieces": len(meta["pieces"]), "held_out_pieces": len(meta["held_out"]),
                     "train_segments": int(data["train"].shape[0]), "held_out_segments": int(data["held_out"].shape[0])}

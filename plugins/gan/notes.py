@@ -182,12 +182,13 @@ class GMNotes:
     families: tuple[str, ...] = tuple(FAMILIES)
 
     @property
-    def path(self) -> Path:
+    def folder(self) -> Path:
+        """Where the dataset lives (``root``, else :func:`default_root`)."""
         return Path(self.root) if self.root else default_root()
 
     @property
     def file(self) -> Path:
-        return self.path / "gm-notes.npz"
+        return self.folder / "gm-notes.npz"
 
     def build(self, *, progress: bool = True) -> Path:
         """Render every note (one FluidSynth pass per program) and write the cache atomically."""
@@ -209,7 +210,7 @@ class GMNotes:
         images = np.concatenate(images)
         labels = np.array(labels, np.int16)
         held = np.random.default_rng(1234).random(len(labels)) < 0.1
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         meta = {"format": FORMAT, "spec": SPEC.to_dict(), "families": list(self.families),
                 "pitches": [min(self.pitches), max(self.pitches)], "velocities": list(VELOCITIES)}

@@ -171,7 +171,7 @@ def evaluate(*, model: str | None = None, seed: int = 0, root: str | None = None
 
     dataset = GMNotes(root)
     train, held_out = dataset.load()
-    classifier = NoteClassifier.cached(train, dataset.path)
+    classifier = NoteClassifier.cached(train, dataset.folder)
     reference = classifier.features(held_out.images)
     config, generate, _ = load_note_generator(model)
     z = jax.random.normal(jax.random.PRNGKey(seed), (len(held_out), config.latent))

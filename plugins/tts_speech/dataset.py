@@ -54,6 +54,11 @@ class TTSSpeech:
         """``(wav path, transcript)`` pairs of a split."""
         return read_manifest(self.manifest(split), make_hint=MAKE_HINT)
 
+    def load(self, *, progress: bool = True) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """``(train, dev)`` as ``(wav path, transcript)`` pairs; a corpus not built yet is an error
+        that says how to build it (synthesis takes hours: it is never started unasked)."""
+        return self.items("train"), self.items("dev")
+
     def text(self) -> list[str]:
         """Every training sentence (the text an n-gram LM is built from)."""
         path = self.folder / "text" / "train.txt"

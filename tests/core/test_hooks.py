@@ -1,13 +1,36 @@
 """Each stage hook, exercised by a throwaway plugin registered for the test."""
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import click
 import numpy as np
 import pretty_midi
 import pytest
 from click.testing import CliRunner
 from sonitus import Audio, Score, Spectrogram, hookimpl
-from sonitus.errors import ParameterError
+from sonitus.datasets import Dataset
+from sonitus.errors import ParameterError, PluginError
 from sonitus.testing import make_registry, use_registry
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """A dataset that follows sonitus.datasets.Dataset: the last of ``size`` integers is held out."""
+
+    root: str | None = None
+    size: int = 3
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.root or ".")
+
+    def build(self, *, progress: bool = True) -> list[int]:
+        return list(range(self.size))
+
+    def load(self, *, progress: bool = True) -> tuple[list[int], list[int]]:
+        numbers = self.build(progress=progress)
+        return numbers[:-1], numbers[-1:]
 
 
 class Music:
@@ -39,7 +62,8 @@ class Music:
 
     @hookimpl
     def register_datasets(self, register):
-        register("numbers", lambda size=3: list(range(size)), description="Small integers.")
+        register("numbers", Numbers, description="Small integers.")
+        register("a-list", lambda size=3: list(range(size)), description="Not a dataset.")
 
     @hookimpl
     def register_commands(self, cli):
@@ -68,8 +92,11 @@ def test_generator_then_renderer_pipeline():
 
 def test_dataset_registration():
     registry = make_registry(("music", Music()))
-    assert [s.name for s in registry.specs("dataset")] == ["numbers"] and "numbers" not in registry.names()
-    assert registry.dataset("numbers", size=4) == [0, 1, 2, 3]
+    assert [s.name for s in registry.specs("dataset")] == ["a-list", "numbers"] and "numbers" not in registry.names()
+    numbers = registry.dataset("numbers", size=4)
+    assert isinstance(numbers, Dataset) and numbers.load() == ([0, 1, 2], [3])
+    with pytest.raises(PluginError, match="dataset 'a-list' built a list, which lacks root, folder, build, load"):
+        registry.dataset("a-list")
     with pytest.raises(ParameterError, match="is a renderer, not a dataset"):
         registry.dataset("beep")
     with pytest.raises(ParameterError, match="is a dataset, not a stage"):  # datasets are not stages

@@ -285,3 +285,15 @@ def test_every_builtin_stage_fits_its_kind_and_states_its_types_once():
     for spec in registry.specs():
         if spec.stage_class is not None:
             assert (spec.consumes, spec.produces) == (spec.stage_class.consumes, spec.stage_class.produces)
+
+
+def test_every_builtin_dataset_follows_the_one_protocol(tmp_path):
+    from sonitus.datasets import Dataset
+    from sonitus.errors import DatasetError
+
+    registry = Registry(entry_points=False, environ={})
+    for spec in registry.specs("dataset"):
+        dataset = registry.dataset(spec.name, root=str(tmp_path / spec.name))
+        assert isinstance(dataset, Dataset) and dataset.folder == tmp_path / spec.name
+    with pytest.raises(DatasetError, match="sonitus generate tts-speech"):  # hours of synthesis: never unasked
+        registry.dataset("tts-speech", root=str(tmp_path)).load()
