@@ -47,12 +47,11 @@ system-deps:
 	  fi; \
 	fi
 
-$(STAMP): pyproject.toml setup.py sdk_examples/sonitus-plugin-example/pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip "setuptools>=77" wheel
 	# (setuptools warns on every editable install of a package_dir layout; nothing to act on)
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e ".[dev]"
-	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-deps --no-build-isolation -e sdk_examples/sonitus-plugin-example
 	touch $(STAMP)
 
 venv: system-deps $(STAMP)

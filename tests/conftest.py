@@ -28,16 +28,23 @@ def _fresh_default_registry(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def example_plugin_installed() -> str:
-    """Install the example third-party plugin into this environment (once) and name it."""
-    try:
-        import sonitus_plugin_example  # noqa: F401
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                        "--no-build-isolation", "-e", str(EXAMPLE_PLUGIN)], check=True)
-        import importlib
+def example_plugin_site(tmp_path_factory) -> Path:
+    """The example third-party plugin built and installed (once) into a folder of its own, as a
+    second site-packages: the environment that runs the tests is left as it was."""
+    site = tmp_path_factory.mktemp("example-plugin-site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-warn-script-location", "--target", str(site), str(EXAMPLE_PLUGIN)], check=True,
+                   env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return site
 
-        importlib.invalidate_caches()
+
+@pytest.fixture
+def example_plugin_installed(example_plugin_site, monkeypatch) -> str:
+    """The example plugin installed for this test: its folder on this process's path (entry points
+    are found there) and on the PYTHONPATH of the CLI processes the test starts. Its name."""
+    monkeypatch.syspath_prepend(str(example_plugin_site))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(example_plugin_site),
+                                                                   os.environ.get("PYTHONPATH")])))
     return "example"
 
 

@@ -1,5 +1,6 @@
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def test_stages_lists_kind_signature_and_plugin():
 
 
 def test_plugins_lists_third_party_and_failures(example_plugin_installed):
-    result = run_cli("plugins", "--json", env={"PYTHONPATH": str(BROKEN)})
+    with_broken = {"PYTHONPATH": os.pathsep.join([str(BROKEN), os.environ["PYTHONPATH"]])}
+    result = run_cli("plugins", "--json", env=with_broken)
     assert result.returncode == 0, result.stderr
     data = {p["name"]: p for p in json.loads(result.stdout)}
     assert data["example"]["stages"] == ["example-fade", "example-zcr"]
@@ -94,7 +96,7 @@ def test_plugins_lists_third_party_and_failures(example_plugin_installed):
     assert "broken on purpose" in data["broken"]["error"]
     assert "sonitus.plugins.basic" not in data
     assert "sonitus.plugins.basic" in {p["name"] for p in json.loads(run_cli("plugins", "--all", "--json").stdout)}
-    text = run_cli("plugins", env={"PYTHONPATH": str(BROKEN)}).stdout
+    text = run_cli("plugins", env=with_broken).stdout
     assert "broken" in text and "FAILED" in text
 
 
