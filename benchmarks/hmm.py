@@ -37,8 +37,8 @@ def numpy_forward(x, pi, A, means, covars) -> float:
 def main() -> None:
     import jax
     import jax.numpy as jnp
-    from sonitus.plugins.hmm.emissions import gaussian_log_b
-    from sonitus.plugins.hmm.inference import log_likelihood
+    from sonitus.hmm.emissions import gaussian_log_b
+    from sonitus.hmm.inference import log_likelihood
 
     rng = np.random.default_rng(0)
     pi = rng.dirichlet(np.ones(N))

@@ -30,7 +30,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-from sonitus.plugins.hmm.inference import posteriors, viterbi  # noqa: E402
+from sonitus.hmm.inference import posteriors, viterbi  # noqa: E402
 
 PI = np.array([0.5, 0.5])
 A = np.array([[0.5, 0.5], [0.2, 0.8]])

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sonitus.augment import add_noise, coloured, pad_silence, reverberate, room_response, speed
 from sonitus.errors import SonitusError
-from sonitus.noise import coloured
 
 __all__ = ["Corpus", "load_corpus", "Batcher", "augment", "pad_batch", "ctc_feasible"]
 
@@ -126,15 +126,6 @@ def ctc_feasible(label_ids: list[int], output_frames: int) -> bool:
     return len(label_ids) + repeats <= output_frames
 
 
-def _room(rng: np.random.Generator) -> np.ndarray:
-    rt60 = rng.uniform(0.15, 0.6)
-    n = int(rt60 * SR)
-    t = np.arange(n) / SR
-    rir = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)
-    rir[0] = 1.0 / rng.uniform(0.2, 1.0)  # direct path
-    return rir / np.sqrt(np.sum(rir ** 2))
-
-
 def augment(x: np.ndarray, rng: np.random.Generator, *, others: list[np.ndarray] = ()) -> np.ndarray:
     """One random corruption of float waveform ``x`` (16 kHz).
 
@@ -143,18 +134,12 @@ def augment(x: np.ndarray, rng: np.random.Generator, *, others: list[np.ndarray]
     at 3-30 dB SNR (white, pink, brown or babble from ``others``) and gain.
     """
     if rng.random() < 0.75:
-        import soxr
-
-        factor = rng.uniform(0.88, 1.12)
-        x = soxr.resample(x, SR * factor, SR, quality="LQ").astype(np.float32)
+        x = speed(x, rng.uniform(0.88, 1.12), SR)
     lead, trail = rng.integers(0, int(0.25 * SR), size=2)
-    x = np.concatenate([np.zeros(lead, np.float32), x, np.zeros(trail, np.float32)])
+    x = pad_silence(x, lead, trail)
     if rng.random() < 0.25:
-        from scipy.signal import fftconvolve
-
-        x = fftconvolve(x, _room(rng))[: len(x)].astype(np.float32)
+        x = reverberate(x, room_response(rng, SR))
     if rng.random() < 0.7:
-        power = np.mean(x ** 2) + 1e-10
         kind = rng.integers(0, 4)
         if kind == 3 and len(others):
             noise = np.zeros_like(x)
@@ -166,8 +151,7 @@ def augment(x: np.ndarray, rng: np.random.Generator, *, others: list[np.ndarray]
             noise = noise / (np.std(noise) + 1e-9)
         else:
             noise = coloured(rng.standard_normal(len(x)), float(kind)).astype(np.float32)
-        snr = rng.uniform(3.0, 30.0) if kind != 3 else rng.uniform(8.0, 30.0)
-        x = x + noise * np.sqrt(power / 10 ** (snr / 10))
+        x = add_noise(x, noise, rng.uniform(3.0, 30.0) if kind != 3 else rng.uniform(8.0, 30.0))
     x = x * 10 ** (rng.uniform(-12, 4) / 20)
     peak = np.max(np.abs(x)) + 1e-9
     return (x / peak if peak > 1 else x).astype(np.float32)

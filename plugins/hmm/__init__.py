@@ -1,9 +1,5 @@
-"""Built-in HMM plugin: a JAX HMM toolkit and the ``hmm-words`` isolated-word recogniser.
-
-Toolkit (log space, ``jax.lax.scan``, jitted, batched with masks)::
-
-    from sonitus.plugins.hmm.inference import forward, backward, posteriors, viterbi, log_likelihood
-    from sonitus.plugins.hmm.models import CategoricalHMM, GaussianHMM, GMMHMM   # hmmlearn-style
+"""Built-in HMM plugin: the ``hmm-words`` isolated-word recogniser, built on the library's JAX
+HMM toolkit (:mod:`sonitus.hmm`: log-space inference and hmmlearn-style models).
 
 Recogniser: ``sonitus.dsl.stage("hmm-words")`` (Audio -> Transcript with the best of the
 words zero ... nine, yes, no, stop, go, up, down, left, right, on, off), trained with

@@ -13,9 +13,9 @@ import random
 from pathlib import Path
 
 import numpy as np
+from sonitus.augment import add_noise, coloured, pad_silence
 from sonitus.errors import DatasetError
 from sonitus.manifests import read_manifest as _read_manifest
-from sonitus.noise import coloured
 from sonitus.tts import ESPEAK_BASES
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -52,17 +52,12 @@ def _voices(split: str, rng: random.Random, count: int):
     return out
 
 
-def _noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    white = rng.standard_normal(n)
-    return coloured(white, rng.uniform(0, 1.5))  # 0 white ... 1 pink ... 1.5 brownish
-
-
 def _augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     lead, tail = (int(rng.uniform(0.05, 0.4) * 16000) for _ in range(2))
-    x = np.concatenate([np.zeros(lead, np.float32), x, np.zeros(tail, np.float32)])
+    x = pad_silence(x, lead, tail)
     snr = rng.uniform(15, 40)
-    power = np.mean(x ** 2) + 1e-12
-    return (x + _noise(len(x), rng) * np.sqrt(power / 10 ** (snr / 10))).astype(np.float32)
+    noise = coloured(rng.standard_normal(len(x)), rng.uniform(0, 1.5))  # 0 white ... 1 pink ... 1.5 brownish
+    return add_noise(x, noise, snr)
 
 
 def _make(job: tuple[str, str, object, int, bool]) -> str | None:

@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 from sonitus import Audio, Transcript, Word
 from sonitus.errors import CheckpointError, ParameterError, TrainingError
+from sonitus.hmm.emissions import gmm_log_b
+from sonitus.hmm.inference import log_likelihood
+from sonitus.hmm.models import GMMHMM
 from sonitus.jit import lazy_jit
-
-from .emissions import gmm_log_b
-from .inference import log_likelihood
-from .models import GMMHMM
 
 __all__ = ["FEATURES", "WordModels", "extract_features", "train_word", "default_model_path"]
 
@@ -59,7 +58,7 @@ def extract_features(audios: list[Audio], config: dict[str, Any] = FEATURES) -> 
 def train_word(sequences: list[np.ndarray], *, n_states: int = 8, n_mix: int = 2, n_iter: int = 10,
                seed: int = 0) -> GMMHMM:
     """A left-to-right GMM-HMM for one word from its feature sequences ``[T_i, D]``."""
-    from .training import kmeans
+    from sonitus.hmm.training import kmeans
 
     sequences = [s for s in sequences if len(s) >= n_states]
     if len(sequences) < 2:
@@ -147,8 +146,7 @@ class WordModels:
     def log_likelihoods(self, features: list[np.ndarray]) -> np.ndarray:
         """``[clips, words]`` log-likelihoods."""
         import jax.numpy as jnp
-
-        from .training import pad
+        from sonitus.hmm.training import pad
 
         out = []
         with np.errstate(divide="ignore"):

@@ -23,6 +23,7 @@ from sonitus.errors import ParameterError
 
 from . import training
 from .emissions import categorical_log_b, gaussian_log_b, gmm_log_b
+from .inference import log_likelihood, posteriors, viterbi
 
 __all__ = ["CategoricalHMM", "GaussianHMM", "GMMHMM"]
 
@@ -123,15 +124,11 @@ class _BaseHMM:
 
     def score(self, X, lengths=None) -> float:
         """Total log-likelihood of the sequences."""
-        from .inference import log_likelihood
-
         values, _ = self._per_sequence(log_likelihood, X, lengths)
         return float(np.sum(np.asarray(values)))
 
     def decode(self, X, lengths=None) -> tuple[float, np.ndarray]:
         """Viterbi: (log-probability of the best paths, their states concatenated)."""
-        from .inference import viterbi
-
         (paths, scores), lens = self._per_sequence(viterbi, X, lengths)
         paths, lens = np.asarray(paths), np.asarray(lens)
         return float(np.sum(np.asarray(scores))), np.concatenate([p[:n] for p, n in zip(paths, lens)])
@@ -142,8 +139,6 @@ class _BaseHMM:
 
     def predict_proba(self, X, lengths=None) -> np.ndarray:
         """State posteriors ``[n_samples, n_components]``."""
-        from .inference import posteriors
-
         post, lens = self._per_sequence(posteriors, X, lengths)
         gamma, lens = np.exp(np.asarray(post.log_gamma)), np.asarray(lens)
         return np.concatenate([g[:n] for g, n in zip(gamma, lens)])

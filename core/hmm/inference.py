@@ -1,7 +1,7 @@
 """HMM inference in log space with ``jax.lax.scan``: forward, backward, posteriors, Viterbi.
 
 Every function takes one sequence's emission log-likelihoods ``log_b`` ``[T, N]`` (see
-:mod:`sonitus.plugins.hmm.emissions`), the log start distribution ``log_pi`` ``[N]`` and
+:mod:`sonitus.hmm.emissions`), the log start distribution ``log_pi`` ``[N]`` and
 the log transition matrix ``log_a`` ``[N, N]`` (``a[i, j] = P(j | i)``), plus an optional
 ``length`` (valid frames; later frames are padding). ``jax.vmap`` batches them over
 sequences; working in log space keeps 10,000+ frame sequences free of underflow.

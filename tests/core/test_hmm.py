@@ -6,9 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from sonitus.plugins.hmm.emissions import gaussian_log_b, gmm_log_b
-from sonitus.plugins.hmm.inference import log_likelihood, posteriors, viterbi
-from sonitus.plugins.hmm.models import GMMHMM, CategoricalHMM, GaussianHMM
+from sonitus.hmm.emissions import gaussian_log_b, gmm_log_b
+from sonitus.hmm.inference import log_likelihood, posteriors, viterbi
+from sonitus.hmm.models import GMMHMM, CategoricalHMM, GaussianHMM
 
 
 @pytest.fixture(autouse=True)
