@@ -159,3 +159,17 @@ def test_silence_is_an_error_not_amplified_noise():
         stage("fluidsynth", gain=0.0)(Score(midi))
     with pytest.raises(ScoreError, match="no notes"):
         stage("fluidsynth")(Score(pretty_midi.PrettyMIDI()))
+
+
+def test_compose_and_the_dsl_give_the_same_samples(tmp_path):
+    """`sonitus compose song.txt -o x.wav` runs what the DSL's load-song >> fluidsynth >> save runs."""
+    from sonitus.dsl import stage
+
+    songfile = tmp_path / "song.txt"
+    songfile.write_text("tempo: 100\n\n[lead: piano]\nC4/4 E4 G4 C5\n\n[bass: acoustic bass]\nC2/2 G2\n")
+    result = run_cli("compose", str(songfile), "-o", str(tmp_path / "cli.wav"))
+    assert result.returncode == 0, result.stderr
+    (stage("load-song", path=songfile) >> m.fluidsynth() >> save(tmp_path / "dsl.wav")).run()
+    cli, dsl = Audio.load(tmp_path / "cli.wav"), Audio.load(tmp_path / "dsl.wav")
+    assert cli.sample_rate == dsl.sample_rate and np.array_equal(cli.samples, dsl.samples)
+    assert np.max(np.abs(cli.samples)) > 0.5  # music, not silence
