@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -12,32 +11,11 @@ from sonitus.errors import ParameterError
 from sonitus.transcript_formats import FORMATS, format_transcript
 
 from .defaults import DEFAULT_BEAM, DEFAULT_GRAMMAR_THRESHOLD
+from .evaluate import DECODERS, evaluate_manifest, evaluate_models
+from .options import recognizer_options
+
 
 #: the decoders ``sonitus eval asr`` scores
-DECODERS = ("greedy", "beam", "beam+lm")
-
-
-def _recognizer_options(model: str | None, beam: int | None, grammar: str | None, threshold: float | None,
-                        language: str | None, task: str | None, prompt: str | None) -> tuple[str | None, dict]:
-    """Which recogniser ``sonitus transcribe`` runs (None: the default) and its options."""
-    if threshold is not None and grammar is None:
-        raise ParameterError("--threshold only applies to grammar decoding: give --grammar FILE too.")
-    if model is not None and not model.strip():
-        raise ParameterError("--model is empty: give a model folder or file, 'tiny.en' or 'ctc' (or leave it out).")
-    whisper_only = {"language": language, "task": task, "prompt": prompt}
-    ctc = model == "ctc" or (model or "").endswith(".ckpt") or (grammar is not None and model is None)
-    if ctc:
-        given = [f"--{k}" for k, v in whisper_only.items() if v is not None]
-        if given:
-            raise ParameterError(f"{', '.join(given)} only apply to Whisper models, not to the ctc model "
-                                 "(which --grammar without --model and a .ckpt --model choose).")
-        options = {"model": None if model == "ctc" else model, "grammar": grammar, "threshold": threshold}
-    else:
-        options = {"model": model, "grammar": grammar, "threshold": threshold, **whisper_only}
-    options["beam"] = beam
-    return ("ctc" if ctc else None), {k: v for k, v in options.items() if v is not None}
-
-
 @click.command("transcribe")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--model", default=None,
@@ -82,7 +60,7 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
     """
     from sonitus.recognition import file_recognition_pipeline
 
-    recognizer, options = _recognizer_options(model, beam, grammar, threshold, language, task, prompt)
+    recognizer, options = recognizer_options(model, beam, grammar, threshold, language, task, prompt)
     pipeline = file_recognition_pipeline(recognizer, **options)
     results = pipeline.map(files, batch_size=16, progress=len(files) > 1)
     if fmt == "json" and len(files) > 1 and not output_dir:
@@ -212,97 +190,3 @@ def eval_asr(manifest: str, models: tuple[str, ...], beam: int | None, decoders:
     for name, r in result["decoders"].items():
         for group, g in r.get("by_voice", {}).items():
             click.echo(f"  {name:10s} {group:24s} {g['utterances']:4d} utt.  WER {g['wer']:.4f}  CER {g['cer']:.4f}")
-
-
-def evaluate_models(manifest: str, models: tuple[str, ...], *, beam: int | None = None,
-                    limit: int | None = None) -> dict:
-    """WER, CER (jiwer, normalised text) and real-time factor of each model on a manifest, each
-    run as ``sonitus transcribe --model M`` runs it (after one untimed warm-up utterance)."""
-    import jiwer
-    from sonitus import Audio
-    from sonitus.manifests import read_manifest
-    from sonitus.recognition import recognition_pipeline
-    from sonitus.text import normalize
-
-    rows = read_manifest(manifest)[:limit]
-    audios = [Audio.load(p) for p, _ in rows]
-    refs = [normalize(t) for _, t in rows]
-    total = sum(a.duration for a in audios)
-    out: dict = {"utterances": len(rows), "audio_seconds": total, "models": {}}
-    for model in models or (None,):
-        recognizer, options = _recognizer_options(model, beam, None, None, None, None, None)
-        pipeline = recognition_pipeline(recognizer, **options)
-        pipeline.map(audios[:1])
-        tic = time.perf_counter()
-        hyps = [t.text for t in pipeline.map(audios)]
-        seconds = time.perf_counter() - tic
-        out["models"][model or "default"] = {
-            "wer": float(jiwer.wer(refs, [normalize(h) for h in hyps])),
-            "cer": float(jiwer.cer(refs, [normalize(h) for h in hyps])), "rtf": seconds / total,
-            "hypotheses": hyps}
-    return out
-
-
-def evaluate_manifest(manifest: str, *, model: str | None = None, beam: int = DEFAULT_BEAM,
-                      decoders=DECODERS, limit: int | None = None, audios=None) -> dict:
-    """WER, CER (jiwer) and real-time factor of each decoder on a manifest.
-
-    The real-time factor is processing seconds per second of audio (audio already in memory,
-    batched): the network's share, measured once after compilation, plus each decoder's own.
-    """
-    import jiwer
-    from sonitus import Audio
-    from sonitus.manifests import read_manifest
-    from sonitus.text import normalize
-
-    from .recognizer import CTCRecognizer
-
-    rows = read_manifest(manifest)[:limit]
-    if audios is None:
-        audios = [Audio.load(p) for p, _ in rows]
-    refs = [normalize(t) for _, t in rows]
-    total = sum(a.duration for a in audios)
-    base = CTCRecognizer(model, beam=1)
-    base.logprobs(audios)  # compile every batch shape outside the timing
-    tic = time.perf_counter()
-    logps = base.logprobs(audios)
-    network = time.perf_counter() - tic
-    out = {"utterances": len(rows), "audio_seconds": total, "network_rtf": network / total, "decoders": {}}
-    for name in decoders:
-        rec = CTCRecognizer(model, beam=1 if name == "greedy" else beam, lm=name == "beam+lm")
-        if rec._lm is not None:  # load the LM and its look-ahead table outside the timing
-            rec._lm.prefix_score("a")
-        tic = time.perf_counter()
-        hyps = [rec.decode(lp).text for lp in logps]
-        seconds = network + time.perf_counter() - tic
-        out["decoders"][name] = {"wer": float(jiwer.wer(refs, hyps)), "cer": float(jiwer.cer(refs, hyps)),
-                                 "rtf": seconds / total, "hypotheses": hyps}
-        groups = _voice_groups(manifest, rows)
-        if groups:
-            out["decoders"][name]["by_voice"] = {
-                g: {"utterances": len(idx), "wer": float(jiwer.wer([refs[i] for i in idx], [hyps[i] for i in idx])),
-                    "cer": float(jiwer.cer([refs[i] for i in idx], [hyps[i] for i in idx]))}
-                for g, idx in sorted(groups.items())}
-    out["references"] = refs
-    return out
-
-
-def _voice_groups(manifest: str, rows) -> dict[str, list[int]]:
-    """Utterance indices by voice group (engine:voice without variant) from ``<split>.voices.tsv``
-    beside a tts-speech manifest; empty when there is none."""
-    voices = Path(manifest).with_suffix(".voices.tsv")
-    if not voices.exists():
-        return {}
-    label = {}
-    for line in voices.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2:
-            engine, _, name = parts[1].partition(":")
-            group = "espeak-ng variants" if engine == "espeak" and "+" in name else f"{engine}:{name}"
-            label[parts[0]] = group.replace("espeak:mb-", "mbrola:")
-    groups: dict[str, list[int]] = {}
-    for i, (path, _) in enumerate(rows):
-        group = label.get(Path(path).stem)
-        if group:
-            groups.setdefault(group, []).append(i)
-    return groups

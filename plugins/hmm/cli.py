@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from pathlib import Path
 
 import click
 from sonitus.cli.types import SEED, count
-
-
-def _load_clips(rows):
-    from sonitus import Audio
-    from sonitus.progress import track
-
-    return [Audio.load(path) for path, _ in track(rows, description="reading clips", total=len(rows))]
 
 
 @click.command()
@@ -41,51 +33,18 @@ def train_hmm_words(data: Path, make_data: bool, per_word: int, out: Path, state
     Reproduce the shipped model:
       sonitus train hmm-words --data data/hmm-words --out plugins/hmm/weights/hmm-words.ckpt
     """
-    from sonitus.progress import track
-
     from .data import build, read_manifest
-    from .words import FEATURES, WordModels, extract_features, train_word
+    from .train import train_words
 
     if make_data:
         build(data, train_per_word=per_word, seed=seed)
     rows = read_manifest(data / "train.tsv")
     start = time.perf_counter()
-    clips = _load_clips(rows)
-    if speed_perturb:
-        clips, rows = clips + _perturbed(clips, speed_perturb, seed), rows + rows
-    features, _ = extract_features(clips)
-    by_word: dict[str, list] = {}
-    for (_, word), f in zip(rows, features):
-        by_word.setdefault(word, []).append(f)
-    models = {}
-    for word in track(sorted(by_word), description="training word models", total=len(by_word)):
-        models[word] = train_word(by_word[word], n_states=states, n_mix=mix, n_iter=iterations, seed=seed)
-    bundle = WordModels.from_models(models, FEATURES)
-    accuracy = _accuracy(bundle, features, [w for _, w in rows])
-    bundle.save(out, step=iterations, seed=seed, train_clips=len(rows), train_accuracy=accuracy,
-                states=states, mix=mix)
-    click.echo(f"trained {len(models)} word models on {len(rows)} clips in {time.perf_counter() - start:.0f} s; "
+    bundle, accuracy = train_words(rows, out, states=states, mix=mix, iterations=iterations,
+                                   speed_perturb=speed_perturb, seed=seed)
+    clips = len(rows) * (2 if speed_perturb else 1)
+    click.echo(f"trained {len(bundle.words)} word models on {clips} clips in {time.perf_counter() - start:.0f} s; "
                f"training accuracy {accuracy:.1%}; wrote {out}")
-
-
-def _perturbed(clips, amount: float, seed: int):
-    """Each clip played faster or slower (pitch and formants move with it), back at its own rate."""
-    import numpy as np
-    from sonitus import Audio
-
-    rng = np.random.default_rng(seed)
-    out = []
-    for clip in clips:
-        factor = 1 + rng.uniform(-amount, amount)
-        stretched = clip.resample(int(round(clip.sample_rate * factor)))
-        out.append(Audio(stretched.samples, clip.sample_rate))
-    return out
-
-
-def _accuracy(bundle, features, truth) -> float:
-    scores = bundle.log_likelihoods(features)
-    predicted = [bundle.words[i] for i in scores.argmax(axis=1)]
-    return sum(p == t for p, t in zip(predicted, truth)) / len(truth)
 
 
 @click.command()
@@ -95,25 +54,14 @@ def _accuracy(bundle, features, truth) -> float:
 def eval_hmm_words(manifest: Path, model: Path | None, as_json: bool) -> None:
     """Accuracy of the word recogniser on MANIFEST (path<TAB>word lines), with the commonest confusions."""
     from .data import read_manifest
-    from .words import WordModels
+    from .evaluate import evaluate_words
 
-    rows = read_manifest(manifest)
-    bundle = WordModels.load(model)
-    clips = _load_clips(rows)
-    start = time.perf_counter()
-    results = bundle.recognize(clips)
-    seconds = time.perf_counter() - start
-    truth = [w for _, w in rows]
-    predicted = [r.text for r in results]
-    correct = sum(p == t for p, t in zip(predicted, truth))
-    confusions = Counter((t, p) for t, p in zip(truth, predicted) if t != p).most_common(5)
-    audio_seconds = sum(c.duration for c in clips)
-    report = {"clips": len(rows), "accuracy": correct / len(rows), "real_time_factor": seconds / audio_seconds,
-              "confusions": [{"said": t, "heard": p, "count": n} for (t, p), n in confusions]}
+    report = evaluate_words(read_manifest(manifest), model)
+    correct, confusions = report.pop("correct"), report["confusions"]
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    click.echo(f"{correct}/{len(rows)} correct: accuracy {report['accuracy']:.1%} "
+    click.echo(f"{correct}/{report['clips']} correct: accuracy {report['accuracy']:.1%} "
                f"(real-time factor {report['real_time_factor']:.3f})")
-    for (t, p), n in confusions:
-        click.echo(f"  '{t}' heard as '{p}': {n}")
+    for c in confusions:
+        click.echo(f"  '{c['said']}' heard as '{c['heard']}': {c['count']}")

@@ -112,3 +112,26 @@ def test_sounds_that_are_not_speech_get_no_word():
              0.3 * np.sin(2 * np.pi * (200 * t + 800 * t ** 2)), 0.1 * rng.standard_normal(16000)]
     results = stage("hmm-words").map([Audio(c.astype(np.float32), 16000) for c in clips])
     assert [r.text for r in results] == [""] * 5 and all(not r.words for r in results)
+
+
+@needs_espeak
+def test_train_hmm_words_learns_a_small_vocabulary_end_to_end(tmp_path):
+    """`sonitus train hmm-words --no-make-data` on a small labelled folder, then `eval hmm-words`."""
+    import json
+
+    from sonitus.tts import Voice, synthesize
+
+    rows = []
+    for i, word in enumerate(("yes", "no", "stop") * 6):
+        path = tmp_path / f"{i:02d}-{word}.wav"
+        Audio(synthesize(word, Voice("espeak", "en-us", rate=130 + 10 * (i % 5), pitch=30 + 8 * (i % 4))),
+              16000).save(path)
+        rows.append(f"{path.name}\t{word}")
+    (tmp_path / "train.tsv").write_text("\n".join(rows) + "\n")
+    result = run_cli("train", "hmm-words", "--data", str(tmp_path), "--no-make-data", "--out", str(tmp_path / "m.ckpt"),
+                     "--states", "4", "--mix", "1", "--iterations", "3", "--speed-perturb", "0.1")
+    assert result.returncode == 0, result.stderr
+    assert "trained 3 word models on 36 clips" in result.stdout
+    result = run_cli("eval", "hmm-words", str(tmp_path / "train.tsv"), "--model", str(tmp_path / "m.ckpt"), "--json")
+    report = json.loads(result.stdout)
+    assert report["clips"] == 18 and report["accuracy"] >= 0.8 and "correct" not in report
