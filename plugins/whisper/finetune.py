@@ -266,6 +266,8 @@ def _update_step(runtime, optimizer, cfg: FinetuneConfig):
 
     module = Whisper(runtime.config)
     lora = cfg.lora > 0
+    # the teacher runs on the batch's last rows only, where _TrainingSet.batch puts the replay
+    tail = int(round(cfg.batch * cfg.replay_share)) if cfg.distill and cfg.replay else 0
 
     def logits_of(params, audio, x):
         if cfg.train_encoder:  # audio is log-mel [batch, frames, n_mels]
@@ -277,10 +279,11 @@ def _update_step(runtime, optimizer, cfg: FinetuneConfig):
         heard = _spec_augment(audio.astype(jnp.float32), key, cfg)
         logits = logits_of(params, heard, x)
         loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
-        if cfg.distill and cfg.replay:  # replay rows: the base model's distributions (on the unmasked audio)
-            teacher = jax.nn.log_softmax(jax.lax.stop_gradient(logits_of(base, audio.astype(jnp.float32), x)))
-            kl = jnp.sum(jnp.exp(teacher) * (teacher - jax.nn.log_softmax(logits)), axis=-1)
-            loss = jnp.where(replay[:, None] > 0, kl, loss)
+        if tail:  # replay rows: the base model's distributions (on the unmasked audio); they come last
+            teacher = jax.nn.log_softmax(jax.lax.stop_gradient(
+                logits_of(base, audio[-tail:].astype(jnp.float32), x[-tail:])))
+            kl = jnp.sum(jnp.exp(teacher) * (teacher - jax.nn.log_softmax(logits[-tail:])), axis=-1)
+            loss = jnp.concatenate([loss[:-tail], jnp.where(replay[-tail:, None] > 0, kl, loss[-tail:])])
         return (loss * m).sum() / jnp.maximum(m.sum(), 1.0)
 
     @jax.jit
