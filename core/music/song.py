@@ -16,6 +16,7 @@ from sonitus.errors import MusicError
 from sonitus.pipeline import Pipeline, Source
 from sonitus.score import Score
 
+from .channels import assign_channels
 from .notation import parse_phrase
 from .phrase import Note, Phrase
 from .scales import Key
@@ -202,15 +203,8 @@ class Song:
             n, d = _meter(m)
             meta.append((ticks(b), mido.MetaMessage("time_signature", numerator=n, denominator=d, time=0)))
         midi.tracks.append(_delta(sorted(meta, key=lambda e: e[0]) + [(ticks(self.length), mido.MetaMessage("end_of_track", time=0))]))
-        channels = iter(c for c in range(16) if c != 9)
-        for track in self.tracks:
-            if track.is_drum:
-                channel = 9
-            else:
-                try:
-                    channel = next(channels)
-                except StopIteration:
-                    raise MusicError("a MIDI file holds at most 15 pitched tracks (channel 10 is drums).") from None
+        channels = assign_channels([(track.program, track.is_drum) for track in self.tracks])
+        for track, channel in zip(self.tracks, channels):
             events = [(0, 0, mido.MetaMessage("track_name", name=track.name, time=0))]
             if not track.is_drum:
                 events.append((0, 1, mido.Message("program_change", channel=channel, program=track.program, time=0)))

@@ -11,6 +11,7 @@ from sonitus import Audio, Score
 from sonitus.audio import dbfs
 from sonitus.dsp.levels import check_peak_db
 from sonitus.errors import DependencyError, ParameterError, ScoreError, whole_number
+from sonitus.music.channels import assign_channels
 from sonitus.stages import StageBase
 
 __all__ = ["FluidSynthRenderer", "default_soundfont", "load_fluidsynth"]
@@ -116,18 +117,9 @@ class FluidSynthRenderer(StageBase):
         """Time-ordered events and the (channel, bank, program) set-up."""
         setup = []
         events: list[tuple[float, int, tuple]] = []
-        free = [c for c in range(16) if c != 9]
-        by_program: dict[int, int] = {}
-        for inst in score.midi.instruments:
-            if inst.is_drum:
-                channel = 9
-            elif inst.program in by_program:
-                channel = by_program[inst.program]
-            elif free:
-                channel = free.pop(0)
-                by_program[inst.program] = channel
-            else:
-                raise ScoreError("the score needs more than 15 different instruments; FluidSynth has 16 channels.")
+        instruments = score.midi.instruments
+        channels = assign_channels([(inst.program, inst.is_drum) for inst in instruments])
+        for inst, channel in zip(instruments, channels):
             if (channel, inst.program) not in [(c, p) for c, _, p in setup]:
                 setup.append((channel, 128 if inst.is_drum else 0, inst.program))
             for n in inst.notes:
