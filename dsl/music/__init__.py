@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from sonitus.dsl import save
+from sonitus.errors import ParameterError
 from sonitus.music import (
     CHORD_QUALITIES,
     DRUMS,
@@ -122,4 +123,10 @@ def generate(name: str, **options: Any) -> StageBase:
     Its output Score starts a pipeline, and ``m.from_score(...)`` turns it into a Song the
     DSL can transform and layer with written tracks.
     """
-    return get_registry().stage(name, **options)
+    registry = get_registry()
+    kind = registry.spec(name).kind
+    if kind != "generator":
+        generators = ", ".join(spec.name for spec in registry.specs("generator"))
+        raise ParameterError(f"generate() takes a generator ({generators}); '{name}' is a {kind}: build it with "
+                             f"stage({name!r}).")
+    return registry.stage(name, **options)

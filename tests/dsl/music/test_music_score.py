@@ -4,7 +4,7 @@ import pretty_midi
 import pytest
 from sonitus import Score
 from sonitus.dsl import music as m
-from sonitus.errors import MusicError
+from sonitus.errors import MusicError, ParameterError
 from sonitus.music.song import TICKS_PER_BEAT
 from sonitus.testing import make_registry, use_registry
 
@@ -81,3 +81,5 @@ def test_generate_wraps_a_registered_generator():
         score = m.generate("toy-gen", bars=2).run()
         song = m.from_score(score).transpose(2) + m.track("flute", "A5/1")
         assert sorted(n.pitch for i in song.to_score().midi.instruments for n in i.notes) == [62, 81]
+        with pytest.raises(ParameterError, match="generate\\(\\) takes a generator.*'fluidsynth' is a renderer"):
+            m.generate("fluidsynth")
