@@ -135,7 +135,8 @@ def train(out: str, *, config: HarmoniserTrainConfig, data=None, seed: int = 0, 
     """
     import jax
     from flax import serialization
-    from sonitus.checkpoints import load_checkpoint, save_checkpoint
+    from sonitus.checkpoints import save_checkpoint
+    from sonitus.rounds import init_checkpoint, progress_of, resume_checkpoint, rounds_after
     from sonitus.training import run_loop
 
     from .chorales import Chorales
@@ -160,20 +161,15 @@ def train(out: str, *, config: HarmoniserTrainConfig, data=None, seed: int = 0, 
                        "masks": "orderless 0.5, soprano given 0.33 (half after a given prefix of bars), voices 0.17"}}
     step, history, elapsed = 0, [], 0.0
     if resume:
-        if not last.exists():
-            raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
-        ckpt = load_checkpoint(last, model=MODEL_NAME + "-train")
+        ckpt = resume_checkpoint(last, model=MODEL_NAME)
         state = serialization.from_state_dict(state, ckpt.state)
-        step, history = ckpt.step, ckpt.header.get("history", [])
-        elapsed = float(ckpt.header.get("train_seconds", 0.0))
+        step, history, elapsed = progress_of(ckpt)
+        header["rounds"] = ckpt.header.get("rounds", [])
         log(f"resumed at step {step}")
     elif init:
-        ckpt = load_checkpoint(init, model=MODEL_NAME)
-        if ckpt.model_config(HarmoniserConfig) != mc:
-            raise CheckpointError(f"--init {init} has model config {ckpt.config}; set 'model' in --config to match.")
+        ckpt = init_checkpoint(init, model=MODEL_NAME, config_cls=HarmoniserConfig, config=mc)
         state = {**state, "params": serialization.from_state_dict(state["params"], ckpt.state["params"])}
-        header["rounds"] = list(ckpt.header.get("rounds", [])) + [
-            {"steps": ckpt.step, "train_seconds": ckpt.header.get("train_seconds", 0.0)}]
+        header["rounds"] = rounds_after(ckpt)
         log(f"initialised from {init} (step {ckpt.step}); fresh optimiser")
     held_masks = np.zeros(held.shape, bool)
     held_masks[:, 1:] = True

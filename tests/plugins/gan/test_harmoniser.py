@@ -91,6 +91,9 @@ def test_training_lowers_the_loss_and_resumes_exactly(tmp_path):
         np.testing.assert_array_equal(x, y)
     again = train(str(tmp_path / "c"), config=config, init=str(full), **quiet)
     assert load_checkpoint(again).header["rounds"][0]["steps"] == 6
+    train(str(tmp_path / "d"), config=config, init=str(full), until=3, **quiet)  # a round interrupted, resumed:
+    resumed_round = train(str(tmp_path / "d"), config=config, resume=True, **quiet)  # the earlier rounds stay
+    assert load_checkpoint(resumed_round).header["rounds"] == load_checkpoint(again).header["rounds"]
 
 
 def test_transposition_keeps_rests_and_the_range():
