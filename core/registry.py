@@ -532,7 +532,10 @@ def _contract(stage: str | type, factory: Callable[..., Any] | None, metadata: d
     built_by = factory if factory is not None and not isinstance(factory, type) else stage_class
     if not callable(built_by):
         raise PluginError(f"the factory registered for '{_normal(name)}' is not callable.", plugin=plugin)
-    return _normal(name), built_by, stage_class.consumes, stage_class.produces, stage_class
+    # a class that leaves a type at StageBase's "any" takes the hook's default, as a function does
+    consumes = hook_kind.consumes if stage_class.consumes is object else stage_class.consumes
+    produces = hook_kind.produces if stage_class.produces is object else stage_class.produces
+    return _normal(name), built_by, consumes, produces, stage_class
 
 
 def _kind_misfit(hook_kind: HookKind, consumes: Any, produces: Any) -> str | None:

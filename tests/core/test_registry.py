@@ -279,6 +279,23 @@ def test_a_factory_may_narrow_its_registration_but_not_widen_it():
     assert load.consumes is None
 
 
+def test_a_stage_class_that_states_no_types_takes_its_hooks():
+    class Quiet(sonitus.StageBase):
+        name = "quiet"
+
+        def __call__(self, audio):
+            return audio.with_samples(audio.samples * 0.5)
+
+    class Plugin:
+        @hookimpl
+        def register_preprocessors(self, register):
+            register(Quiet)
+
+    registry = make_registry(("quiet", Plugin()))
+    assert registry.spec("quiet").signature == "Audio -> Audio"
+    assert registry.stage("quiet").consumes is Audio
+
+
 def test_every_builtin_stage_fits_its_kind_and_states_its_types_once():
     registry = Registry(entry_points=False, environ={})
     assert not [w for r in registry.plugins() for w in r.warnings]
