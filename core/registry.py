@@ -462,8 +462,11 @@ def _describe(exc: BaseException) -> str:
 
 
 def _first_line(doc: str | None) -> str:
-    """A docstring's first line as plain text (reST's ``literal`` marks dropped)."""
-    return doc.strip().splitlines()[0].strip().replace("``", "") if doc and doc.strip() else ""
+    """A docstring's first paragraph as one line of plain text (reST's ``literal`` marks dropped)."""
+    if not doc or not doc.strip():
+        return ""
+    paragraph = doc.strip().split("\n\n")[0]
+    return " ".join(paragraph.split()).replace("``", "")
 
 
 def _takes_var_keyword(factory: Callable[..., Any]) -> bool:
