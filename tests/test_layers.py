@@ -85,3 +85,22 @@ def test_the_core_imports_sonitus_at_the_top_of_its_modules():
                            and (sub.level > 0 or (sub.module or "").startswith("sonitus"))]
     inside = sorted(set(inside))
     assert len(inside) <= 15, inside
+
+
+def test_every_builtin_plugin_package_reads_the_same():
+    """``__init__.py`` holds hooks only (no class, no other function); commands live in cli.py; no
+    module name starts with an underscore (docs/plugins.md, "Every built-in plugin folder")."""
+    import ast
+
+    for package in sorted(p for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()):
+        tree = ast.parse((package / "__init__.py").read_text())
+        for node in tree.body:
+            assert not isinstance(node, ast.ClassDef), f"{package.name}/__init__.py defines class {node.name}"
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = {getattr(d, "id", getattr(d, "attr", "")) for d in node.decorator_list}
+                assert "hookimpl" in names, f"{package.name}/__init__.py: {node.name} is not a hook"
+                if node.name == "register_commands":
+                    imported = {n.module for n in ast.walk(node) if isinstance(n, ast.ImportFrom)}
+                    assert imported == {"cli"}, f"{package.name}: commands come from cli.py, not {imported}"
+        hidden = [p.name for p in package.glob("*.py") if p.name.startswith("_") and p.name != "__init__.py"]
+        assert not hidden, f"{package.name}: {hidden}"
