@@ -48,7 +48,7 @@ def _parse_phrase(text):
 
 
 def _parse_song(text):
-    from sonitus.plugins.music.textfile import parse_song_text
+    from sonitus.music.songtext import parse_song_text
 
     parse_song_text(text).to_score()
 

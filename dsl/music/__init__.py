@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from sonitus.dsl import save
@@ -40,6 +41,7 @@ from sonitus.music import (
     new_song,
     parse_phrase,
     parse_pitch,
+    parse_song_text,
     parse_track,
     pitch_name,
     rest,
@@ -102,7 +104,10 @@ def progression(symbols: str, *, beats: Fraction | int | float = 4, octave: int 
 
 
 def load(path: str | os.PathLike[str]) -> Song:
-    """Read a MIDI file into a Song the DSL can transform."""
+    """Read a song the DSL can transform: a MIDI file, or a song in the text format (.txt,
+    :mod:`sonitus.music.songtext`; parsed, never run)."""
+    if Path(path).suffix.lower() == ".txt":
+        return parse_song_text(Path(path).read_text(encoding="utf-8"))
     return from_score(Score.load(path))
 
 

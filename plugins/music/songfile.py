@@ -78,7 +78,7 @@ def _read_song(path: Path):
             raise ParameterError(f"{path} defines no song: assign a Song built with sonitus.dsl.music to a "
                                  f"variable called `song`.")
         return found
-    from .textfile import parse_song_text
+    from sonitus.music.songtext import parse_song_text
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -46,7 +46,7 @@ def test_a_plugin_that_calls_sys_exit_is_isolated():
 ])
 def test_song_text_errors_name_the_setting_at_fault(header, culprit):
     from sonitus.errors import MusicError
-    from sonitus.plugins.music.textfile import parse_song_text
+    from sonitus.music.songtext import parse_song_text
 
     with pytest.raises(MusicError, match=culprit) as info:
         parse_song_text(f"{header}\n[piano]\nC4 D4 E4\n")

@@ -83,3 +83,14 @@ def test_generate_wraps_a_registered_generator():
         assert sorted(n.pitch for i in song.to_score().midi.instruments for n in i.notes) == [62, 81]
         with pytest.raises(ParameterError, match="generate\\(\\) takes a generator.*'fluidsynth' is a renderer"):
             m.generate("fluidsynth")
+
+
+def test_load_reads_a_song_text_file_as_well_as_midi(tmp_path):
+    from pathlib import Path
+
+    waltz = Path(__file__).resolve().parents[3] / "sdk_examples" / "songs" / "waltz.txt"
+    song = m.load(waltz)
+    assert song.meter == "3/4" and len(song.tracks) == 3
+    song.save(tmp_path / "waltz.mid")
+    again = m.load(tmp_path / "waltz.mid")
+    assert again.to_score().notes == song.to_score().notes

@@ -26,9 +26,10 @@ from __future__ import annotations
 import re
 
 from sonitus.errors import DSLSyntaxError
-from sonitus.music import Song
-from sonitus.music.notation import parse_phrase
 from sonitus.music.song import Track, instrument_program, new_song
+
+from .notation import parse_phrase
+from .song import Song
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]:]+?)\s*(?::\s*([^\]]+?)\s*)?\]\s*$")
 #: a comment starts with '#' at the start of a line or after a space ('C#' and 'key: F# minor' are not comments)
