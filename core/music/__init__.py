@@ -15,8 +15,8 @@ from .phrase import DYNAMICS, Note, Phrase, euclid, rest
 from .pitch import parse_pitch, pitch_name
 from .scales import SCALES, Key, key
 from .song import Song, Track, check_tempo, from_score, instrument_program, new_song, parse_track
-from .songtext import parse_song_text
+from .songtext import parse_song_text, read_song_text
 
 __all__ = ["CHORD_QUALITIES", "DRUMS", "DYNAMICS", "SCALES", "Key", "Note", "Phrase", "Song", "Track",
            "check_tempo", "chord_pitches", "euclid", "from_score", "instrument_program", "key", "new_song", "parse_phrase",
-           "parse_pitch", "parse_song_text", "parse_track", "pitch_name", "rest"]
+           "parse_pitch", "parse_song_text", "parse_track", "pitch_name", "read_song_text", "rest"]

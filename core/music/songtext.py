@@ -23,18 +23,32 @@ parsed, never evaluated; errors give the file's line and column.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
-from sonitus.errors import DSLSyntaxError
-from sonitus.music.song import Track, instrument_program, new_song
+from sonitus.errors import DSLSyntaxError, ParameterError
 
 from .notation import parse_phrase
-from .song import Song
+from .song import Song, Track, instrument_program, new_song
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]:]+?)\s*(?::\s*([^\]]+?)\s*)?\]\s*$")
 #: a comment starts with '#' at the start of a line or after a space ('C#' and 'key: F# minor' are not comments)
 _COMMENT = re.compile(r"(?:^|\s)#")
 _SETTING = re.compile(r"^\s*(tempo|meter|key)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def read_song_text(path: str | os.PathLike[str]) -> Song:
+    """The song in the text file ``path``; a missing or binary file is a sentence, not a traceback."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"{path} {'is a folder' if path.is_dir() else 'does not exist'}; give a song file.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path} is not a text file (byte {exc.start} is not UTF-8); give a song in the "
+                             "music notation (.txt) or a Python song script (.py).") from exc
+    return parse_song_text(text)
 
 
 def parse_song_text(text: str) -> Song:

@@ -41,9 +41,9 @@ from sonitus.music import (
     new_song,
     parse_phrase,
     parse_pitch,
-    parse_song_text,
     parse_track,
     pitch_name,
+    read_song_text,
     rest,
 )
 from sonitus.registry import get_registry
@@ -107,7 +107,7 @@ def load(path: str | os.PathLike[str]) -> Song:
     """Read a song the DSL can transform: a MIDI file, or a song in the text format (.txt,
     :mod:`sonitus.music.songtext`; parsed, never run)."""
     if Path(path).suffix.lower() == ".txt":
-        return parse_song_text(Path(path).read_text(encoding="utf-8"))
+        return read_song_text(path)
     return from_score(Score.load(path))
 
 

@@ -78,14 +78,9 @@ def _read_song(path: Path):
             raise ParameterError(f"{path} defines no song: assign a Song built with sonitus.dsl.music to a "
                                  f"variable called `song`.")
         return found
-    from sonitus.music.songtext import parse_song_text
+    from sonitus.music.songtext import read_song_text
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParameterError(f"{path} is not a text file (byte {exc.start} is not UTF-8); give a song in the "
-                             "music notation (.txt) or a Python song script (.py).") from exc
-    return parse_song_text(text)
+    return read_song_text(path)
 
 
 def _line_in(exc: BaseException, path: Path) -> int | None:

@@ -94,3 +94,8 @@ def test_load_reads_a_song_text_file_as_well_as_midi(tmp_path):
     song.save(tmp_path / "waltz.mid")
     again = m.load(tmp_path / "waltz.mid")
     assert again.to_score().notes == song.to_score().notes
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00 not a song")
+    with pytest.raises(ParameterError, match="is not a text file"):
+        m.load(tmp_path / "binary.txt")
+    with pytest.raises(ParameterError, match="does not exist"):
+        m.load(tmp_path / "missing.txt")
