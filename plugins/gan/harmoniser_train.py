@@ -194,8 +194,10 @@ def train(out: str, *, config: HarmoniserTrainConfig, data=None, seed: int = 0, 
             held_loss = float(eval_loss(current["state"]["params"], held, held_masks))
             history.append({"step": at, "held_out_harmonisation_loss": round(held_loss, 4)})
             log(f"step {at}: held-out harmonisation loss {held_loss:.4f}")
-            losses = [h["held_out_harmonisation_loss"] for h in history if "held_out_harmonisation_loss" in h]
-            if held_loss <= min(losses):  # the best so far by held-out loss, as a model checkpoint
+            earlier = [h["held_out_harmonisation_loss"] for h in history[:-1] if "held_out_harmonisation_loss" in h]
+            # the best so far by held-out loss, as a model checkpoint (compared as the history records them:
+            # the unrounded loss against its own rounded entry missed a new best whenever rounding went down)
+            if round(held_loss, 4) <= min(earlier, default=float("inf")):
                 save_checkpoint(out_dir / "best.ckpt", {"params": current["state"]["params"]}, model=MODEL_NAME,
                                 step=at, **header, history=history, train_seconds=round(seconds, 1))
         return {"loss": metrics["loss"]}, False
