@@ -18,7 +18,7 @@ A stage is registered in one of two ways, and its types are stated in one place:
 
 Either way the types must fit the hook's kind (the table below); a stage that does not is
 left out with a warning that ``sonitus plugins`` shows. ``description=`` is the line shown by
-``sonitus stages`` (default: the docstring's first line).
+``sonitus stages`` (default: the first paragraph of the class's or the factory's docstring).
 """
 
 from __future__ import annotations

@@ -532,7 +532,7 @@ def _contract(stage: str | type, factory: Callable[..., Any] | None, metadata: d
     if isinstance(stage, str) and stage_class.name not in (StageBase.name, stage):
         raise PluginError(f"{stage_class.__name__} is named '{stage_class.name}' but registered as '{stage}'; "
                           f"register(StageClass) takes the class's name.", plugin=plugin)
-    built_by = factory if factory is not None and not isinstance(factory, type) else stage_class
+    built_by = stage_class if factory is None else factory
     if not callable(built_by):
         raise PluginError(f"the factory registered for '{_normal(name)}' is not callable.", plugin=plugin)
     # a class that leaves a type at StageBase's "any" takes the hook's default, as a function does

@@ -26,13 +26,17 @@ def training_model(model: str) -> str:
     return model + "-train"
 
 
-def resume_checkpoint(last: str | os.PathLike[str], *, model: str) -> Checkpoint:
+def resume_checkpoint(last: str | os.PathLike[str], *, model: str, header: dict | None = None) -> Checkpoint:
     """The training checkpoint ``--resume`` continues; a sentence when there is none or it holds
-    another model."""
+    another model. The run's earlier rounds are carried into ``header["rounds"]`` (the header the
+    resumed run will write), so that resuming never loses them."""
     last = Path(last)
     if not last.exists():
         raise CheckpointError(f"--resume: {last} does not exist; start without --resume.")
-    return load_checkpoint(last, model=training_model(model))
+    ckpt = load_checkpoint(last, model=training_model(model))
+    if header is not None:
+        header["rounds"] = list(ckpt.header.get("rounds", []))
+    return ckpt
 
 
 def init_checkpoint(path: str | os.PathLike[str], *, model: str, config_cls: type, config: Any) -> Checkpoint:

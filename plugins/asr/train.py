@@ -301,10 +301,9 @@ def _starting_point(params, opt_state, header: dict, *, last: Path, resume: bool
     from sonitus.rounds import init_checkpoint, progress_of, resume_checkpoint, rounds_after
 
     if resume:
-        ckpt = resume_checkpoint(last, model=MODEL_NAME)
+        ckpt = resume_checkpoint(last, model=MODEL_NAME, header=header)
         if ckpt.header.get("seed") != header["seed"]:
             raise CheckpointError(f"{last} was trained with seed {ckpt.header.get('seed')}; pass --seed to match.")
-        header["rounds"] = ckpt.header.get("rounds", [])
         log(f"resumed at step {ckpt.step}")
         return (serialization.from_state_dict(params, ckpt.state["params"]),
                 serialization.from_state_dict(opt_state, ckpt.state["opt_state"]), *progress_of(ckpt))

@@ -42,15 +42,12 @@ from .factories import (
 )
 from .stages import GriffinLimRenderer, SpectrogramStage
 
-# Bound now: importing a submodule (e.g. .vad) later rebinds that name on this package.
-PREPROCESSORS = (("normalize", normalize), ("pre-emphasis", pre_emphasis), ("highpass", highpass),
-                 ("lowpass", lowpass), ("bandpass", bandpass), ("denoise", denoise_stage),
-                 ("trim", trim), ("vad", vad_stage))
-
 
 @hookimpl
 def register_preprocessors(register):
-    for name, factory in PREPROCESSORS:
+    for name, factory in (("normalize", normalize), ("pre-emphasis", pre_emphasis), ("highpass", highpass),
+                          ("lowpass", lowpass), ("bandpass", bandpass), ("denoise", denoise_stage),
+                          ("trim", trim), ("vad", vad_stage)):
         register(name, factory)
 
 

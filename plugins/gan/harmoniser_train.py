@@ -161,10 +161,9 @@ def train(out: str, *, config: HarmoniserTrainConfig, data=None, seed: int = 0, 
                        "masks": "orderless 0.5, soprano given 0.33 (half after a given prefix of bars), voices 0.17"}}
     step, history, elapsed = 0, [], 0.0
     if resume:
-        ckpt = resume_checkpoint(last, model=MODEL_NAME)
+        ckpt = resume_checkpoint(last, model=MODEL_NAME, header=header)
         state = serialization.from_state_dict(state, ckpt.state)
         step, history, elapsed = progress_of(ckpt)
-        header["rounds"] = ckpt.header.get("rounds", [])
         log(f"resumed at step {step}")
     elif init:
         ckpt = init_checkpoint(init, model=MODEL_NAME, config_cls=HarmoniserConfig, config=mc)

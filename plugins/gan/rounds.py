@@ -20,8 +20,7 @@ def starting_state(state: dict, header: dict, *, last: Path, resume: bool, init:
     from sonitus.rounds import init_checkpoint, progress_of, resume_checkpoint, rounds_after
 
     if resume:
-        ckpt = resume_checkpoint(last, model=model_name)
-        header["rounds"] = ckpt.header.get("rounds", [])
+        ckpt = resume_checkpoint(last, model=model_name, header=header)
         log(f"resumed at step {ckpt.step}")
         step, history, seconds = progress_of(ckpt)
         return serialization.from_state_dict(state, ckpt.state), step, history, seconds

@@ -22,9 +22,9 @@ from .frontend import N_SAMPLES, SAMPLE_RATE, first_window
 
 __all__ = ["Utterance", "read_utterances", "EncoderCache", "encoder_input", "replay_set", "REPLAY_SENTENCES"]
 
-#: the longest utterance a manifest may hold: one window, no timestamps
 #: bump when the log-mel window the encoder hears changes: cached encoder outputs go stale
 FRONTEND_VERSION = "mel-zeros-past-end"
+#: the longest utterance a manifest may hold: one window, no timestamps
 MAX_SECONDS = N_SAMPLES / SAMPLE_RATE
 
 #: IEEE 1969 Harvard sentences (public domain), lists 3 to 8

@@ -21,8 +21,11 @@ def _model(path, *, model="toy", width=4, **header):
 def test_resume_needs_the_runs_own_training_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="does not exist; start without --resume"):
         resume_checkpoint(tmp_path / "last.ckpt", model="toy")
-    _model(tmp_path / "last.ckpt", model="toy-train", step=7, history=[{"step": 5}], train_seconds=12.5)
-    assert progress_of(resume_checkpoint(tmp_path / "last.ckpt", model="toy")) == (7, [{"step": 5}], 12.5)
+    _model(tmp_path / "last.ckpt", model="toy-train", step=7, history=[{"step": 5}], train_seconds=12.5,
+           rounds=[{"steps": 100}])
+    header = {}
+    assert progress_of(resume_checkpoint(tmp_path / "last.ckpt", model="toy", header=header)) == (7, [{"step": 5}], 12.5)
+    assert header["rounds"] == [{"steps": 100}]  # the earlier rounds go on into the resumed run's header
     with pytest.raises(CheckpointError):
         resume_checkpoint(tmp_path / "last.ckpt", model="other")
 
