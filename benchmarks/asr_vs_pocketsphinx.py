@@ -13,7 +13,6 @@ second of audio, audio already in memory, batch transcription) of both.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -22,6 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _cli import make_parser  # noqa: E402
 
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
     from sonitus.manifests import read_manifest
     from sonitus.text import normalize
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("manifest", nargs="?", default=None, help="default: the tts-speech dev.tsv")
     parser.add_argument("--human", action="store_true", help="use pocketsphinx-testdata's human recordings")
     parser.add_argument("--model", default=None, help="sonitus checkpoint (default: shipped)")

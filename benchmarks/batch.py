@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _cli import make_parser  # noqa: E402
+
 
 def make_clips(folder: Path, count: int) -> list[Path]:
     import soundfile as sf
@@ -50,7 +53,9 @@ def main() -> None:
     from sonitus import Audio
     from sonitus.batch import parse_pipeline, run_dataset
 
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    parser = make_parser(__doc__)
+    parser.add_argument("count", nargs="?", type=int, default=2000, help="clips to write and transcribe")
+    count = parser.parse_args().count
     print(f"JAX {jax.__version__} on {jax.devices()[0].platform}; {os.cpu_count()} CPU cores; {count} clips")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -15,12 +15,14 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _cli import make_parser  # noqa: E402
 from _timing import median_time, report  # noqa: E402
 
 BATCH, FRAMES, CHANNELS, WIDTH = 24, 160, 144, 15
 
 
 def main() -> None:
+    make_parser(__doc__).parse_args()
     import jax
     import jax.numpy as jnp
     from sonitus.plugins.asr.layers import depthwise_conv1d

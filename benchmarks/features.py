@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _cli import make_parser  # noqa: E402
 from _timing import median_time, report  # noqa: E402
 
 SR = 16000
@@ -40,6 +41,7 @@ def numpy_mfcc(batch: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    make_parser(__doc__).parse_args()
     import jax
     import librosa
     from sonitus.dsp.features import logmel, mfcc

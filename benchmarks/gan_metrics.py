@@ -13,8 +13,12 @@ Run: ``.venv/bin/python benchmarks/gan_metrics.py [--model X] [--notes]``.
 
 from __future__ import annotations
 
-import argparse
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _cli import make_parser  # noqa: E402
 
 
 def _mean_ms(make, runs: int = 10) -> float:
@@ -29,7 +33,7 @@ def main() -> None:
     from click.testing import CliRunner
     from sonitus.cli import cli
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--model", default=None)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--notes", action="store_true", help="the notes GAN instead of the chorale GAN")

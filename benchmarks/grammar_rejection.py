@@ -14,7 +14,13 @@ tiny.en about five).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _cli import make_parser  # noqa: E402
 
 COMMANDS = ["turn on the kitchen light", "turn off the kitchen light", "turn on the bedroom light",
             "turn off the bedroom light", "open the door", "close the door", "lock the front door",
@@ -63,12 +69,10 @@ def _whisper_scores(audios):
 
 
 def main() -> None:
-    import argparse
-
     from sonitus import Audio
     from sonitus.tts import SAMPLE_RATE, synthesize
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--recognizer", choices=("ctc", "whisper"), default="ctc")
     args = parser.parse_args()
     scores = _whisper_scores if args.recognizer == "whisper" else _ctc_scores

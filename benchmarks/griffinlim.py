@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _cli import make_parser  # noqa: E402
 from _timing import interleaved_times, report  # noqa: E402
 
 SR, N_FFT, HOP, N_ITER = 22050, 2048, 512, 32
@@ -70,6 +71,7 @@ def fft_floor(S: np.ndarray):
 
 
 def main() -> None:
+    make_parser(__doc__).parse_args()
     import jax
     import librosa
     from sonitus.dsp.griffinlim import griffinlim, spectral_convergence

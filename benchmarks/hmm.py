@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _cli import make_parser  # noqa: E402
 from _timing import median_time  # noqa: E402
 
 N, D = 8, 39
@@ -35,6 +36,7 @@ def numpy_forward(x, pi, A, means, covars) -> float:
 
 
 def main() -> None:
+    make_parser(__doc__).parse_args()
     import jax
     import jax.numpy as jnp
     from sonitus.hmm.emissions import gaussian_log_b

@@ -19,7 +19,6 @@ notes walking its scale from the tonic and closing on it) at tempos 70-150 bpm, 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -27,6 +26,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _cli import make_parser  # noqa: E402
 from _timing import wall_times  # noqa: E402
 
 SR = 22050
@@ -191,7 +191,7 @@ def timings(seconds: float = 25.0) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--pieces", type=int, default=24)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

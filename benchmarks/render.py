@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _cli import make_parser  # noqa: E402
 
 SR = 44100
 
@@ -45,6 +46,7 @@ def onset_envelope(audio: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    make_parser(__doc__).parse_args()
     from sonitus.plugins.music.renderer import FluidSynthRenderer, default_soundfont
 
     score = eight_track_score()

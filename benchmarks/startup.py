@@ -11,6 +11,10 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _cli import make_parser  # noqa: E402
 
 SONITUS = """
 import numpy as np
@@ -35,6 +39,7 @@ def wall(args: list[str], repeat: int = 5) -> float:
 
 
 def main() -> None:
+    make_parser(__doc__).parse_args()
     py = sys.executable
     subprocess.run([py, "-c", SONITUS], check=True)  # fills the persistent cache
     ours = wall([py, "-c", SONITUS])

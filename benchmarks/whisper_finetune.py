@@ -13,7 +13,6 @@ after (does the model forget?), and the wall time of fine-tuning (encoder cache 
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _cli import make_parser  # noqa: E402
 from whisper import FLITE_VOICES, HARVARD  # noqa: E402
 
 WORDS = ("Zorvex Kalindra Brumwick Tessaline Quorvane Pellaris Vandrigo Mirelle Oskatoon Drevlin Sunmara "
@@ -89,7 +89,7 @@ def score(model: str, test, general: str) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     from sonitus.plugins.whisper.finetune import FinetuneConfig, train_whisper
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--init", default="tiny.en")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--lora", type=int, default=0)

@@ -34,6 +34,10 @@ class Dataset(Protocol):
         """``(train, held_out)``."""
 
 
+# read off the protocol, so that a member added to it is checked too
+_MEMBERS = tuple(dict.fromkeys([*Dataset.__annotations__, *(n for n in vars(Dataset) if not n.startswith("_"))]))
+
+
 def missing_members(obj: Any) -> list[str]:
     """The members of :class:`Dataset` that ``obj`` lacks (empty when it is one)."""
-    return [name for name in ("root", "folder", "build", "load") if not hasattr(obj, name)]
+    return [name for name in _MEMBERS if not hasattr(obj, name)]

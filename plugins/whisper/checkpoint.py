@@ -27,7 +27,8 @@ _LIMITS = {"n_mels": 256, "n_vocab": 60_000, "n_audio_ctx": 1500, "n_audio_state
 
 
 class Checkpoint(NamedTuple):
-    """A loaded Whisper: its ``config``, Flax ``params`` (float32 NumPy), the ``alignment_heads``
+    """A loaded Whisper: its ``config``, Flax ``params`` (float32 NumPy as loaded; the device's
+    float32 arrays once a ``Runtime`` holds it, so the weights live once), the ``alignment_heads``
     ``[(layer, head), ...]`` used for word timings, ``source`` (a short description) and the
     ``suppress_ids`` the checkpoint names (tokens never generated; None: computed from the
     tokenizer as openai-whisper does)."""
@@ -50,6 +51,9 @@ def _suppress_ids(data, config: WhisperConfig, where: Path) -> tuple[int, ...] |
 
 def checkpoint_format(folder: Path) -> str:
     """``"ct2"`` or ``"transformers"``, or a CheckpointError saying which formats work."""
+    if not folder.is_dir():
+        raise CheckpointError(f"{folder} is not a folder: give a Whisper model's folder, or pass a model name "
+                              "(tiny.en, base) through resolve_model / recognize(model=...).")
     if (folder / "model.bin").is_file():
         return "ct2"
     if (folder / "config.json").is_file() and any(folder.glob("*.safetensors")):

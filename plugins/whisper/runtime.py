@@ -42,11 +42,14 @@ class Runtime:
         from sonitus import jaxcache
 
         jaxcache.enable()
+        self.dtype = jnp.bfloat16 if dtype == "bfloat16" else jnp.float32
+        placed = jax.tree_util.tree_map(lambda a: jnp.asarray(a, self.dtype), checkpoint.params)
+        if self.dtype == jnp.float32:  # keep one copy of the weights, not the host's and the device's
+            checkpoint = checkpoint._replace(params=placed)
         self.checkpoint, self.tokenizer, self.folder = checkpoint, tokenizer, folder
         self.config: WhisperConfig = checkpoint.config
-        self.dtype = jnp.bfloat16 if dtype == "bfloat16" else jnp.float32
         self.module = Whisper(self.config)
-        self.params = {"params": jax.tree_util.tree_map(lambda a: jnp.asarray(a, self.dtype), checkpoint.params)}
+        self.params = {"params": placed}
         self._jax = jax
 
     # ---- jitted pieces; shapes bucketed by the caller so that few compile

@@ -102,6 +102,8 @@ def test_bad_checkpoints_are_refused_with_a_sentence(tmp_path):
     (tmp_path / "empty-folder").mkdir()
     with pytest.raises(CheckpointError, match="CTranslate2 / faster-whisper folder"):
         load_checkpoint(tmp_path / "empty-folder")
+    with pytest.raises(CheckpointError, match="is not a folder"):  # a name given where a folder belongs
+        load_checkpoint(tmp_path / "tiny.en")
     (tmp_path / "tiny.pt").write_bytes(b"\x80\x04")
     with pytest.raises(CheckpointError, match="never loads"):
         resolve_model(tmp_path / "tiny.pt")
