@@ -5,6 +5,8 @@ rules applied inside the same XLA program, so that only the few best tokens leav
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,6 +15,7 @@ import numpy as np
 from .checkpoint import Checkpoint, load_checkpoint
 from .model import KVCache, Whisper, WhisperConfig
 from .tokenizer import WhisperTokenizer
+from .traced import PersistentJit
 
 __all__ = ["Runtime", "StepState", "load_runtime"]
 
@@ -50,7 +53,15 @@ class Runtime:
         self.config: WhisperConfig = checkpoint.config
         self.module = Whisper(self.config)
         self.params = {"params": placed}
-        self._jax = jax
+
+    def _context(self) -> str:
+        """A digest of what the jitted pieces close over and their arguments' shapes do not show."""
+        tok = self.tokenizer
+        suppress, blank = self._masks
+        digest = hashlib.sha256(json.dumps([self.config.to_dict(), str(np.dtype(self.dtype)), tok.timestamp_begin,
+                                            tok.no_timestamps, tok.eot]).encode())
+        digest.update(np.packbits(suppress).tobytes() + np.packbits(blank).tobytes())
+        return digest.hexdigest()
 
     # ---- jitted pieces; shapes bucketed by the caller so that few compile
     @functools.cached_property
@@ -62,7 +73,7 @@ class Runtime:
             audio = module.apply(params, mel.astype(self.dtype), method=Whisper.encode)
             return audio, module.apply(params, audio, method=Whisper.cross_kv)
 
-        return self._jax.jit(run)
+        return PersistentJit(run, name="encode", context=self._context())
 
     def encode_windows(self, windows) -> KVCache:
         """The decoder's cross-attention keys/values of log-mel windows (each ``[n_mels, <= 3000]``,
@@ -149,7 +160,8 @@ class Runtime:
                 best = jax.lax.top_k(logp, k)
             return first, best[0], best[1], cache, attn
 
-        return jax.jit(run, static_argnames=("k", "timestamps", "weights"), donate_argnums=(3,))
+        return PersistentJit(run, name="step", context=self._context(), static_argnames=("k", "timestamps", "weights"),
+                             donate_argnums=(3,))
 
     @functools.cached_property
     def read(self):
@@ -167,7 +179,7 @@ class Runtime:
                                            weights=True, method=Whisper.decode)
             return jax.nn.log_softmax(logits, axis=-1), attn
 
-        return jax.jit(run)
+        return PersistentJit(run, name="read", context=self._context())
 
     def empty_cache(self, rows: int, length: int | None = None) -> KVCache:
         from .model import empty_cache
