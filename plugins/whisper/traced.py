@@ -41,15 +41,17 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-@functools.lru_cache(maxsize=1)
-def _register_tuples() -> None:
+_REGISTERED: set[type] = set()
+
+
+def _register(tuples: Sequence[type]) -> None:
+    """Let ``jax.export`` write the named tuples that arguments and results are made of."""
     from jax import export
 
-    from .model import KVCache
-    from .runtime import StepState
-
-    for cls in (KVCache, StepState):
-        export.register_namedtuple_serialization(cls, serialized_name=f"sonitus.whisper.{cls.__name__}")
+    for cls in tuples:
+        if cls not in _REGISTERED:
+            export.register_namedtuple_serialization(cls, serialized_name=f"sonitus.whisper.{cls.__name__}")
+            _REGISTERED.add(cls)
 
 
 def _folder() -> Path:
@@ -69,11 +71,13 @@ class PersistentJit:
     """``jax.jit(function, static_argnames=..., donate_argnums=...)`` for a function whose first
     argument (positional) is a parameter tree fixed for this object's life (its structure is not re-checked at
     each call, only the other arguments' shapes). ``context``: a digest of what the function
-    closes over and its shapes do not show (model sizes, token ids)."""
+    closes over and its shapes do not show (model sizes, token ids). ``tuples``: the NamedTuple
+    classes its arguments and results hold."""
 
     def __init__(self, function: Callable[..., Any], *, name: str, context: str,
-                 static_argnames: Sequence[str] = (), donate_argnums: Sequence[int] = ()):
-        self.function, self.name, self.context = function, name, context
+                 static_argnames: Sequence[str] = (), donate_argnums: Sequence[int] = (),
+                 tuples: Sequence[type] = ()):
+        self.function, self.name, self.context, self.tuples = function, name, context, tuple(tuples)
         self.static_argnames, self.donate_argnums = tuple(static_argnames), tuple(donate_argnums)
         self._programs: dict[tuple, Callable[..., Any]] = {}
 
@@ -93,8 +97,11 @@ class PersistentJit:
         import jax
         from jax import export
 
-        _register_tuples()
-        key = hashlib.sha256(f"{self.name} {self.context} {_code_digest()} {signature}".encode()).hexdigest()[:32]
+        _register(self.tuples)
+        leaves, tree = jax.tree_util.tree_flatten(params)
+        weights = (tree, [(x.shape, str(x.dtype)) for x in leaves])
+        key = hashlib.sha256(f"{self.name} {self.context} {_code_digest()} {signature} {weights}".encode())
+        key = key.hexdigest()[:32]
         path = _folder() / f"{self.name}-{key}.jaxexport"
         try:
             exported = export.deserialize(bytearray(path.read_bytes()))

@@ -47,11 +47,14 @@ def test_another_context_or_a_torn_file_is_traced_afresh(cache):
     PersistentJit(_function(traces), name="t", context="a", static_argnames=("scale",))(params, x, scale=1.0)
     PersistentJit(_function(traces), name="t", context="b", static_argnames=("scale",))(params, x, scale=1.0)
     assert len(traces) == 2
+    wider = {"w": np.eye(3, dtype=np.float32), "lora": np.zeros(2, np.float32)}  # other weights: its own program
+    PersistentJit(_function(traces), name="t", context="a", static_argnames=("scale",))(wider, x, scale=1.0)
+    assert len(traces) == 3 and len(list(cache.glob("t-*.jaxexport"))) == 3
     for path in cache.glob("t-*.jaxexport"):
         path.write_bytes(path.read_bytes()[:50])
     out = PersistentJit(_function(traces), name="t", context="a", static_argnames=("scale",))(params, x, scale=1.0)
     np.testing.assert_array_equal(np.asarray(out), x)
-    assert len(traces) == 3
+    assert len(traces) == 4
 
 
 def test_the_folder_keeps_the_most_recently_used_programs(cache, monkeypatch):
