@@ -49,13 +49,13 @@ def make_clips(folder: Path, count: int) -> list[Path]:
 
 
 def main() -> None:
+    parser = make_parser(__doc__)
+    parser.add_argument("count", nargs="?", type=int, default=2000, help="clips to write and transcribe")
+    count = parser.parse_args().count
     import jax
     from sonitus import Audio
     from sonitus.batch import parse_pipeline, run_dataset
 
-    parser = make_parser(__doc__)
-    parser.add_argument("count", nargs="?", type=int, default=2000, help="clips to write and transcribe")
-    count = parser.parse_args().count
     print(f"JAX {jax.__version__} on {jax.devices()[0].platform}; {os.cpu_count()} CPU cores; {count} clips")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

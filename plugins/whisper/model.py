@@ -110,8 +110,9 @@ def _query_block(length: int, most: int = 256) -> int:
 def _attend_blocked(q, k, v):
     """:func:`_attend`'s output (no weights) computed a block of queries at a time, so that a
     block's scores stay in the CPU's cache: the encoder's 1500 x 1500 maps cost twice as much
-    built whole (base, one window: 121 ms a layer whole, 60 ms in blocks of 250). An
-    accelerator builds them whole, in parallel."""
+    built whole (base, one window: 121 ms a layer whole, 60 ms in blocks of 250). Each block is
+    normalised after its product with ``v`` (250 x 64 divisions, not 250 x 1500), 10-20 % faster
+    than :func:`_attend` in the same blocks. An accelerator builds the maps whole, in parallel."""
     b, h, t, d = q.shape
     block = _query_block(t)
     if jax.default_backend() != "cpu" or block < 32:  # (a length with no good divisor: whole)

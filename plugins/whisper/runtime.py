@@ -54,6 +54,7 @@ class Runtime:
         self.module = Whisper(self.config)
         self.params = {"params": placed}
 
+    @functools.cached_property
     def _context(self) -> str:
         """A digest of what the jitted pieces close over and their arguments' shapes do not show."""
         tok = self.tokenizer
@@ -73,7 +74,7 @@ class Runtime:
             audio = module.apply(params, mel.astype(self.dtype), method=Whisper.encode)
             return audio, module.apply(params, audio, method=Whisper.cross_kv)
 
-        return PersistentJit(run, name="encode", context=self._context(), tuples=(KVCache,))
+        return PersistentJit(run, name="encode", context=self._context, tuples=(KVCache,))
 
     def encode_windows(self, windows) -> KVCache:
         """The decoder's cross-attention keys/values of log-mel windows (each ``[n_mels, <= 3000]``,
@@ -160,7 +161,7 @@ class Runtime:
                 best = jax.lax.top_k(logp, k)
             return first, best[0], best[1], cache, attn
 
-        return PersistentJit(run, name="step", context=self._context(), static_argnames=("k", "timestamps", "weights"),
+        return PersistentJit(run, name="step", context=self._context, static_argnames=("k", "timestamps", "weights"),
                              donate_argnums=(3,), tuples=(KVCache, StepState))
 
     @functools.cached_property
@@ -179,7 +180,7 @@ class Runtime:
                                            weights=True, method=Whisper.decode)
             return jax.nn.log_softmax(logits, axis=-1), attn
 
-        return PersistentJit(run, name="read", context=self._context(), tuples=(KVCache,))
+        return PersistentJit(run, name="read", context=self._context, tuples=(KVCache,))
 
     def empty_cache(self, rows: int, length: int | None = None) -> KVCache:
         from .model import empty_cache
