@@ -225,13 +225,17 @@ def load_ct2(folder: str | Path) -> Checkpoint:
                               "Whisper model.") from exc
     _check_config(config, folder)
     names = _ct2_names(config)
+    fused: dict[str, np.ndarray] = {}  # q/k/v share one stored matrix: convert it once, not once per part
 
     def get(name: str) -> np.ndarray:
         theirs, rows = names[name]
         if theirs not in v:
             raise CheckpointError(f"{folder / 'model.bin'} lacks {theirs}; it is not a complete Whisper model.")
-        value = dequantize(v, theirs)
-        return value if rows is None else value[rows]
+        if rows is None:
+            return dequantize(v, theirs)
+        if theirs not in fused:
+            fused[theirs] = dequantize(v, theirs)
+        return fused[theirs][rows]
 
     meta = _read_json(folder / "config.json")
     params = _tree(get, config, folder)

@@ -81,15 +81,19 @@ def _bucket(n: int) -> int:
     return -(-n // 64) * 64
 
 
+#: The raw ``uint32[2]`` form of ``jax.random.PRNGKey(0)``, passed where nothing is sampled, so
+#: that greedy and beam search never compile or run JAX's random-number programs.
+_UNUSED_KEY = np.zeros(2, np.uint32)
+
+
 def _detect_languages(rt: Runtime, cross, rows: int) -> list[tuple[str, float]]:
     """The likeliest language of each audio, from the first decoder step after <|startoftranscript|>."""
-    import jax
 
     tok = rt.tokenizer
     tokens = np.full((rows, 1), tok.sot, np.int32)
     state = StepState(np.ones(rows, np.int32), np.zeros(rows, bool), np.zeros(rows, bool), np.full(rows, -1, np.int32))
     first, *_ = rt.step(rt.params, tokens, np.zeros(rows, np.int32), rt.empty_cache(rows), cross,
-                        np.zeros((rows, 2), np.int32), state, 0.0, jax.random.PRNGKey(0), k=1, timestamps=False,
+                        np.zeros((rows, 2), np.int32), state, 0.0, _UNUSED_KEY, k=1, timestamps=False,
                         weights=False)
     first = np.asarray(first)
     codes = list(tok.languages)
@@ -146,7 +150,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
     sum_logp = np.zeros(rows)
     finished: list[dict[tuple[int, ...], float]] = [{} for _ in range(n_audio)]
     done = np.zeros(rows, bool)
-    key = jax.random.PRNGKey(seed)
+    key = jax.random.PRNGKey(seed) if sampling else _UNUSED_KEY
     cache = rt.empty_cache(rows, _cache_length(length + 16, n_ctx))
     order = None
     offsets = np.zeros(rows, np.int32)
@@ -156,7 +160,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
 
     for step in range(sample_len):
         state = _state(generated, tok.timestamp_begin)
-        key, sub = jax.random.split(key)
+        key, sub = jax.random.split(key) if sampling else (key, key)
         needed = int(offsets.max()) + tokens.shape[1]
         if needed > cache.length:  # grow the cache to the next length bucket
             cache = cache.grow(_cache_length(needed, n_ctx))

@@ -121,3 +121,36 @@ def test_stages_of_an_empty_kind_says_so():
     result = run_cli("stages", "--kind", "generator", env={"SONITUS_DISABLE_PLUGINS": "sonitus.plugins.gan"})
     assert result.returncode == 0 and "No generator stages are registered" in result.stdout
     assert run_cli("stages", "--kind", "nonsense").returncode == 2
+
+
+def _run_main(tmp_path: Path, setup: str, *args: str):
+    """The console script's main() in a fresh process, after ``setup`` (Python source)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "run_main.py"
+    script.write_text(f"import sys\n{setup}\nsys.argv = ['sonitus', *{list(args)!r}]\n"
+                      "from sonitus.cli import main\nmain()\n")
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+
+
+def test_main_runs_exit_handlers_and_finalizers_and_keeps_the_exit_status(tmp_path):
+    setup = ("import atexit, tempfile, weakref\n"
+             "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+             "class Held: pass\n"
+             "held = Held()\n"
+             f"weakref.finalize(held, lambda: open({str(tmp_path / 'finalized')!r}, 'w').close())\n")
+    result = _run_main(tmp_path, setup, "stages", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) and "handler ran" in result.stderr  # all of stdout came through
+    assert (tmp_path / "finalized").exists()
+    result = _run_main(tmp_path, setup, "no-such-command")
+    assert result.returncode == 2 and "No such command" in result.stderr and "handler ran" in result.stderr
+
+
+def test_main_waits_for_a_thread_that_is_not_a_daemon(tmp_path):
+    done = tmp_path / "thread-done"
+    setup = ("import threading, time\n"
+             f"threading.Thread(target=lambda: (time.sleep(1), open({str(done)!r}, 'w').close())).start()\n")
+    result = _run_main(tmp_path, setup, "--version")
+    assert result.returncode == 0 and "version" in result.stdout and done.exists()
