@@ -184,7 +184,8 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray | MelFile],
                      options: TranscribeOptions = TranscribeOptions(), *, prompt: Sequence[int] | None = None,
                      progress: Callable[[int], None] | None = None) -> list[FileResult]:
     """Transcribe 16 kHz mono float waveforms (or the :class:`MelFile` of a recording too long
-    to hold), windows of several files in each batch. A MelFile's stretches of digital silence
+    to hold), windows of several files in each batch (windows of like length together; results
+    in the order of ``waves``). A MelFile's stretches of digital silence
     are skipped without running the model. ``prompt``: tokens of text the speech follows
     (openai-whisper's initial prompt). ``progress(frames)`` is called with the mel frames each
     window consumed."""
@@ -199,7 +200,10 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray | MelFile],
                 if progress and sound > f.seek:
                     progress(sound - f.seek)
                 f.seek = sound
-        active = [f for f in files if f.seek < f.content_frames][: options.batch]
+        # windows of like length share a batch: a batch decodes until its longest text ends, so a
+        # 1 s clip batched with a 30 s window would idle through the long one's tokens
+        active = sorted((f for f in files if f.seek < f.content_frames),
+                        key=lambda f: min(N_FRAMES, f.content_frames - f.seek))[: options.batch]
         if not active:
             break
         segment_frames = [min(N_FRAMES, f.content_frames - f.seek) for f in active]
