@@ -111,7 +111,9 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
     were computed by ``rt.encode``; ``prompts[i]`` is text that came before window ``i``
     (``<|startofprev|>`` conditioning, at most half the context). ``languages[i]``: the language
     of window ``i`` where known (an earlier window of its file); ``options.language`` otherwise,
-    and where both are None a multilingual model detects it."""
+    and where both are None a multilingual model detects it. Windows whose text is complete
+    leave the batch once the others fit a smaller batch size, so a step costs what the windows
+    still decoding need, not what the longest text needs."""
     import jax
     import jax.numpy as jnp
 
@@ -157,9 +159,13 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
     no_speech = np.zeros(n_audio)
     sample_len = n_ctx // 2
     k = 0 if sampling else (width + 1 if width > 1 else 1)
+    beam = width > 1 and not sampling
+    audios = np.where(np.arange(n_audio) < wanted, np.arange(n_audio), -1)  # the bucket's padding: filler
+    batch = _Batch(audios, width, generated, sum_logp, finished)
+    done[np.repeat(audios < 0, width)] = True
 
     for step in range(sample_len):
-        state = _state(generated, tok.timestamp_begin)
+        state = _state(batch.generated, tok.timestamp_begin)
         key, sub = jax.random.split(key) if sampling else (key, key)
         needed = int(offsets.max()) + tokens.shape[1]
         if needed > cache.length:  # grow the cache to the next length bucket
@@ -171,28 +177,39 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         if step == 0:
             first = np.asarray(first)
             no_speech = np.exp(first[::width, tok.no_speech])
-        if width > 1 and not sampling:
-            order = _beam_step(generated, sum_logp, best_lp, best_tok, finished, width, tok.eot).astype(np.int32)
-            next_tokens = np.array([g[-1] for g in generated], np.int32)
-            complete = all(len(f) >= width for f in finished)
+        if beam:
+            order = _beam_step(batch.generated, batch.sum_logp, best_lp, best_tok, batch.finished, width,
+                               tok.eot).astype(np.int32)
+            next_tokens = np.array([g[-1] for g in batch.generated], np.int32)
+            complete = np.array([len(f) >= width for f in batch.finished]) | (batch.audios < 0)
         else:
             next_tokens = np.where(done, tok.eot, best_tok[:, 0]).astype(np.int32)
-            sum_logp += np.where(done, 0.0, best_lp[:, 0])
+            batch.sum_logp += np.where(done, 0.0, best_lp[:, 0])
             for r in np.flatnonzero(~done):
                 if next_tokens[r] == tok.eot:
                     done[r] = True
                 else:
-                    generated[r].append(int(next_tokens[r]))
-            complete = bool(done.all())
+                    batch.generated[r].append(int(next_tokens[r]))
+            complete = done.reshape(-1, width).all(axis=1)
         offsets = position if step == 0 else offsets + 1
-        if complete or int(offsets.max()) >= n_ctx - 1:
+        if complete.all() or int(offsets.max()) >= n_ctx - 1:
             break
         tokens = next_tokens[:, None]
-        gather = np.zeros((rows, 1), np.int32)
+        kept = _shrink_to(complete)
+        if kept is not None:  # drop finished audios: a batch no longer runs at its longest text's pace
+            rows_kept = (kept[:, None] * width + np.arange(width)).reshape(-1)
+            cross = cross.take(kept)
+            cache = cache.take(rows_kept if order is None else order[rows_kept])
+            order = None if order is None else np.arange(len(rows_kept), dtype=np.int32)
+            tokens, offsets = tokens[rows_kept], offsets[rows_kept]
+            done = done[rows_kept] | np.repeat(complete[kept], width)  # a filler's rows stay done
+            batch.keep(kept, complete)
+        gather = np.zeros((len(tokens), 1), np.int32)
+    batch.store()
 
     results = []
     for i in range(wanted):
-        if width > 1 and not sampling:
+        if beam:
             candidates = dict(finished[i])
             if len(candidates) < width:  # ran out of length: the best unfinished hypotheses count too
                 for r in sorted(range(i * width, (i + 1) * width), key=lambda r: -sum_logp[r]):
@@ -207,6 +224,47 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         results.append(DecodeResult(best, text, float(candidates[best] / (len(best) + 1)), float(no_speech[i]),
                                     float(options.temperature), compression_ratio(text), language, language_prob))
     return results
+
+
+def _shrink_to(complete: np.ndarray) -> np.ndarray | None:
+    """The batch positions to keep when those not ``complete`` fit a smaller audio bucket
+    (padded with complete ones, whose rows run on as filler), or None to keep the batch."""
+    pending = np.flatnonzero(~complete)
+    size = next((b for b in _AUDIO_BUCKETS if b >= len(pending)), len(pending))
+    if size >= len(complete):
+        return None
+    return np.concatenate([pending, np.flatnonzero(complete)[: size - len(pending)]])
+
+
+class _Batch:
+    """The hypotheses of the audios still decoding, and where each came from.
+
+    ``generated``, ``sum_logp`` and ``finished`` are the current rows' (``width`` rows per
+    audio); :meth:`keep` drops finished audios from them, writing their rows back into the
+    whole batch's lists first, and :meth:`store` writes back the rest at the end."""
+
+    def __init__(self, audios: np.ndarray, width: int, generated: list, sum_logp: np.ndarray, finished: list):
+        self.audios, self.width = audios, width  # audio index of each position; -1: filler
+        self._all_generated, self._all_sum_logp = generated, sum_logp
+        self.generated, self.sum_logp, self.finished = list(generated), sum_logp.copy(), list(finished)
+
+    def store(self) -> None:
+        w = self.width
+        for p, a in enumerate(self.audios):
+            if a >= 0:
+                self._all_generated[a * w:(a + 1) * w] = self.generated[p * w:(p + 1) * w]
+                self._all_sum_logp[a * w:(a + 1) * w] = self.sum_logp[p * w:(p + 1) * w]
+
+    def keep(self, positions: np.ndarray, complete: np.ndarray) -> None:
+        """Keep ``positions``; those among them that are ``complete`` stay only as filler."""
+        self.store()
+        w = self.width
+        rows = (positions[:, None] * w + np.arange(w)).reshape(-1)
+        filler = complete[positions]
+        self.audios = np.where(filler, -1, self.audios[positions])
+        self.generated = [list(self.generated[r]) for r in rows]
+        self.sum_logp = self.sum_logp[rows]
+        self.finished = [{} if f else self.finished[p] for p, f in zip(positions, filler)]
 
 
 def _state(generated: list[list[int]], ts_begin: int) -> StepState:

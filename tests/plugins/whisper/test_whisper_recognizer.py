@@ -55,6 +55,36 @@ def test_beam_search_finds_a_likelier_text_than_greedy(runtime):
     assert score[1] >= score[0] - 1e-6 * abs(score[0])
 
 
+@pytest.mark.parametrize("beam", [1, 5])
+def test_a_window_decodes_alike_alone_and_in_a_batch_that_sheds_its_finished_windows(runtime, beam):
+    """Windows whose texts end early leave the batch (fewer rows a step), and no text changes."""
+    from sonitus.plugins.whisper.decoding import DecodeOptions, decode_windows
+    from sonitus.plugins.whisper.longform import MelArray
+
+    spoken = ["Yes.", "Open the door.", "Stop.",
+              "The birch canoe slid on the smooth planks, and the sheet was glued to the dark blue background."]
+    windows = [MelArray(_say(t), runtime.config.n_mels).window(0) for t in spoken]
+    cross = runtime.encode_windows(windows)
+    options = DecodeOptions(beam=beam)
+    rows_a_step = []
+    step = runtime.step
+
+    def counting_step(params, tokens, *args, **kwargs):
+        rows_a_step.append(len(tokens))
+        return step(params, tokens, *args, **kwargs)
+
+    runtime.__dict__["step"] = counting_step
+    try:
+        together = decode_windows(runtime, cross, [[]] * len(spoken), options)
+    finally:
+        runtime.__dict__["step"] = step
+    assert rows_a_step[0] == 4 * beam and rows_a_step[-1] == beam  # the long sentence ends alone
+    alone = [decode_windows(runtime, cross.take(slice(i, i + 1)), [[]], options)[0] for i in range(len(spoken))]
+    assert [r.text for r in together] == [r.text for r in alone]
+    for a, b in zip(together, alone):
+        assert abs(a.avg_logprob - b.avg_logprob) <= 1e-3 * abs(b.avg_logprob) + 1e-6
+
+
 def test_silence_tone_and_noise_give_no_text():
     from sonitus.plugins.whisper.recognizer import WhisperRecognizer
 
