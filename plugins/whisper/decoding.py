@@ -88,7 +88,6 @@ _UNUSED_KEY = np.zeros(2, np.uint32)
 
 def _detect_languages(rt: Runtime, cross, rows: int) -> list[tuple[str, float]]:
     """The likeliest language of each audio, from the first decoder step after <|startoftranscript|>."""
-
     tok = rt.tokenizer
     tokens = np.full((rows, 1), tok.sot, np.int32)
     state = StepState(np.ones(rows, np.int32), np.zeros(rows, bool), np.zeros(rows, bool), np.full(rows, -1, np.int32))
@@ -162,7 +161,6 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
     beam = width > 1 and not sampling
     audios = np.where(np.arange(n_audio) < wanted, np.arange(n_audio), -1)  # the bucket's padding: filler
     batch = _Batch(audios, width, generated, sum_logp, finished)
-    done[np.repeat(audios < 0, width)] = True
 
     for step in range(sample_len):
         state = _state(batch.generated, tok.timestamp_begin)
@@ -181,7 +179,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
             order = _beam_step(batch.generated, batch.sum_logp, best_lp, best_tok, batch.finished, width,
                                tok.eot).astype(np.int32)
             next_tokens = np.array([g[-1] for g in batch.generated], np.int32)
-            complete = np.array([len(f) >= width for f in batch.finished]) | (batch.audios < 0)
+            complete = np.array([len(f) >= width for f in batch.finished])
         else:
             next_tokens = np.where(done, tok.eot, best_tok[:, 0]).astype(np.int32)
             batch.sum_logp += np.where(done, 0.0, best_lp[:, 0])
@@ -191,19 +189,18 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
                 else:
                     batch.generated[r].append(int(next_tokens[r]))
             complete = done.reshape(-1, width).all(axis=1)
+        complete |= batch.audios < 0  # filler: its rows run on, their text goes nowhere
         offsets = position if step == 0 else offsets + 1
         if complete.all() or int(offsets.max()) >= n_ctx - 1:
             break
         tokens = next_tokens[:, None]
         kept = _shrink_to(complete)
         if kept is not None:  # drop finished audios: a batch no longer runs at its longest text's pace
-            rows_kept = (kept[:, None] * width + np.arange(width)).reshape(-1)
+            rows_kept = batch.keep(kept, complete)
             cross = cross.take(kept)
             cache = cache.take(rows_kept if order is None else order[rows_kept])
             order = None if order is None else np.arange(len(rows_kept), dtype=np.int32)
-            tokens, offsets = tokens[rows_kept], offsets[rows_kept]
-            done = done[rows_kept] | np.repeat(complete[kept], width)  # a filler's rows stay done
-            batch.keep(kept, complete)
+            tokens, offsets, done = tokens[rows_kept], offsets[rows_kept], done[rows_kept]
         gather = np.zeros((len(tokens), 1), np.int32)
     batch.store()
 
@@ -255,8 +252,9 @@ class _Batch:
                 self._all_generated[a * w:(a + 1) * w] = self.generated[p * w:(p + 1) * w]
                 self._all_sum_logp[a * w:(a + 1) * w] = self.sum_logp[p * w:(p + 1) * w]
 
-    def keep(self, positions: np.ndarray, complete: np.ndarray) -> None:
-        """Keep ``positions``; those among them that are ``complete`` stay only as filler."""
+    def keep(self, positions: np.ndarray, complete: np.ndarray) -> np.ndarray:
+        """Keep ``positions``; those among them that are ``complete`` stay only as filler.
+        Returns the current rows kept (``width`` a position), in their new order."""
         self.store()
         w = self.width
         rows = (positions[:, None] * w + np.arange(w)).reshape(-1)
@@ -265,6 +263,7 @@ class _Batch:
         self.generated = [list(self.generated[r]) for r in rows]
         self.sum_logp = self.sum_logp[rows]
         self.finished = [{} if f else self.finished[p] for p, f in zip(positions, filler)]
+        return rows
 
 
 def _state(generated: list[list[int]], ts_begin: int) -> StepState:

@@ -87,6 +87,11 @@ class _File:
     prompt_from: int = 0
     result: FileResult = dataclasses.field(default_factory=FileResult)
 
+    @property
+    def window_frames(self) -> int:
+        """Mel frames of audio in the window at ``seek`` (at most 30 s)."""
+        return min(N_FRAMES, self.content_frames - self.seek)
+
 
 def _needs_fallback(r: DecodeResult, o: TranscribeOptions) -> bool:
     if r.no_speech_prob > o.no_speech_threshold and r.avg_logprob < o.logprob_threshold:
@@ -202,11 +207,10 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray | MelFile],
                 f.seek = sound
         # windows of like length share a batch: a batch decodes until its longest text ends, so a
         # 1 s clip batched with a 30 s window would idle through the long one's tokens
-        active = sorted((f for f in files if f.seek < f.content_frames),
-                        key=lambda f: min(N_FRAMES, f.content_frames - f.seek))[: options.batch]
+        active = sorted((f for f in files if f.seek < f.content_frames), key=lambda f: f.window_frames)[: options.batch]
         if not active:
             break
-        segment_frames = [min(N_FRAMES, f.content_frames - f.seek) for f in active]
+        segment_frames = [f.window_frames for f in active]
         cross = rt.encode_windows([f.mel.window(f.seek) for f in active])
         prompts = [f.tokens[f.prompt_from:] if options.condition_on_previous_text else [] for f in active]
         results = _decode_with_fallback(rt, cross, prompts, options, [f.result.language for f in active])
