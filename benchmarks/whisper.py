@@ -8,8 +8,8 @@ espeak-ng, where both engines detect the language. Prints WER and CER (jiwer, on
 text: sonitus.text.normalize for English, normalize_basic for the others), language accuracy,
 wall time of batch transcription (audio in memory; the second of two passes over the set, the
 steady state), real-time factor, the first pass's wall time (sonitus compiles there what its
-persistent cache lacks), cold start (load + first clip) and the growth of resident memory each
-engine caused.
+persistent cache lacks), cold start (load + first clip) and the resident memory each engine
+added: at its peak (sampled every 5 ms) and kept at its end.
 The English sets are decoded as English by both engines (``language="en"``).
 
     python benchmarks/whisper.py                 # human and flite, tiny.en, beam 5
@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -108,6 +109,31 @@ def multilingual_set(out: Path) -> list[tuple[Path, str, str]]:
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / 1e6
+
+
+class MemoryWatch:
+    """Resident memory an engine added while a ``with`` block ran: ``peak`` (sampled every 5 ms)
+    and ``kept`` (at the end), MB over what the process held when the block began."""
+
+    def __init__(self):
+        self.peak = self.kept = 0.0
+
+    def __enter__(self) -> MemoryWatch:
+        self._base, self._running = rss_mb(), True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while self._running:
+            self.peak = max(self.peak, rss_mb() - self._base)
+            time.sleep(0.005)
+
+    def __exit__(self, *exc) -> None:
+        self._running = False
+        self._thread.join()
+        self.kept = rss_mb() - self._base
+        self.peak = max(self.peak, self.kept)
 
 
 def two_passes(transcribe_all):
@@ -194,32 +220,32 @@ def main(argv: list[str] | None = None) -> dict:
         refs = [normalize_for(language)(t) for (_, t, _), language in zip(rows, truth)]
         seconds = sum(a.duration for a in audios)
         engines = {}
-        before = rss_mb()
-        engines["sonitus whisper (Flax)"] = (*run_sonitus(folder, waves, args.beam, given), rss_mb() - before)
+        with MemoryWatch() as memory:
+            run = run_sonitus(folder, waves, args.beam, given)
+        engines["sonitus whisper (Flax)"] = (*run, memory)
         if not args.no_peers:
             for compute in ("float32", "int8"):
-                before = rss_mb()
-                engines[f"faster-whisper {compute}"] = (
-                    *run_faster_whisper(folder, waves, args.beam, compute, given), rss_mb() - before)
+                with MemoryWatch() as memory:
+                    run = run_faster_whisper(folder, waves, args.beam, compute, given)
+                engines[f"faster-whisper {compute}"] = (*run, memory)
             if given == "en":
-                before = rss_mb()
-                hyps, t = run_pocketsphinx(audios)
+                with MemoryWatch() as memory:
+                    hyps, t = run_pocketsphinx(audios)
                 hyps = [re.sub(r"\(\d+\)|<[^>]+>|\[[^]]+\]", " ", h) for h in hyps]
-                engines["pocketsphinx en-us"] = (hyps, ["en"] * len(hyps), t, float("nan"), float("nan"),
-                                                 rss_mb() - before)
+                engines["pocketsphinx en-us"] = (hyps, ["en"] * len(hyps), t, float("nan"), float("nan"), memory)
         print(f"\n{name}: {len(rows)} utterances, {seconds:.1f} s of audio, beam {args.beam}"
               + ("" if given else ", language detected"))
         print(f"{'engine':26s} {'WER':>6s} {'CER':>6s} {'lang':>5s} {'wall s':>7s} {'RTF':>7s} {'1st s':>7s} "
-              f"{'cold s':>7s} {'+RSS MB':>8s}")
+              f"{'cold s':>7s} {'peak MB':>8s} {'kept MB':>8s}")
         table = {}
-        for engine, (hyps, languages, wall, first, cold, rss) in engines.items():
+        for engine, (hyps, languages, wall, first, cold, memory) in engines.items():
             hyps = [normalize_for(language)(h) for h, language in zip(hyps, truth)]
             wer, cer = jiwer.wer(refs, hyps), jiwer.cer(refs, hyps)
             right = float(np.mean([a == b for a, b in zip(languages, truth)]))
             row = {"wer": round(wer, 4), "cer": round(cer, 4), "language_accuracy": round(right, 3),
                    "wall_s": round(wall, 3), "rtf": round(wall / seconds, 4), "first_pass_s": round(first, 2),
                    "cold_s": round(cold, 2),
-                   "rss_mb": round(rss)}
+                   "rss_peak_mb": round(memory.peak), "rss_kept_mb": round(memory.kept)}
             if not given:
                 row["cer_by_language"] = {
                     code: round(jiwer.cer([r for r, t in zip(refs, truth) if t == code],
@@ -227,8 +253,7 @@ def main(argv: list[str] | None = None) -> dict:
                     for code in dict.fromkeys(truth)}
             table[engine] = row
             print(f"{engine:26s} {wer:6.3f} {cer:6.3f} {right:5.2f} {wall:7.2f} {wall / seconds:7.4f} {first:7.2f} "
-                  f"{cold:7.2f} "
-                  f"{rss:8.0f}")
+                  f"{cold:7.2f} {memory.peak:8.0f} {memory.kept:8.0f}")
             if not given:
                 print(" " * 27 + "CER " + "  ".join(f"{k} {v:.3f}" for k, v in row["cer_by_language"].items()))
         ours = table["sonitus whisper (Flax)"]

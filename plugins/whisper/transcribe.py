@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from sonitus.memory import release_free_memory
 
 from .decoding import DecodeOptions, DecodeResult, decode_windows
 from .frontend import HOP, N_FRAMES, SAMPLE_RATE
@@ -234,4 +235,5 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray | MelFile],
                 f.seek = before + frames
             if progress:
                 progress(min(f.seek, f.content_frames) - before)
+    release_free_memory()  # the batch's buffers, kept by malloc for reuse: often more than the model
     return [f.result for f in files]
