@@ -148,13 +148,13 @@ def two_passes(transcribe_all):
     return result, first, time.perf_counter() - tic
 
 
-def run_sonitus(folder: str, waves, beam: int, language: str | None):
+def run_sonitus(folder: str, waves, beam: int, language: str | None, audio_context: str = "full"):
     from sonitus.plugins.whisper.runtime import load_runtime
     from sonitus.plugins.whisper.transcribe import TranscribeOptions, transcribe_waves
 
     tic = time.perf_counter()
     rt = load_runtime(folder)
-    options = TranscribeOptions(beam=beam, word_timestamps=False,
+    options = TranscribeOptions(beam=beam, word_timestamps=False, audio_context=audio_context,
                                 language=language if rt.tokenizer.multilingual else None)
     transcribe_waves(rt, waves[:1], options)
     cold = time.perf_counter() - tic
@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--model", default=None, help="Whisper model name or folder (default tiny.en)")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--sentences", type=int, default=10, help="Harvard sentences per flite voice")
+    parser.add_argument("--audio-context", choices=("full", "clip"), default="full",
+                        help="what sonitus's encoder hears of a short clip (docs/asr.md, 'Short clips')")
     parser.add_argument("--no-peers", action="store_true", help="sonitus only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -211,7 +213,7 @@ def main(argv: list[str] | None = None) -> dict:
         sets["flite"] = [(p, t, "en") for p, t in flite_set(tmp, args.sentences)]
     if args.set in ("multilingual", "all"):
         sets["multilingual"] = multilingual_set(tmp)
-    result: dict = {"model": folder, "beam": args.beam, "sets": {}}
+    result: dict = {"model": folder, "beam": args.beam, "audio_context": args.audio_context, "sets": {}}
     for name, rows in sets.items():
         audios = [Audio.load(p).to_mono().resample(16000) for p, _, _ in rows]
         waves = [a.mono.astype(np.float32) for a in audios]
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> dict:
         seconds = sum(a.duration for a in audios)
         engines = {}
         with MemoryWatch() as memory:
-            run = run_sonitus(folder, waves, args.beam, given)
+            run = run_sonitus(folder, waves, args.beam, given, args.audio_context)
         engines["sonitus whisper (Flax)"] = (*run, memory)
         if not args.no_peers:
             for compute in ("float32", "int8"):

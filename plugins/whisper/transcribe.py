@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from sonitus.errors import ParameterError
 from sonitus.memory import release_free_memory
 
 from .decoding import DecodeOptions, DecodeResult, decode_windows
@@ -17,10 +18,14 @@ from .frontend import HOP, N_FRAMES, SAMPLE_RATE
 from .longform import MelArray, MelFile
 from .runtime import TIME_PRECISION, Runtime
 
-__all__ = ["TranscribeOptions", "Segment", "FileResult", "transcribe_waves"]
+__all__ = ["TranscribeOptions", "Segment", "FileResult", "transcribe_waves", "AUDIO_CONTEXTS"]
 
 #: mel frames a timestamp step stands for (the encoder halves the frame rate)
 _INPUT_STRIDE = 2
+#: what the encoder hears of a window: 30 s, or the audio + 1 s (``TranscribeOptions.audio_context``)
+AUDIO_CONTEXTS = ("full", "clip")
+#: "clip": mel frames heard after the audio, and the step the length is rounded up to (few shapes compile)
+_CLIP_MARGIN, _CLIP_STEP = 100, 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +42,10 @@ class TranscribeOptions:
         condition_on_previous_text: prompt each window with the text before it.
         batch: windows decoded together.
         word_timestamps: time each word (cross-attention + DTW; one more decoder pass a window).
+        audio_context: ``"full"``: the encoder hears 30 s, the audio then silence, as the model
+            was trained; ``"clip"``: only a batch's longest audio + 1 s (whisper.cpp's
+            ``audio_ctx``), much faster on short clips, but tiny.en then loops on some clips
+            (docs/asr.md, "Short clips").
     """
 
     beam: int = 5
@@ -50,6 +59,11 @@ class TranscribeOptions:
     task: str = "transcribe"
     batch: int = 8
     word_timestamps: bool = True
+    audio_context: str = "full"
+
+    def __post_init__(self):
+        if self.audio_context not in AUDIO_CONTEXTS:
+            raise ParameterError(f"whisper: audio_context is 'full' or 'clip', not {self.audio_context!r}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +106,13 @@ class _File:
     def window_frames(self) -> int:
         """Mel frames of audio in the window at ``seek`` (at most 30 s)."""
         return min(N_FRAMES, self.content_frames - self.seek)
+
+
+def _encoder_frames(options: TranscribeOptions, audio_frames: Sequence[int]) -> int | None:
+    """Mel frames the encoder hears of a batch's windows (None: all 30 s)."""
+    if options.audio_context == "full":
+        return None
+    return min(N_FRAMES, -(-(max(audio_frames) + _CLIP_MARGIN) // _CLIP_STEP) * _CLIP_STEP)
 
 
 def _needs_fallback(r: DecodeResult, o: TranscribeOptions) -> bool:
@@ -212,7 +233,7 @@ def transcribe_waves(rt: Runtime, waves: Sequence[np.ndarray | MelFile],
         if not active:
             break
         segment_frames = [f.window_frames for f in active]
-        cross = rt.encode_windows([f.mel.window(f.seek) for f in active])
+        cross = rt.encode_windows([f.mel.window(f.seek) for f in active], _encoder_frames(options, segment_frames))
         prompts = [f.tokens[f.prompt_from:] if options.condition_on_previous_text else [] for f in active]
         results = _decode_with_fallback(rt, cross, prompts, options, [f.result.language for f in active])
         for i, (f, r, frames) in enumerate(zip(active, results, segment_frames)):

