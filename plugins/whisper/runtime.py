@@ -189,9 +189,13 @@ class Runtime:
         return empty_cache(self.config, rows, self.dtype, length)
 
 
-@functools.lru_cache(maxsize=2)
 def load_runtime(folder: str, dtype: str = "float32") -> Runtime:
-    """The Runtime of a model folder, loaded once per process."""
+    """The Runtime of a model folder, loaded once per process (for each folder and dtype)."""
+    return _load_runtime(str(folder), dtype)  # one key however it is called: not two models in memory
+
+
+@functools.lru_cache(maxsize=2)
+def _load_runtime(folder: str, dtype: str) -> Runtime:
     checkpoint = load_checkpoint(folder)
     tokenizer = WhisperTokenizer.from_folder(folder, checkpoint.config.n_vocab)
     return Runtime(checkpoint, tokenizer, folder=Path(folder), dtype=dtype)

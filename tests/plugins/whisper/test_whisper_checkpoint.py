@@ -123,3 +123,15 @@ def test_oversized_config_is_refused_before_allocating(tmp_path):
     (tmp_path / "hf" / "config.json").write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match="decoder|n_text_layer"):
         load_checkpoint(tmp_path / "hf")
+
+
+def test_a_folder_is_loaded_once_however_it_is_named(tmp_path):
+    from sonitus.plugins.whisper.runtime import load_runtime
+    from tiny_whisper import MULTILINGUAL_VOCAB, write_multilingual_tokenizer
+
+    config, params = random_params(2, n_vocab=MULTILINGUAL_VOCAB)
+    write_ct2(tmp_path / "m", params, config, dtype=np.float32)
+    write_multilingual_tokenizer(tmp_path / "m")
+    first = load_runtime(str(tmp_path / "m"))
+    assert load_runtime(str(tmp_path / "m"), "float32") is first
+    assert load_runtime(tmp_path / "m", dtype="float32") is first
