@@ -20,6 +20,7 @@ from sonitus.errors import ParameterError
 from sonitus.stages import StageBase
 
 from .frontend import SAMPLE_RATE
+from .tokenizer import LANGUAGES
 
 if TYPE_CHECKING:  # the decoder's modules import JAX and Flax: loaded when the stage first runs
     from .transcribe import FileResult
@@ -78,6 +79,9 @@ class WhisperRecognizer(StageBase):
             raise ParameterError(f"whisper: batch must be a whole number from 1 to 32, not {batch!r}.")
         if task not in ("transcribe", "translate"):
             raise ParameterError(f"whisper: task must be 'transcribe' or 'translate', not {task!r}.")
+        if language is not None and language not in LANGUAGES:  # before the model loads (base: joined first)
+            raise ParameterError(f"whisper: unknown language {language!r}; Whisper's codes are "
+                                 f"{', '.join(sorted(LANGUAGES))}.")
         if audio_context not in ("full", "clip"):
             raise ParameterError(f"whisper: audio_context is 'full' or 'clip', not {audio_context!r}.")
         if dtype not in ("float32", "bfloat16"):

@@ -40,6 +40,14 @@ def test_special_tokens_are_read_from_the_vocabulary(multilingual):
         tok.sot_sequence(language="xx")
 
 
+def test_an_unknown_language_is_refused_before_any_model_loads(tmp_path):
+    from sonitus.plugins.whisper.recognizer import WhisperRecognizer
+
+    with pytest.raises(ParameterError, match="unknown language 'xx'.*de, el, en"):
+        WhisperRecognizer(model=str(tmp_path / "not-a-model"), language="xx")
+    assert WhisperRecognizer(model=str(tmp_path / "not-a-model"), language="de").language == "de"
+
+
 def test_language_detection_is_the_likeliest_language_token_after_startoftranscript(multilingual):
     from sonitus.plugins.whisper.decoding import _detect_languages
     from sonitus.plugins.whisper.frontend import N_FRAMES, N_SAMPLES, log_mel
