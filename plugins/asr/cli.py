@@ -32,7 +32,7 @@ from .options import recognizer_options
 @click.option("--prompt", default=None, help="Whisper: text the speech follows (names, jargon) to bias words.")
 @click.option("--audio-context", type=click.Choice(("full", "clip")), default=None,
               help="Whisper: what the encoder hears of a short clip: full (30 s, the clip then silence, as "
-                   "the model was trained) or clip (the clip + 1 s: base 4.6x faster on 2-3 s clips; tiny.en "
+                   "the model was trained) or clip (the clip + 1 s: base 3-4.5x faster on 1-7 s clips; tiny.en "
                    "then loops on some). [default: full]")
 @click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Phrase list (one per line): decode only these, reject the rest (the ctc model; "

@@ -46,7 +46,7 @@ class WhisperRecognizer(StageBase):
         batch: 30 s windows decoded together (many files share batches).
         word_timestamps: time each word (one more decoder pass a window).
         audio_context: ``"full"`` (the encoder hears 30 s, as the model was trained) or
-            ``"clip"`` (a short clip + 1 s: base 4.6x faster on 2-3 s clips, but tiny.en loops
+            ``"clip"`` (a short clip + 1 s: base 3-4.5x faster on 1-7 s clips, but tiny.en loops
             on some; docs/asr.md, "Short clips").
         dtype: ``"float32"`` or ``"bfloat16"`` (for GPUs).
         grammar: phrases (or a file with one a line): the audio (its first 30 s) is one of them
