@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from sonitus.errors import SonitusError
+from sonitus.errors import CheckpointError, DependencyError
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["foundation", "dsp", "music", "hmm", "asr", "gan", "listen"]
@@ -37,7 +37,7 @@ def main() -> int:
             spec.loader.exec_module(module)
             takes_dir = bool(inspect.signature(module.main).parameters)
             module.main(out_dir / path.stem) if takes_dir else module.main()
-        except SonitusError as exc:  # e.g. a model not trained yet: say so, go on with the others
+        except (CheckpointError, DependencyError) as exc:  # a model or package not installed: say so, go on
             print(f"skipped {path.stem}: {exc}")
         except Exception:
             failures += 1

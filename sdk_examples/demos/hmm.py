@@ -15,7 +15,13 @@ HERE = Path(__file__).resolve().parents[1]
 
 
 def main(out_dir: Path) -> None:
-    runpy.run_path(str(HERE / "hmm_article.py"), run_name="__main__")
+    import jax
+
+    x64 = jax.config.jax_enable_x64
+    try:
+        runpy.run_path(str(HERE / "hmm_article.py"), run_name="__main__")
+    finally:  # the article turns on 64-bit JAX for itself; the demos after it run in 32 bits
+        jax.config.update("jax_enable_x64", x64)
     from sonitus.tts import Voice, synthesize
 
     words = ["seven", "stop", "left", "yes", "nine", "down"]

@@ -24,9 +24,9 @@ def main(out_dir: Path) -> None:
         score.save(out_dir / f"{path.stem}.mid")
         print(f"{path.stem:<12} {len(song.tracks)} tracks, {score.notes:4d} notes, {score.duration:5.1f} s "
               f"-> {wav.name} rendered in {seconds:.2f} s ({score.duration / seconds:.0f}x real time)")
-    from sonitus.plugins.music.textfile import parse_song_text
+    from sonitus.music.songtext import read_song_text
 
-    waltz = parse_song_text((SONGS / "waltz.txt").read_text())
+    waltz = read_song_text(SONGS / "waltz.txt")
     (waltz >> m.fluidsynth() >> save(out_dir / "waltz.wav")).run()
     back = Score.load(waltz.to_score().save(out_dir / "waltz.mid"))
     print(f"waltz.txt    parsed from the text format, {back.notes} notes, meter {back.meter}, tempo {back.tempo:g}")
