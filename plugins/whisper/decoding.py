@@ -169,7 +169,7 @@ def decode_windows(rt: Runtime, cross, prompts: Sequence[Sequence[int]], options
         if needed > cache.length:  # grow the cache to the next length bucket
             cache = cache.grow(_cache_length(needed, n_ctx))
         first, best_lp, best_tok, cache, _ = rt.step(
-            rt.params, tokens, offsets, cache, cross, gather, state, float(options.temperature), sub,
+            rt.params, tokens, offsets, cache, cross, gather, state, np.float32(options.temperature), sub,
             k=k, timestamps=options.timestamps, weights=False, rows=order)
         best_lp, best_tok = np.asarray(best_lp, np.float64), np.asarray(best_tok)
         if step == 0:

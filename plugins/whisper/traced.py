@@ -100,7 +100,8 @@ class PersistentJit:
         _register(self.tuples)
         leaves, tree = jax.tree_util.tree_flatten(params)
         weights = (tree, [(x.shape, str(x.dtype)) for x in leaves])
-        key = hashlib.sha256(f"{self.name} {self.context} {_code_digest()} {signature} {weights}".encode())
+        x64 = jax.config.jax_enable_x64  # a program traced in 64-bit mode has other types inside
+        key = hashlib.sha256(f"{self.name} {self.context} {_code_digest()} {signature} {weights} {x64}".encode())
         key = key.hexdigest()[:32]
         path = _folder() / f"{self.name}-{key}.jaxexport"
         try:

@@ -65,6 +65,23 @@ def test_clip_context_encodes_the_clip_and_a_second_and_keeps_a_clear_sentence(m
     assert wrong.exit_code != 0 and "--audio-context only applies to Whisper" in wrong.output
 
 
+@pytest.mark.skipif(not HUMAN.exists(), reason="needs Debian's pocketsphinx-testdata")
+def test_a_program_with_64_bit_jax_turned_on_transcribes_alike():
+    """Scientific users turn on ``jax_enable_x64``; the traced programs must not mix its types
+    with those of 32-bit processes (each mode has its own programs on disk)."""
+    import subprocess
+    import sys
+
+    from sonitus.dsl import load, recognize, text
+
+    code = ("import sys, jax; jax.config.update('jax_enable_x64', True)\n"
+            "from sonitus.dsl import load, recognize, text\n"
+            "print((load(sys.argv[1]) >> recognize() >> text()).run())")
+    x64 = subprocess.run([sys.executable, "-c", code, str(HUMAN)], capture_output=True, text=True, timeout=300)
+    assert x64.returncode == 0, x64.stderr
+    assert x64.stdout.strip() == (load(HUMAN) >> recognize() >> text()).run()
+
+
 def test_beam_search_finds_a_likelier_text_than_greedy(runtime):
     """The beam's winner is at least as likely (mean token log-probability) as the greedy text."""
     from sonitus.plugins.whisper.transcribe import TranscribeOptions, transcribe_waves
