@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> dict:
     import jiwer
     from sonitus import Audio
     from sonitus.manifests import read_manifest
+    from sonitus.plugins.whisper.frontend import AUDIO_CONTEXTS
     from sonitus.plugins.whisper.models import resolve_model
     from sonitus.text import normalize_for
 
@@ -198,7 +199,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--model", default=None, help="Whisper model name or folder (default tiny.en)")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--sentences", type=int, default=10, help="Harvard sentences per flite voice")
-    parser.add_argument("--audio-context", choices=("full", "clip"), default="full",
+    parser.add_argument("--audio-context", choices=AUDIO_CONTEXTS, default="full",
                         help="what sonitus's encoder hears of a short clip (docs/asr.md, 'Short clips')")
     parser.add_argument("--no-peers", action="store_true", help="sonitus only")
     parser.add_argument("--json", action="store_true")

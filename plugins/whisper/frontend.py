@@ -15,9 +15,11 @@ floor, about -1 after normalising, and the model hears them as a different silen
 from __future__ import annotations
 
 import numpy as np
+from sonitus.errors import ParameterError
 from sonitus.jit import lazy_jit
 
-__all__ = ["SAMPLE_RATE", "HOP", "N_FFT", "CHUNK_SECONDS", "N_SAMPLES", "N_FRAMES", "log_mel", "pad_or_trim", "first_window"]
+__all__ = ["SAMPLE_RATE", "HOP", "N_FFT", "CHUNK_SECONDS", "N_SAMPLES", "N_FRAMES", "AUDIO_CONTEXTS",
+           "check_audio_context", "log_mel", "pad_or_trim", "first_window"]
 
 SAMPLE_RATE = 16000
 N_FFT = 400
@@ -26,6 +28,15 @@ CHUNK_SECONDS = 30
 N_SAMPLES = CHUNK_SECONDS * SAMPLE_RATE
 #: mel frames in one 30 s window
 N_FRAMES = N_SAMPLES // HOP
+#: what the encoder hears of a window: all 30 s, or the audio + 1 s (``TranscribeOptions.audio_context``)
+AUDIO_CONTEXTS = ("full", "clip")
+
+
+def check_audio_context(value: str) -> str:
+    """``value`` if it is one of :data:`AUDIO_CONTEXTS`, else a ParameterError that says which are."""
+    if value not in AUDIO_CONTEXTS:
+        raise ParameterError(f"whisper: audio_context is 'full' or 'clip', not {value!r}.")
+    return value
 
 
 @lazy_jit(static_argnames=("n_mels",))

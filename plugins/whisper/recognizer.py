@@ -19,7 +19,7 @@ from sonitus import Audio, Transcript, Word
 from sonitus.errors import ParameterError
 from sonitus.stages import StageBase
 
-from .frontend import SAMPLE_RATE
+from .frontend import SAMPLE_RATE, check_audio_context
 from .tokenizer import LANGUAGES
 
 if TYPE_CHECKING:  # the decoder's modules import JAX and Flax: loaded when the stage first runs
@@ -82,8 +82,7 @@ class WhisperRecognizer(StageBase):
         if language is not None and language not in LANGUAGES:  # before the model loads (base: joined first)
             raise ParameterError(f"whisper: unknown language {language!r}; Whisper's codes are "
                                  f"{', '.join(sorted(LANGUAGES))}.")
-        if audio_context not in ("full", "clip"):
-            raise ParameterError(f"whisper: audio_context is 'full' or 'clip', not {audio_context!r}.")
+        check_audio_context(audio_context)
         if dtype not in ("float32", "bfloat16"):
             raise ParameterError(f"whisper: dtype must be 'float32' or 'bfloat16', not {dtype!r}.")
         if prompt is not None and len(prompt) > 2000:

@@ -10,20 +10,17 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sonitus.errors import ParameterError
 from sonitus.memory import release_free_memory
 
 from .decoding import DecodeOptions, DecodeResult, decode_windows
-from .frontend import HOP, N_FRAMES, SAMPLE_RATE
+from .frontend import HOP, N_FRAMES, SAMPLE_RATE, check_audio_context
 from .longform import MelArray, MelFile
 from .runtime import TIME_PRECISION, Runtime
 
-__all__ = ["TranscribeOptions", "Segment", "FileResult", "transcribe_waves", "AUDIO_CONTEXTS"]
+__all__ = ["TranscribeOptions", "Segment", "FileResult", "transcribe_waves"]
 
 #: mel frames a timestamp step stands for (the encoder halves the frame rate)
 _INPUT_STRIDE = 2
-#: what the encoder hears of a window: 30 s, or the audio + 1 s (``TranscribeOptions.audio_context``)
-AUDIO_CONTEXTS = ("full", "clip")
 #: "clip": mel frames heard after the audio, and the step the length is rounded up to (few shapes compile)
 _CLIP_MARGIN, _CLIP_STEP = 100, 200
 
@@ -62,8 +59,7 @@ class TranscribeOptions:
     audio_context: str = "full"
 
     def __post_init__(self):
-        if self.audio_context not in AUDIO_CONTEXTS:
-            raise ParameterError(f"whisper: audio_context is 'full' or 'clip', not {self.audio_context!r}.")
+        check_audio_context(self.audio_context)
 
 
 @dataclasses.dataclass(frozen=True)
