@@ -27,7 +27,6 @@ import dataclasses
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _cli import make_parser  # noqa: E402
 from asr_vs_pocketsphinx import human_manifest  # noqa: E402
-from whisper import flite_set  # noqa: E402
+from whisper import flite_set, two_passes  # noqa: E402
 
 SAMPLE_RATE = 16000
 PACK_SECONDS = 28.0
@@ -44,28 +43,23 @@ PACK_SECONDS = 28.0
 def pack(waves: list[np.ndarray], gap: float) -> tuple[list[np.ndarray], list[list[tuple[int, float, float]]]]:
     """Clips joined with ``gap`` s of silence into waves of at most PACK_SECONDS, and for each
     wave its clips as ``(clip index, start s, end s)``."""
-    groups: list[list[int]] = [[]]
-    seconds = 0.0
-    for i, wave in enumerate(waves):
-        length = len(wave) / SAMPLE_RATE
-        if groups[-1] and seconds + gap + length > PACK_SECONDS:
-            groups.append([])
-            seconds = 0.0
-        seconds += (gap if groups[-1] else 0.0) + length
-        groups[-1].append(i)
     packed, spans = [], []
     silence = np.zeros(round(gap * SAMPLE_RATE), np.float32)
-    for group in groups:
-        parts, clips, start = [], [], 0.0
-        for i in group:
-            if parts:
-                parts.append(silence)
-                start += gap
-            parts.append(waves[i])
-            clips.append((i, start, start + len(waves[i]) / SAMPLE_RATE))
-            start += len(waves[i]) / SAMPLE_RATE
-        packed.append(np.concatenate(parts))
-        spans.append(clips)
+    parts, clips, start = [], [], 0.0
+    for i, wave in enumerate(waves):
+        length = len(wave) / SAMPLE_RATE
+        if clips and start + gap + length > PACK_SECONDS:
+            packed.append(np.concatenate(parts))
+            spans.append(clips)
+            parts, clips, start = [], [], 0.0
+        if clips:
+            parts.append(silence)
+            start += gap
+        parts.append(wave)
+        clips.append((i, start, start + length))
+        start += length
+    packed.append(np.concatenate(parts))
+    spans.append(clips)
     return packed, spans
 
 
@@ -83,13 +77,6 @@ def transcribe_packed(rt, waves, options, gap: float) -> list[str]:
         for word, start, end, _ in result.words:
             texts[_clip_of((start + end) / 2, clips)].append(word)
     return [" ".join(t) for t in texts]
-
-
-def second_pass(run) -> tuple[list[str], float]:
-    run()
-    tic = time.perf_counter()
-    texts = run()
-    return texts, time.perf_counter() - tic
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -139,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{'lever':28s} {'WER':>7s} {'wall s':>7s} {'vs default':>10s}")
         table = {}
         for lever, run in levers.items():
-            hyps, wall = second_pass(run)
+            hyps, _, wall = two_passes(run)
             table[lever] = {"wer": round(jiwer.wer(refs, [normalize(h) for h in hyps]), 4), "wall_s": round(wall, 3)}
         base = table["batched (default)"]["wall_s"]
         for lever, row in table.items():
