@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _cli import make_parser  # noqa: E402
+from _cli import make_parser, table_printer  # noqa: E402
 
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    say = table_printer(args.json)
 
     tmp = Path(tempfile.mkdtemp(prefix="asr-bench-"))
     if args.human:
@@ -117,16 +118,16 @@ def main(argv: list[str] | None = None) -> dict:
     if args.beam > 1:
         systems[f"sonitus beam {args.beam} + LM"] = run_sonitus(audios, model=args.model, beam=args.beam, lm=True)
     result = {"manifest": str(manifest), "utterances": len(rows), "audio_seconds": round(seconds, 1), "systems": {}}
-    print(f"{manifest}: {len(rows)} utterances, {seconds:.1f} s of audio")
-    print(f"{'system':28s} {'WER':>7s} {'CER':>7s} {'RTF':>8s}")
+    say(f"{manifest}: {len(rows)} utterances, {seconds:.1f} s of audio")
+    say(f"{'system':28s} {'WER':>7s} {'CER':>7s} {'RTF':>8s}")
     for name, (hyp, t) in systems.items():
         hyp = list(hyp)
         wer, cer = jiwer.wer(refs, hyp), jiwer.cer(refs, hyp)
         result["systems"][name] = {"wer": round(wer, 4), "cer": round(cer, 4), "rtf": round(t / seconds, 5)}
-        print(f"{name:28s} {wer:7.3f} {cer:7.3f} {t / seconds:8.4f}")
+        say(f"{name:28s} {wer:7.3f} {cer:7.3f} {t / seconds:8.4f}")
     ps = result["systems"]["pocketsphinx en-us"]["wer"]
     best = min(v["wer"] for k, v in result["systems"].items() if k.startswith("sonitus"))
-    print(f"sonitus best WER / PocketSphinx WER = {best / max(ps, 1e-9):.2f} (target <= 0.5)")
+    say(f"sonitus best WER / PocketSphinx WER = {best / max(ps, 1e-9):.2f} (target <= 0.5)")
     if args.json:
         print(json.dumps(result, indent=2))
     return result

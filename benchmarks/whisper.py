@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _cli import make_parser  # noqa: E402
+from _cli import make_parser, table_printer  # noqa: E402
 from asr_vs_pocketsphinx import human_manifest, run_pocketsphinx  # noqa: E402
 
 #: IEEE 1969 Harvard sentences (public domain), lists 1 and 2
@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-peers", action="store_true", help="sonitus only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    say = table_printer(args.json)
 
     folder = str(resolve_model(args.model))
     tmp = Path(tempfile.mkdtemp(prefix="whisper-bench-"))
@@ -236,10 +237,10 @@ def main(argv: list[str] | None = None) -> dict:
                     hyps, t = run_pocketsphinx(audios)
                 hyps = [re.sub(r"\(\d+\)|<[^>]+>|\[[^]]+\]", " ", h) for h in hyps]
                 engines["pocketsphinx en-us"] = (hyps, ["en"] * len(hyps), t, float("nan"), float("nan"), memory)
-        print(f"\n{name}: {len(rows)} utterances, {seconds:.1f} s of audio, beam {args.beam}"
-              + ("" if given else ", language detected"))
-        print(f"{'engine':26s} {'WER':>6s} {'CER':>6s} {'lang':>5s} {'wall s':>7s} {'RTF':>7s} {'1st s':>7s} "
-              f"{'cold s':>7s} {'peak MB':>8s} {'kept MB':>8s}")
+        say(f"\n{name}: {len(rows)} utterances, {seconds:.1f} s of audio, beam {args.beam}"
+            + ("" if given else ", language detected"))
+        say(f"{'engine':26s} {'WER':>6s} {'CER':>6s} {'lang':>5s} {'wall s':>7s} {'RTF':>7s} {'1st s':>7s} "
+            f"{'cold s':>7s} {'peak MB':>8s} {'kept MB':>8s}")
         table = {}
         for engine, (hyps, languages, wall, first, cold, memory) in engines.items():
             hyps = [normalize_for(language)(h) for h, language in zip(hyps, truth)]
@@ -255,16 +256,16 @@ def main(argv: list[str] | None = None) -> dict:
                                           [h for h, t in zip(hyps, truth) if t == code]), 4)
                     for code in dict.fromkeys(truth)}
             table[engine] = row
-            print(f"{engine:26s} {wer:6.3f} {cer:6.3f} {right:5.2f} {wall:7.2f} {wall / seconds:7.4f} {first:7.2f} "
-                  f"{cold:7.2f} {memory.peak:8.0f} {memory.kept:8.0f}")
+            say(f"{engine:26s} {wer:6.3f} {cer:6.3f} {right:5.2f} {wall:7.2f} {wall / seconds:7.4f} {first:7.2f} "
+                f"{cold:7.2f} {memory.peak:8.0f} {memory.kept:8.0f}")
             if not given:
-                print(" " * 27 + "CER " + "  ".join(f"{k} {v:.3f}" for k, v in row["cer_by_language"].items()))
+                say(" " * 27 + "CER " + "  ".join(f"{k} {v:.3f}" for k, v in row["cer_by_language"].items()))
         ours = table["sonitus whisper (Flax)"]
         if "faster-whisper float32" in table:
             peer = table["faster-whisper float32"]
-            print(f"sonitus wall / faster-whisper float32 wall = {ours['wall_s'] / peer['wall_s']:.2f} "
-                  f"(goal <= 1.5); WER {ours['wer']:.3f} vs {peer['wer']:.3f}; language right "
-                  f"{ours['language_accuracy']:.2f} vs {peer['language_accuracy']:.2f}")
+            say(f"sonitus wall / faster-whisper float32 wall = {ours['wall_s'] / peer['wall_s']:.2f} "
+                f"(goal <= 1.5); WER {ours['wer']:.3f} vs {peer['wer']:.3f}; language right "
+                f"{ours['language_accuracy']:.2f} vs {peer['language_accuracy']:.2f}")
         result["sets"][name] = {"utterances": len(rows), "audio_seconds": round(seconds, 1), "engines": table}
     if args.json:
         print(json.dumps(result, indent=2))

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _cli import make_parser  # noqa: E402
+from _cli import make_parser, table_printer  # noqa: E402
 from whisper import FLITE_VOICES, HARVARD  # noqa: E402
 
 WORDS = ("Zorvex Kalindra Brumwick Tessaline Quorvane Pellaris Vandrigo Mirelle Oskatoon Drevlin Sunmara "
@@ -96,12 +96,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", default=None, help="model folder (default: a temporary one)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    say = table_printer(args.json)
 
     tmp = Path(tempfile.mkdtemp(prefix="whisper-finetune-"))
     train, test, general = build(tmp)
     before = score(args.init, test, general)
-    print(f"{args.init}: invented-word recall {before['invented_word_recall']:.3f}, test WER {before['test_wer']:.3f}, "
-          f"general English WER {before['general_wer']:.3f}", flush=True)
+    say(f"{args.init}: invented-word recall {before['invented_word_recall']:.3f}, test WER {before['test_wer']:.3f}, "
+        f"general English WER {before['general_wer']:.3f}", flush=True)
     out = Path(args.out) if args.out else tmp / "tuned"
     cache = tmp / "encoder-cache"  # a cold cache: its building is part of the time
     tic = time.perf_counter()
@@ -109,10 +110,10 @@ def main(argv: list[str] | None = None) -> dict:
                            cache=cache)
     seconds = time.perf_counter() - tic
     after = score(str(out), test, general)
-    print(f"fine-tuned ({args.steps} steps, {'LoRA rank ' + str(args.lora) if args.lora else 'full decoder'}, "
-          f"{seconds / 60:.1f} min with the encoder cache): invented-word recall {after['invented_word_recall']:.3f} "
-          f"(goal >= 0.8), test WER {after['test_wer']:.3f}, general English WER {after['general_wer']:.3f} = "
-          f"{after['general_wer'] / max(before['general_wer'], 1e-9):.2f}x the base model's (goal <= 1.1)")
+    say(f"fine-tuned ({args.steps} steps, {'LoRA rank ' + str(args.lora) if args.lora else 'full decoder'}, "
+        f"{seconds / 60:.1f} min with the encoder cache): invented-word recall {after['invented_word_recall']:.3f} "
+        f"(goal >= 0.8), test WER {after['test_wer']:.3f}, general English WER {after['general_wer']:.3f} = "
+        f"{after['general_wer'] / max(before['general_wer'], 1e-9):.2f}x the base model's (goal <= 1.1)")
     result = {"base": args.init, "steps": args.steps, "lora": args.lora, "minutes": round(seconds / 60, 2),
               "train_utterances": recipe["utterances"], "replay": recipe["replay"], "before": before, "after": after}
     if args.json:

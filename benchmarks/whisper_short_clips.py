@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _cli import make_parser  # noqa: E402
+from _cli import make_parser, table_printer  # noqa: E402
 from asr_vs_pocketsphinx import human_manifest  # noqa: E402
 from whisper import flite_set, two_passes  # noqa: E402
 
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--gap", type=float, default=1.0, help="seconds of silence between packed clips")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    say = table_printer(args.json)
 
     rt = load_runtime(str(resolve_model(args.model)))
     options = TranscribeOptions(language="en" if rt.tokenizer.multilingual else None, word_timestamps=False)
@@ -122,15 +123,15 @@ def main(argv: list[str] | None = None) -> dict:
             f"packed, {args.gap:g} s gaps": lambda: transcribe_packed(rt, waves, timed_options, args.gap),
             "clip context (clip + 1 s)": lambda: texts(transcribe_waves(rt, waves, clip_options)),
         }
-        print(f"\n{name}: {len(waves)} clips, {seconds:.1f} s of audio, {len(pack(waves, args.gap)[0])} packed windows")
-        print(f"{'lever':28s} {'WER':>7s} {'wall s':>7s} {'vs default':>10s}")
+        say(f"\n{name}: {len(waves)} clips, {seconds:.1f} s of audio, {len(pack(waves, args.gap)[0])} packed windows")
+        say(f"{'lever':28s} {'WER':>7s} {'wall s':>7s} {'vs default':>10s}")
         table = {}
         for lever, run in levers.items():
             hyps, _, wall = two_passes(run)
             table[lever] = {"wer": round(jiwer.wer(refs, [normalize(h) for h in hyps]), 4), "wall_s": round(wall, 3)}
         base = table["batched (default)"]["wall_s"]
         for lever, row in table.items():
-            print(f"{lever:28s} {row['wer']:7.3f} {row['wall_s']:7.2f} {row['wall_s'] / base:9.2f}x")
+            say(f"{lever:28s} {row['wer']:7.3f} {row['wall_s']:7.2f} {row['wall_s'] / base:9.2f}x")
         result["sets"][name] = {"clips": len(waves), "audio_seconds": round(seconds, 1), "levers": table}
     if args.json:
         print(json.dumps(result, indent=2))
