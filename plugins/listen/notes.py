@@ -104,7 +104,8 @@ def refine_starts(notes: list[Note], x: np.ndarray, sample_rate: int, *, search_
     Frame-based pitch and onsets place a slow attack (flute, bowed strings, voice) 30-70 ms late.
     In a fine level envelope (5.8 ms windows, 2.9 ms hop at 22.05 kHz) the steepest rise within
     ``search_s`` before a start (and not before the previous note's start) is found, and the note
-    starts at the bottom of that rise; a start with no rise of 0.5 dB a step is kept."""
+    starts at the bottom of that rise; a start with no rise of 0.5 dB a step is kept. A note
+    that now begins before the one before it ends cuts that one short, so the line stays one voice."""
     hop, window = 64, 256
     rate = sample_rate / hop
     out: list[Note] = []
@@ -125,7 +126,10 @@ def refine_starts(notes: list[Note], x: np.ndarray, sample_rate: int, *, search_
         i = steepest
         while i > 0 and rise[i - 1] > 0:  # down the rise to where it began
             i -= 1
-        out.append(Note(n.pitch, min((lo + i) / rate, n.start), n.end, n.velocity))
+        start = min((lo + i) / rate, n.start)
+        if out and out[-1].end > start:  # the line stays one voice: the note before ends where this one begins
+            out[-1] = Note(out[-1].pitch, out[-1].start, start, out[-1].velocity)
+        out.append(Note(n.pitch, start, n.end, n.velocity))
     return out
 
 

@@ -171,3 +171,14 @@ def test_nothing_to_hear_gets_a_clear_answer(tmp_path):
         f.truncate(44 + data_bytes)
     hours = run_cli("to-midi", str(long), "-o", str(tmp_path / "h.mid"))
     assert hours.returncode == 1 and "10.0 h long" in hours.stderr and "cut it into parts" in hours.stderr
+
+
+def test_an_earlier_attack_cuts_the_note_before_short_so_the_line_stays_one_voice():
+    from sonitus.plugins.listen.notes import Note, refine_starts
+
+    t = np.arange(int(1.5 * SR)) / SR
+    level = np.interp(t, [0.0, 0.95, 0.98, 1.5], [0.05, 0.05, 1.0, 1.0])  # the second note's attack: 0.95-0.98 s
+    x = (level * np.sin(2 * np.pi * 262 * t)).astype(np.float32)
+    first, second = refine_starts([Note(60, 0.0, 1.0), Note(62, 1.0, 1.5)], x, SR)
+    assert 0.93 < second.start < 0.97 and second.end == 1.5
+    assert first.start == 0.0 and first.end == second.start
