@@ -63,10 +63,10 @@ def load_harmoniser(path: str | None = None):
             cells, key = carry
             key, k_mask, k_draw = jax.random.split(key, 3)
             share = jnp.maximum(0.05, 1.0 - 0.95 * n / (0.75 * GIBBS_PASSES))
-            masked = free & (jax.random.uniform(k_mask, cells.shape) < share)
+            masked = free & (jax.random.uniform(k_mask, cells.shape, "float32") < share)
             logits = model.apply(params, jnp.where(masked, MASKED, cells))
             logits = logits - parallel_penalty * parallels(jnp.where(masked, 0, cells))
-            drawn = jax.random.categorical(k_draw, logits / temperature)
+            drawn = jax.random.categorical(k_draw, logits / temperature).astype(cells.dtype)  # int64 under x64
             return jnp.where(masked, drawn, cells), key
 
         cells = jnp.where(free, MASKED, cells)

@@ -49,15 +49,16 @@ class GANConfig(ConfigDict):
 
 
 def sample_latents(key, batch: int, config: GANConfig) -> dict:
-    """Independent standard-normal latents for ``batch`` pieces."""
+    """Independent standard-normal latents for ``batch`` pieces (float32, so that a seed gives the
+    same piece whether or not the program turned on ``jax_enable_x64``)."""
     import jax
 
     k = jax.random.split(key, 4)
     c = config
-    return {"shared": jax.random.normal(k[0], (batch, c.z_shared)),
-            "voice": jax.random.normal(k[1], (batch, c.voices, c.z_voice)),
-            "temporal": jax.random.normal(k[2], (batch, c.z_temporal)),
-            "voice_temporal": jax.random.normal(k[3], (batch, c.voices, c.z_temporal))}
+    return {"shared": jax.random.normal(k[0], (batch, c.z_shared), "float32"),
+            "voice": jax.random.normal(k[1], (batch, c.voices, c.z_voice), "float32"),
+            "temporal": jax.random.normal(k[2], (batch, c.z_temporal), "float32"),
+            "voice_temporal": jax.random.normal(k[3], (batch, c.voices, c.z_temporal), "float32")}
 
 
 def build_generator(config: GANConfig):

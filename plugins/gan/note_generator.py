@@ -84,7 +84,7 @@ class NotesGANGenerator(StageBase):
         if not config.pitch_low <= self.pitch <= config.pitch_high:
             raise ParameterError(f"notes-gan: pitch {self.pitch} is outside the range this model learnt "
                                  f"(MIDI {config.pitch_low}-{config.pitch_high}).")
-        z = jax.random.normal(jax.random.PRNGKey(self.seed), (1, config.latent))
+        z = jax.random.normal(jax.random.PRNGKey(self.seed), (1, config.latent), "float32")
         return np.asarray(generate(z, np.array([self.pitch]), np.array([self.family]),
                                    np.array([self.velocity])))[0]
 

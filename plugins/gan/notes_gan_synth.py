@@ -104,7 +104,7 @@ class NotesGANRenderer(StageBase):
         pitches = np.array([_into_range(p, low, high) for _, _, p, _, _ in notes])
         families = np.array([family_index(f) for *_, f in notes])
         velocities = np.array([max(1, v) for _, _, _, v, _ in notes])
-        z = jax.random.normal(jax.random.PRNGKey(self.seed), (len(notes), config.latent))
+        z = jax.random.normal(jax.random.PRNGKey(self.seed), (len(notes), config.latent), "float32")
         images = np.concatenate([np.asarray(generate(z[i:i + 64], pitches[i:i + 64], families[i:i + 64],
                                                      velocities[i:i + 64])) for i in range(0, len(notes), 64)])
         waves = render_images(images, n_iter=self.iterations)

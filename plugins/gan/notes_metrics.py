@@ -174,7 +174,7 @@ def evaluate(*, model: str | None = None, seed: int = 0, root: str | None = None
     classifier = NoteClassifier.cached(train, dataset.folder)
     reference = classifier.features(held_out.images)
     config, generate, _ = load_note_generator(model)
-    z = jax.random.normal(jax.random.PRNGKey(seed), (len(held_out), config.latent))
+    z = jax.random.normal(jax.random.PRNGKey(seed), (len(held_out), config.latent), "float32")
     fake = np.asarray(generate(z, held_out.pitch, held_out.family, held_out.velocity))
     # the real row's distance is to the training notes (to itself it would be 0)
     real = report(held_out.images.astype(np.float32), held_out, classifier,
