@@ -69,7 +69,7 @@ def plot_pitch(audio_file: Path, output: Path, fmin: float, fmax: float, no_beat
     from sonitus.errors import ParameterError
     from sonitus.plots import spectrogram_png
 
-    from .analysis import HOP, rhythm_of
+    from .analysis import HOP, prepared, rhythm_of
     from .pitch_track import track_pitch
     from .stages import check_range
 
@@ -77,7 +77,7 @@ def plot_pitch(audio_file: Path, output: Path, fmin: float, fmax: float, no_beat
         raise ParameterError(f"cannot write {output.name}: plot pitch draws a PNG (.png).")
     fmin, fmax = check_range("plot pitch", fmin, fmax)
     _check_length(audio_file)
-    audio = Audio.load(audio_file)
+    audio = prepared(Audio.load(audio_file))
     beats = () if no_beats else rhythm_of(audio).beats * HOP / audio.sample_rate
     f0, voiced, _ = track_pitch(audio, fmin=fmin, fmax=fmax, hop_length=HOP)
     times = np.arange(len(f0)) * HOP / audio.sample_rate

@@ -28,6 +28,8 @@ TAIL_S = 0.16
 ATTACK_S = 0.12
 #: :func:`refine_starts` looks this far before a note's start for the rise of its attack
 ATTACK_SEARCH_S = 0.12
+#: the hop of :func:`refine_starts`'s level envelope (64 samples at 22.05 kHz); its window is four hops
+ENVELOPE_HOP_S = 64 / 22050
 
 
 @dataclass(frozen=True)
@@ -102,15 +104,17 @@ def refine_starts(notes: list[Note], x: np.ndarray, sample_rate: int, *, search_
     """Notes whose starts are moved back to where their attack begins.
 
     Frame-based pitch and onsets place a slow attack (flute, bowed strings, voice) 30-70 ms late.
-    In a fine level envelope (5.8 ms windows, 2.9 ms hop at 22.05 kHz) the steepest rise within
+    In a fine level envelope (11.6 ms windows, 2.9 ms hop, at any rate) the steepest rise within
     ``search_s`` before a start (and not before the previous note's start) is found, and the note
     starts at the bottom of that rise; a start with no rise of 0.5 dB a step is kept. A note
     that now begins before the one before it ends cuts that one short, so the line stays one voice."""
-    hop, window = 64, 256
+    hop = max(1, round(sample_rate * ENVELOPE_HOP_S))  # in seconds: in samples, a window at 48 kHz is shorter
+    window = 4 * hop                                     # than a period of A3, and its ripple reads as attacks
     rate = sample_rate / hop
     out: list[Note] = []
     for n in notes:
-        lo = max(int((n.start - search_s) * rate), int(out[-1].start * rate) + 1 if out else 0, 2)
+        # round(): a start moved here is k / rate, and int(k / rate * rate) may be k - 1
+        lo = max(int((n.start - search_s) * rate), round(out[-1].start * rate) + 1 if out else 0, 2)
         hi = min(int((n.start + 0.03) * rate), (len(x) - window) // hop)
         if hi - lo < 3:
             out.append(n)

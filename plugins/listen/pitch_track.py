@@ -8,21 +8,33 @@ from __future__ import annotations
 import numpy as np
 from sonitus import Audio
 
-__all__ = ["track_pitch", "CHUNK"]
+__all__ = ["track_pitch", "frame_length_for", "CHUNK"]
 
 #: samples pYIN sees at once; longer audio is cut into chunks this long (plus a frame of context)
 CHUNK = 1 << 20
 
 
-def track_pitch(audio: Audio, *, fmin: float = 65.4, fmax: float = 2093.0, frame_length: int = 2048,
+def frame_length_for(sample_rate: float, fmin: float, shortest: int = 2048) -> int:
+    """librosa's 2048-sample frames, doubled until two periods of ``fmin`` fit in one (the
+    difference function compares half a frame with a copy up to a period later, as librosa's
+    ``yin`` requires): 4096 for a 30 Hz floor at 44.1 kHz (a five-string bass's low B)."""
+    n = int(shortest)
+    while sample_rate / fmin > n - n // 2 - 1:
+        n *= 2
+    return n
+
+
+def track_pitch(audio: Audio, *, fmin: float = 65.4, fmax: float = 2093.0, frame_length: int | None = None,
                 hop_length: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(f0 Hz, NaN where unvoiced; voiced; voiced probability)``, each ``[frames]``, of the mono
-    mix of ``audio`` at its own rate: librosa's ``pyin`` frames (centred, ``hop_length`` default
-    ``frame_length // 4``). Audio longer than :data:`CHUNK` samples runs chunk by chunk (each
-    with a frame of real context either side); the voicing path restarts at each chunk."""
+    mix of ``audio`` at its own rate: librosa's ``pyin`` frames (centred; ``frame_length`` by
+    default :func:`frame_length_for` the rate and ``fmin``, ``hop_length`` ``frame_length // 4``).
+    Audio longer than :data:`CHUNK` samples runs chunk by chunk (each with a frame of real
+    context either side); the voicing path restarts at each chunk."""
     from sonitus.dsp.pitch import pyin
     from sonitus.jit import bucket_length
 
+    frame_length = frame_length or frame_length_for(audio.sample_rate, fmin)
     hop = frame_length // 4 if hop_length is None else int(hop_length)
     x = audio.mono.astype(np.float32)
     frames = 1 + len(x) // hop

@@ -26,7 +26,7 @@ def check_range(name: str, fmin: float, fmax: float) -> tuple[float, float]:
 class PitchTracker(StageBase):
     """Audio -> Features ``[frames, 2]`` (kind ``pitch``): f0 in Hz (0 where unvoiced) and the
     probability that the frame is voiced, by pYIN (as ``librosa.pyin``: frames of 2048, hop
-    512, at the audio's rate). ``fmin``/``fmax`` bound the pitch in Hz (default C2-C7)."""
+    512, at the audio's rate up to 48 kHz; the frame rate is the Features'). ``fmin``/``fmax`` bound the pitch in Hz (default C2-C7)."""
 
     name = "pitch"
     consumes = Audio
@@ -40,10 +40,10 @@ class PitchTracker(StageBase):
         return {"fmin": self.fmin, "fmax": self.fmax}
 
     def __call__(self, audio: Audio) -> Features:
-        from .analysis import _checked
+        from .analysis import prepared
         from .pitch_track import track_pitch
 
-        _checked(audio)
+        audio = prepared(audio)
         f0, _, prob = track_pitch(audio, fmin=self.fmin, fmax=self.fmax, hop_length=HOP)
         data = np.stack([np.nan_to_num(f0, nan=0.0), prob], axis=1).astype(np.float32)
         return Features(data, audio.sample_rate / HOP, "pitch")

@@ -182,3 +182,73 @@ def test_an_earlier_attack_cuts_the_note_before_short_so_the_line_stays_one_voic
     first, second = refine_starts([Note(60, 0.0, 1.0), Note(62, 1.0, 1.5)], x, SR)
     assert 0.93 < second.start < 0.97 and second.end == 1.5
     assert first.start == 0.0 and first.end == second.start
+
+
+def _two_tones(sample_rate: int, low: float, high: float, *, seconds: float = 3.0):
+    """A tone at ``low`` Hz that turns into ``high`` Hz halfway, without a click (Audio)."""
+    from sonitus import Audio
+
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    phase = 2 * np.pi * np.cumsum(np.where(t < seconds / 2, low, high)) / sample_rate
+    return Audio((0.3 * np.sin(phase)).astype(np.float32)[None], sample_rate)
+
+
+def _notes(score):
+    return [(n.pitch, n.start, n.end) for n in score.midi.instruments[0].notes]
+
+
+@pytest.mark.parametrize("sample_rate", [22050, 48000, 192000])
+def test_a_pitch_change_is_heard_where_it_happens_at_any_rate(sample_rate):
+    """At 48 kHz the attack finder's window was shorter than a period of A3, so its ripple read as
+    an attack 120 ms early; at 192 kHz pYIN's frames could not hold a period of C2 at all."""
+    from sonitus.dsl import stage
+
+    notes = _notes(stage("melody")(_two_tones(sample_rate, 220.0, 330.0)))  # A3 -> E4
+    assert [p for p, _, _ in notes] == [57, 64]
+    assert abs(notes[1][1] - 1.5) < 0.02 and notes[0][2] <= notes[1][1]
+    pitch = stage("pitch")(_two_tones(sample_rate, 220.0, 330.0))
+    assert pitch.frame_rate == min(sample_rate, 48000) / 512
+
+
+def test_a_low_floor_gets_frames_long_enough_for_it(tmp_path):
+    """A five-string bass's low notes at 44.1 kHz: --fmin 25 needs frames of 4096 samples."""
+    import soundfile as sf
+    from cli_helpers import run_cli
+    from sonitus.plugins.listen.pitch_track import frame_length_for
+
+    assert frame_length_for(22050, 65.4) == frame_length_for(48000, 65.4) == 2048
+    assert frame_length_for(44100, 25.0) == 4096
+    bass = _two_tones(44100, 41.2, 61.7)  # E1 -> B1
+    sf.write(tmp_path / "bass.wav", bass.mono, 44100)
+    run = run_cli("to-midi", str(tmp_path / "bass.wav"), "-o", str(tmp_path / "bass.mid"), "--fmin", "25")
+    assert run.returncode == 0, run.stderr
+    from sonitus import Score
+
+    assert [p for p, _, _ in _notes(Score.load(tmp_path / "bass.mid"))] == [28, 35]
+
+
+def test_a_rate_too_low_to_hear_pitch_is_refused_with_a_sentence():
+    from sonitus import Audio
+    from sonitus.dsl import stage
+    from sonitus.errors import AudioError
+
+    with pytest.raises(AudioError, match="sample rate is 200 Hz.*at least 8000 Hz"):
+        stage("melody")(Audio(np.zeros((1, 2000), np.float32), 200))
+
+
+def test_refined_starts_leave_every_note_a_length_and_the_line_one_voice():
+    """Random attacks 10-80 ms before each start, at 44.1 kHz: a moved start is k / rate, and
+    int(k / rate * rate) can be k - 1, which once let the next note start where this one did."""
+    from sonitus.plugins.listen.notes import Note, refine_starts
+
+    sr = 44100
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        starts = np.sort(rng.uniform(0.2, 5.5, 12))
+        level = np.full(6 * sr, 0.02)
+        for start in starts:
+            level[int((start - rng.uniform(0.01, 0.08)) * sr):] = rng.uniform(0.05, 1.0)
+        x = (level * np.sin(2 * np.pi * 440 * np.arange(len(level)) / sr)).astype(np.float32)
+        notes = refine_starts([Note(60, float(a), float(b)) for a, b in zip(starts, np.r_[starts[1:], 6.0])], x, sr)
+        assert all(n.start < n.end for n in notes), seed
+        assert all(a.end <= b.start for a, b in zip(notes, notes[1:])), seed
