@@ -95,6 +95,20 @@ class SonitusGroup(HelpGroup):
             sys.exit(1)
 
 
+def _warnings_as_sentences() -> None:
+    """The console script's warnings print as ``Warning: <message>`` on stderr, as its errors
+    do, not with the file, line and source of the code that raised them (``--debug`` keeps
+    Python's form). Categories other than :class:`UserWarning` keep their name, which says
+    where they come from."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        kind = "" if category is UserWarning else f" ({category.__name__})"
+        click.echo(f"Warning{kind}: {printable(str(message))}", err=True)
+
+    warnings.showwarning = show
+
+
 def _exit_cleanly_on_sigterm() -> None:
     """SIGTERM (``kill``, a job scheduler's timeout) unwinds like Ctrl-C does, so that
     ``finally`` blocks run: temporary files are removed and trainers save a checkpoint."""
@@ -146,6 +160,8 @@ def main() -> None:
     ``sonitus transcribe``) is skipped. While a thread that is not a daemon still runs, the
     process exits the usual way, which waits for it.
     """
+    if "--debug" not in sys.argv[1:]:
+        _warnings_as_sentences()  # here, not in cli.main: a program that calls that keeps its own warnings
     try:
         cli.main()
     except SystemExit as exc:

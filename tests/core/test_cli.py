@@ -154,3 +154,20 @@ def test_main_waits_for_a_thread_that_is_not_a_daemon(tmp_path):
              f"threading.Thread(target=lambda: (time.sleep(1), open({str(done)!r}, 'w').close())).start()\n")
     result = _run_main(tmp_path, setup, "--version")
     assert result.returncode == 0 and "version" in result.stdout and done.exists()
+
+
+def test_warnings_print_as_sentences_and_debug_keeps_python_form(tmp_path):
+    """A MIDI note switched on and never off is left out with a warning: the console script says
+    it in one line, without the source line that raised it."""
+    import mido
+
+    midi = mido.MidiFile()
+    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=90, time=0)])
+    midi.tracks.append(track)
+    midi.save(tmp_path / "held.mid")
+    plain = run_cli("info", str(tmp_path / "held.mid"))
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stderr == "Warning: " + str(tmp_path / "held.mid") + ": 1 note(s) are switched on and never off; " \
+        "they are left out.\n"
+    debug = run_cli("--debug", "info", str(tmp_path / "held.mid"))
+    assert "UserWarning: " in debug.stderr and "Score.load(path)" in debug.stderr
