@@ -138,8 +138,12 @@ def fill(given: np.ndarray, free: np.ndarray, *, seed: int = 0, temperature: flo
     if steps < config.steps:
         pad = ((0, 0), (0, 0), (0, config.steps - steps))
         cells, free = np.pad(cells, pad), np.pad(free, pad)
+    from sonitus.progress import track
+
     key = jax.random.PRNGKey(seed)
-    for n, start in enumerate(window_starts(cells.shape[2], config.steps)):
+    starts = window_starts(cells.shape[2], config.steps)
+    hidden = True if len(starts) < 8 else None  # None: a bar where stderr is a terminal (5 min of melody: 30 s)
+    for n, start in track(enumerate(starts), description="harmonising", total=len(starts), disable=hidden):
         span = slice(start, start + config.steps)
         out = sample_window(cells[:, :, span], free[:, :, span], jax.random.fold_in(key, n), float(temperature),
                             float(parallel_penalty))
