@@ -24,6 +24,8 @@ from .scales import Key
 __all__ = ["Track", "Song", "instrument_program", "TICKS_PER_BEAT", "from_score", "check_tempo"]
 
 TICKS_PER_BEAT = 480
+#: the last tick pretty_midi reads (it calls a file with a later one corrupt)
+MAX_TICKS = 10_000_000
 
 
 def instrument_program(name: str | int) -> int:
@@ -193,6 +195,11 @@ class Song:
         def ticks(beats: Fraction) -> int:
             return round(beats * TICKS_PER_BEAT)
 
+        if ticks(self.length) > MAX_TICKS:
+            hours = float(self.length) * 60.0 / self.tempo / 3600.0
+            raise MusicError(f"The song is {float(self.length):,.0f} beats long ({hours:.1f} h at {self.tempo:g} bpm); "
+                             f"a MIDI file sonitus reads holds up to {MAX_TICKS // TICKS_PER_BEAT:,} beats: "
+                             "split it into parts.")
         midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
         meta = [(0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(self.tempo), time=0))]
         n, d = _meter(self.meter)

@@ -99,3 +99,11 @@ def test_load_reads_a_song_text_file_as_well_as_midi(tmp_path):
         m.load(tmp_path / "binary.txt")
     with pytest.raises(ParameterError, match="does not exist"):
         m.load(tmp_path / "missing.txt")
+
+
+def test_a_song_longer_than_midi_holds_is_refused_with_a_sentence():
+    """pretty_midi calls a file with a tick past 10,000,000 corrupt: 20,833 beats at 480 a beat."""
+    long = m.song(tempo=120) + m.track("piano", m.seq("C4/1") * 5300)  # 21,200 beats
+    with pytest.raises(MusicError, match=r"21,200 beats long \(2\.9 h at 120 bpm\).*split it into parts"):
+        long.to_score()
+    assert (m.song(tempo=120) + m.track("piano", m.seq("C4/1") * 5200)).to_score().notes == 5200
