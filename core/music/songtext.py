@@ -70,7 +70,12 @@ def parse_song_text(text: str) -> Song:
                 raise DSLSyntaxError(f"unexpected {stripped!r} before the first [track] block", line=number,
                                      column=len(line) - len(line.lstrip()) + 1,
                                      expected="tempo:, meter:, key: or a [track] header", source=text)
-            settings[setting.group(1).lower()] = setting.group(2)
+            key = setting.group(1).lower()
+            if key in settings:  # the second would win in silence; tempo changes belong in the DSL (.py)
+                raise DSLSyntaxError(f"{key}: is set twice (first {settings[key]!r}, then {setting.group(2)!r})",
+                                     line=number, column=len(line) - len(line.lstrip()) + 1,
+                                     expected=f"one {key}: line", source=text)
+            settings[key] = setting.group(2)
     if not blocks:
         raise DSLSyntaxError("no tracks", line=max(1, len(lines)), column=1, expected="a [track] header",
                              source=text)

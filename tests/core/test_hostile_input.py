@@ -43,12 +43,13 @@ def test_a_plugin_that_calls_sys_exit_is_isolated():
     ("tempo: 96\nmeter: 5/0", "meter"),
     ("key: H major", "key"),
     ("tempo: 2", "MIDI can carry 3.58-1000 bpm"),
+    ("tempo: 96\nKey: G major\ntempo: 120", r"tempo: is set twice \(first '96', then '120'\) at line 3"),
 ])
 def test_song_text_errors_name_the_setting_at_fault(header, culprit):
-    from sonitus.errors import MusicError
+    from sonitus.errors import DSLSyntaxError, MusicError
     from sonitus.music.songtext import parse_song_text
 
-    with pytest.raises(MusicError, match=culprit) as info:
+    with pytest.raises((MusicError, DSLSyntaxError), match=culprit) as info:
         parse_song_text(f"{header}\n[piano]\nC4 D4 E4\n")
     if "tempo" not in header.split("\n")[-1]:
         assert "tempo" not in str(info.value)
