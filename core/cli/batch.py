@@ -35,10 +35,10 @@ def batch(pipeline: str, inputs: tuple[str, ...], output: str, batch_size: int, 
 
     \b
     Examples:
-      sonitus batch "ctc" recordings/ -o transcripts.jsonl
+      sonitus batch "whisper" recordings/ -o transcripts.jsonl
       sonitus batch "to-mono >> resample(sample_rate=16000) >> logmel(n_mels=80)" "clips/*.wav" -o mels.jsonl
       sonitus batch "fluidsynth(sample_rate=22050)" songs/ -o renders.jsonl
-      sonitus batch "ctc" archive.tsv -o transcripts.jsonl --backend ray --workers 8
+      sonitus batch "whisper" archive.tsv -o transcripts.jsonl --backend ray --workers 8
       sonitus batch "load(sample_rate=8000) >> normalize" calls/ -o loud.jsonl   (a reader with its options)
 
     The exit status is 1 when any file failed (see its error row; --keep-going: 0), and no work
