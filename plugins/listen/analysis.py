@@ -14,12 +14,12 @@ import numpy as np
 from sonitus import Audio
 from sonitus.errors import AudioError
 
-__all__ = ["analyze", "transcribe_melody", "prepared", "Rhythm", "rhythm_of", "HOP", "MAX_RATE", "MAX_SECONDS"]
+__all__ = ["analyze", "transcribe_melody", "prepared", "Rhythm", "rhythm_of", "HOP", "MAX_RATE", "MIN_RATE", "MAX_SECONDS"]
 
 HOP = 512
 #: audio above this rate is resampled to it first: higher rates add nothing a listener hears, and
 #: 2048-sample frames at 96 kHz are too short for low notes (8 rendered pieces heard at 96 kHz:
-#: key score 0.75, note F1 0.82; resampled to 48 kHz: 1.0 and 0.90)
+#: key score 0.75, note F1 0.82; resampled to 48 kHz: 1.0 and 0.91)
 MAX_RATE = 48000
 #: the lowest rate analysed (telephone audio)
 MIN_RATE = 8000
