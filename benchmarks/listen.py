@@ -15,6 +15,7 @@ notes walking its scale from the tonic and closing on it) at tempos 70-150 bpm, 
 
     python benchmarks/listen.py                 # 24 pieces
     python benchmarks/listen.py --pieces 8 --json
+    python benchmarks/listen.py --sample-rate 44100   # the set at a recording's rate (docs/listen.md)
 """
 
 from __future__ import annotations
@@ -98,20 +99,20 @@ def note_f1(truth: list, heard: list) -> float:
         pitch_tolerance=50.0, offset_ratio=None)[2])
 
 
-def run_set(count: int) -> dict:
+def run_set(count: int, rate: int = SR) -> dict:
     import librosa
     import mir_eval
     from sonitus import get_registry
     from sonitus.plugins.listen.analysis import analyze, transcribe_melody
 
-    render = get_registry().stage("fluidsynth", sample_rate=SR)
+    render = get_registry().stage("fluidsynth", sample_rate=rate)
     rows = []
     for i in range(count):
         piece = make_piece(i)
         audio = render(piece["score"])
         y = audio.mono.astype(np.float32)
         ours = analyze(audio, chords=False)
-        lib_bpm, lib_beats = librosa.beat.beat_track(y=y, sr=SR)
+        lib_bpm, lib_beats = librosa.beat.beat_track(y=y, sr=rate)
         lib_bpm = float(np.atleast_1d(lib_bpm)[0])
         row = {"piece": i, "instrument": piece["instrument"], "drums": piece["drums"], "bpm": piece["bpm"],
                "key": piece["key"], "sonitus_tempo": ours["tempo"], "librosa_tempo": round(lib_bpm, 2),
@@ -120,12 +121,12 @@ def run_set(count: int) -> dict:
         if piece["drums"]:
             row["sonitus_beat_f"] = float(mir_eval.beat.f_measure(piece["beats"], np.array(ours["beats"])))
             row["librosa_beat_f"] = float(mir_eval.beat.f_measure(
-                piece["beats"], librosa.frames_to_time(lib_beats, sr=SR)))
+                piece["beats"], librosa.frames_to_time(lib_beats, sr=rate)))
         else:
             notes, _, _ = transcribe_melody(audio)
             row["note_f1"] = note_f1(piece["notes"], notes)
         rows.append(row)
-    return {"rows": rows, "summary": summarise(rows)}
+    return {"sample_rate": rate, "rows": rows, "summary": summarise(rows)}
 
 
 def summarise(rows: list) -> dict:
@@ -193,9 +194,11 @@ def timings(seconds: float = 25.0) -> dict:
 def main() -> None:
     parser = make_parser(__doc__)
     parser.add_argument("--pieces", type=int, default=24)
+    parser.add_argument("--sample-rate", type=int, default=SR,
+                        help="rate the set is rendered and heard at (librosa at the same rate; speed: always 22050)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = {"set": run_set(args.pieces), "speed": timings()}
+    result = {"set": run_set(args.pieces, args.sample_rate), "speed": timings()}
     if args.json:
         print(json.dumps(result, indent=2))
         return
