@@ -56,6 +56,13 @@ def prepared(audio: Audio) -> Audio:
     return mono
 
 
+def _profile_frames(sample_rate: int) -> dict:
+    """The key's STFT frames scaled with the rate from 8192 / 2048 at 22.05 kHz (a power of two), so
+    that its frequency bins are as fine at 44.1 kHz as there (2.7 Hz: two semitones at C2 are 3.9 Hz apart)."""
+    scale = 2.0 ** round(np.log2(sample_rate / 22050))
+    return {"n_fft": int(8192 * scale), "hop_length": int(2048 * scale)}
+
+
 def rhythm_of(audio: Audio) -> Rhythm:
     """Onsets (mean-aggregated flux), tempo and beats (median-aggregated flux, as librosa's beat_track);
     the tempo is refined by the line through the beats where they agree with it."""
@@ -90,7 +97,8 @@ def analyze(audio: Audio, *, chords: bool = True) -> dict:
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))[:C.shape[1]]
     loud = rms > 0.1 * rms.max() if rms.max() > 0 else np.zeros(len(rms), bool)
     silent = not loud.any()
-    profile = pitch_class_profile(x, sample_rate=audio.sample_rate) if not silent else np.zeros(12)
+    profile = (pitch_class_profile(x, sample_rate=audio.sample_rate, **_profile_frames(audio.sample_rate))
+               if not silent else np.zeros(12))
     tonic, mode, strength = estimate_key(profile) if not silent else (0, "major", 0.0)
     times = lambda f: [round(float(t), 3) for t in np.asarray(f) / rhythm.frame_rate]  # noqa: E731
     result = {"duration": round(audio.duration, 3), "tempo": round(rhythm.bpm, 2), "beats": times(rhythm.beats),

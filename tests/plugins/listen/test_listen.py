@@ -252,3 +252,19 @@ def test_refined_starts_leave_every_note_a_length_and_the_line_one_voice():
         notes = refine_starts([Note(60, float(a), float(b)) for a, b in zip(starts, np.r_[starts[1:], 6.0])], x, sr)
         assert all(n.start < n.end for n in notes), seed
         assert all(a.end <= b.start for a, b in zip(notes, notes[1:])), seed
+
+
+@pytest.mark.parametrize("tonic", [0, 3, 4, 6])
+def test_the_key_of_a_low_line_is_the_same_at_44_1_and_22_05_khz(tonic):
+    """The key's STFT frames scale with the rate: at 44.1 kHz, 8192-sample frames have 5.4 Hz bins,
+    coarser than the semitones of the second octave, and 6 of 12 such lines got another key."""
+    from sonitus import Audio
+    from sonitus.plugins.listen.analysis import analyze
+
+    rng = np.random.default_rng(tonic)
+    sr, scale = 44100, [0, 2, 4, 5, 7, 9, 11]
+    t = np.arange(int(0.25 * sr)) / sr
+    notes = [0.3 * np.sin(2 * np.pi * 440 * 2 ** ((tonic + 36 + scale[d % 7] + 12 * (d // 7) - 69) / 12) * t)
+             * np.hanning(len(t)) for d in rng.integers(0, 8, 40)]  # C2-C3 and the like: a bass line
+    line = Audio(np.concatenate(notes).astype(np.float32)[None], sr)
+    assert analyze(line, chords=False)["key"] == analyze(line.resample(22050), chords=False)["key"]
