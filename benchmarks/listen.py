@@ -8,6 +8,8 @@ notes walking its scale from the tonic and closing on it) at tempos 70-150 bpm, 
 - tempo within 4 % of the truth (and within 4 % of it, half or double it), and the median error;
 - beats: mir_eval F-measure (70 ms) on the pieces with drums;
 - key: mir_eval's weighted score (sonitus only: librosa has no key estimator);
+- chords: on the pieces with drums, the share of beats inside the held chords (I-IV-V-I-vi-IV-V-I,
+  a bar each) whose label has the right root and third (mir_eval's ``thirds``; sonitus only);
 - audio -> MIDI: mir_eval note F1 (50 ms onsets, 50 cents, offsets ignored) on the melody-only
   pieces (sonitus only; librosa has no transcriber);
 - speed: sonitus's ``pyin`` against ``librosa.pyin`` on a 25 s clip (after one warm-up call),
@@ -38,7 +40,7 @@ def make_piece(i: int) -> dict:
     """One piece of the set: its Score, notes of the melody, key, tempo, beat times, drums or not."""
     import pretty_midi
     from sonitus import Score
-    from sonitus.dsp.tonal import key_name
+    from sonitus.dsp.tonal import NOTE_NAMES, key_name
 
     rng = np.random.default_rng(1000 + i)
     bpm = float(rng.choice([70, 84, 96, 110, 124, 138, 150]))
@@ -68,7 +70,11 @@ def make_piece(i: int) -> dict:
             kit.notes.append(pretty_midi.Note(100, 36 if b % 2 == 0 else 38, at, at + 0.1))
             for half in (0, 0.5):
                 kit.notes.append(pretty_midi.Note(70, 42, at + half * beat, at + half * beat + 0.05))
+        chords = []
         for bar, degree in enumerate([0, 3, 4, 0, 5, 3, 4, 0]):
+            third = (scale[(degree + 2) % 7] - scale[degree]) % 12
+            chords.append((lead + 4 * bar * beat, lead + 4 * (bar + 1) * beat,
+                           f"{NOTE_NAMES[(tonic + scale[degree]) % 12]}:{'maj' if third == 4 else 'min'}"))
             root = 48 + tonic + scale[degree] - (12 if tonic + scale[degree] > 7 else 0)
             for step in (0, 2, 4):
                 d = (degree + step) % 7
@@ -76,6 +82,7 @@ def make_piece(i: int) -> dict:
                 pad.notes.append(pretty_midi.Note(60, pitch, lead + 4 * bar * beat, lead + 4 * (bar + 1) * beat))
         midi.instruments += [kit, pad]
     return {"score": Score(midi), "bpm": bpm, "key": key_name(tonic, "minor" if minor else "major"),
+            "chords": chords if drums else [],
             "beats": lead + np.arange(32) * beat, "drums": drums,
             "notes": [(n.pitch, n.start, n.end) for n in melody.notes],
             "instrument": [k for k, v in INSTRUMENTS.items() if v == program][0]}
@@ -99,6 +106,29 @@ def note_f1(truth: list, heard: list) -> float:
         pitch_tolerance=50.0, offset_ratio=None)[2])
 
 
+def harte(label: str) -> str:
+    """sonitus's chord label ('C', 'Am', 'G7', 'N') in mir_eval's syntax ('C:maj', 'A:min', 'G:7', 'N')."""
+    if label == "N":
+        return "N"
+    if label.endswith("7"):
+        return label[:-1] + ":7"
+    return label[:-1] + ":min" if label.endswith("m") else label + ":maj"
+
+
+def chord_accuracy(truth: list, heard: list) -> float:
+    """Share of the beats inside the held chords whose label has the right root and third
+    (mir_eval's ``thirds``: a dominant seventh counts as its major triad)."""
+    import mir_eval
+
+    scores = []
+    for row in heard:
+        t = row["time"] + 0.05
+        ref = next((label for a, b, label in truth if a <= t < b), None)
+        if ref is not None:
+            scores.append(float(mir_eval.chord.thirds([ref], [harte(row["chord"])])[0]))
+    return float(np.mean(scores)) if scores else 0.0
+
+
 def run_set(count: int, rate: int = SR) -> dict:
     import librosa
     import mir_eval
@@ -111,7 +141,7 @@ def run_set(count: int, rate: int = SR) -> dict:
         piece = make_piece(i)
         audio = render(piece["score"])
         y = audio.mono.astype(np.float32)
-        ours = analyze(audio, chords=False)
+        ours = analyze(audio, chords=piece["drums"])
         lib_bpm, lib_beats = librosa.beat.beat_track(y=y, sr=rate)
         lib_bpm = float(np.atleast_1d(lib_bpm)[0])
         row = {"piece": i, "instrument": piece["instrument"], "drums": piece["drums"], "bpm": piece["bpm"],
@@ -120,6 +150,7 @@ def run_set(count: int, rate: int = SR) -> dict:
                "key_score": float(mir_eval.key.weighted_score(piece["key"], ours["key"] or "C major"))}
         if piece["drums"]:
             row["sonitus_beat_f"] = float(mir_eval.beat.f_measure(piece["beats"], np.array(ours["beats"])))
+            row["chord_accuracy"] = chord_accuracy(piece["chords"], ours["chords"])
             row["librosa_beat_f"] = float(mir_eval.beat.f_measure(
                 piece["beats"], librosa.frames_to_time(lib_beats, sr=rate)))
         else:
@@ -145,6 +176,7 @@ def summarise(rows: list) -> dict:
             "librosa": round(100 * float(np.median([abs(r["librosa_tempo"] / r["bpm"] - 1) for r in rows])), 2)},
         "beat_f_measure_with_drums": {"sonitus": share(with_drums, lambda r: r["sonitus_beat_f"]),
                                       "librosa": share(with_drums, lambda r: r["librosa_beat_f"])},
+        "chord_root_and_third_per_beat": {"sonitus": share(with_drums, lambda r: r["chord_accuracy"])},
         "key_weighted_score": {"sonitus": share(rows, lambda r: r["key_score"])},
         "note_f1_melodies": {"sonitus": share(melodies, lambda r: r["note_f1"])},
     }

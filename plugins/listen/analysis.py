@@ -56,9 +56,10 @@ def prepared(audio: Audio) -> Audio:
     return mono
 
 
-def _profile_frames(sample_rate: int) -> dict:
-    """The key's STFT frames scaled with the rate from 8192 / 2048 at 22.05 kHz (a power of two), so
-    that its frequency bins are as fine at 44.1 kHz as there (2.7 Hz: two semitones at C2 are 3.9 Hz apart)."""
+def _tonal_frames(sample_rate: int) -> dict:
+    """The STFT frames of the key and the chords, scaled with the rate from 8192 / 2048 at 22.05 kHz
+    (a power of two), so that their bins are as fine at 44.1 kHz as there: 2.7 Hz, where two
+    semitones at C2 are 3.9 Hz apart. (The chords' frames keep the beat-tracking hop, 512.)"""
     scale = 2.0 ** round(np.log2(sample_rate / 22050))
     return {"n_fft": int(8192 * scale), "hop_length": int(2048 * scale)}
 
@@ -92,13 +93,13 @@ def analyze(audio: Audio, *, chords: bool = True) -> dict:
     audio = prepared(audio)
     rhythm = rhythm_of(audio)
     x = audio.mono.astype(np.float32)
-    C = np.asarray(chroma_kernel(x, sample_rate=audio.sample_rate, hop_length=HOP))          # [12, frames]
+    tonal = _tonal_frames(audio.sample_rate)
+    C = np.asarray(chroma_kernel(x, sample_rate=audio.sample_rate, hop_length=HOP, n_fft=tonal["n_fft"]))  # [12, frames]
     frames = np.lib.stride_tricks.sliding_window_view(np.pad(x, 1024), 2048)[::HOP]
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))[:C.shape[1]]
     loud = rms > 0.1 * rms.max() if rms.max() > 0 else np.zeros(len(rms), bool)
     silent = not loud.any()
-    profile = (pitch_class_profile(x, sample_rate=audio.sample_rate, **_profile_frames(audio.sample_rate))
-               if not silent else np.zeros(12))
+    profile = pitch_class_profile(x, sample_rate=audio.sample_rate, **tonal) if not silent else np.zeros(12)
     tonic, mode, strength = estimate_key(profile) if not silent else (0, "major", 0.0)
     times = lambda f: [round(float(t), 3) for t in np.asarray(f) / rhythm.frame_rate]  # noqa: E731
     result = {"duration": round(audio.duration, 3), "tempo": round(rhythm.bpm, 2), "beats": times(rhythm.beats),

@@ -268,3 +268,21 @@ def test_the_key_of_a_low_line_is_the_same_at_44_1_and_22_05_khz(tonic):
              * np.hanning(len(t)) for d in rng.integers(0, 8, 40)]  # C2-C3 and the like: a bass line
     line = Audio(np.concatenate(notes).astype(np.float32)[None], sr)
     assert analyze(line, chords=False)["key"] == analyze(line.resample(22050), chords=False)["key"]
+
+
+def test_chords_of_low_triads_at_44_1_khz_are_named_right():
+    """C, F, G, Am in the second and third octaves, re-struck every beat, at 44.1 kHz: with
+    2048-sample chroma frames (21.5 Hz bins) every beat came out wrong (C as G7, F as C#7)."""
+    from sonitus import Audio
+    from sonitus.plugins.listen.analysis import analyze
+
+    sr, beat = 44100, 0.5
+    progression = [("C", [48, 52, 55]), ("F", [41, 45, 48]), ("G", [43, 47, 50]), ("Am", [45, 48, 52])] * 2
+    t = np.arange(int(4 * beat * sr)) / sr
+    struck = np.exp(-3 * (t % beat))
+    bars = [struck * sum(0.2 * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * t) for p in notes)
+            for _, notes in progression]
+    chords = analyze(Audio(np.concatenate(bars).astype(np.float32)[None], sr))["chords"]
+    bar_of = lambda time: min(int((time + 0.05) // (4 * beat)), len(progression) - 1)  # noqa: E731
+    right = [c["chord"] == progression[bar_of(c["time"])][0] for c in chords]
+    assert len(right) >= 24 and np.mean(right) >= 0.9
