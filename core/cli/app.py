@@ -56,12 +56,7 @@ class SonitusGroup(HelpGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
-        # --debug is accepted anywhere (the error hint says "rerun with --debug" after any command)
-        cut = argv.index("--") if "--" in argv else len(argv)
-        debug = "--debug" in argv[:cut]
-        if debug:
-            argv = ["--debug"] + [a for a in argv[:cut] if a != "--debug"] + argv[cut:]
+        debug, argv = _debug_first(list(sys.argv[1:] if args is None else args))
         _exit_cleanly_on_sigterm()
         try:
             return super().main(argv, prog_name or "sonitus", complete_var, standalone_mode=False, **extra)
@@ -93,6 +88,16 @@ class SonitusGroup(HelpGroup):
             click.echo(f"Error: unexpected {type(exc).__name__}: {_one_line(exc)} "
                        f"(rerun with --debug for the traceback)", err=True)
             sys.exit(1)
+
+
+def _debug_first(argv: list[str]) -> tuple[bool, list[str]]:
+    """Whether ``--debug`` was given, and ``argv`` with it moved to the front, where the group
+    reads it: it is accepted anywhere before a ``--`` (the error hint says "rerun with --debug"
+    after any command)."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    if "--debug" not in argv[:cut]:
+        return False, argv
+    return True, ["--debug"] + [a for a in argv[:cut] if a != "--debug"] + argv[cut:]
 
 
 def _warnings_as_sentences() -> None:
@@ -160,7 +165,7 @@ def main() -> None:
     ``sonitus transcribe``) is skipped. While a thread that is not a daemon still runs, the
     process exits the usual way, which waits for it.
     """
-    if "--debug" not in sys.argv[1:]:
+    if not _debug_first(sys.argv[1:])[0]:
         _warnings_as_sentences()  # here, not in cli.main: a program that calls that keeps its own warnings
     try:
         cli.main()
