@@ -129,6 +129,7 @@ def fill(given: np.ndarray, free: np.ndarray, *, seed: int = 0, temperature: flo
     the logit of each pitch per parallel fifth or octave it would make (0: the model alone).
     """
     import jax
+    from sonitus.progress import track
 
     config, sample_window, _ = load_harmoniser(model)
     single = np.ndim(given) == 2
@@ -138,8 +139,6 @@ def fill(given: np.ndarray, free: np.ndarray, *, seed: int = 0, temperature: flo
     if steps < config.steps:
         pad = ((0, 0), (0, 0), (0, config.steps - steps))
         cells, free = np.pad(cells, pad), np.pad(free, pad)
-    from sonitus.progress import track
-
     key = jax.random.PRNGKey(seed)
     starts = window_starts(cells.shape[2], config.steps)
     hidden = True if len(starts) < 8 else None  # None: a bar where stderr is a terminal (5 min of melody: 30 s)

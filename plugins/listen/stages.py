@@ -26,7 +26,8 @@ def check_range(name: str, fmin: float, fmax: float) -> tuple[float, float]:
 class PitchTracker(StageBase):
     """Audio -> Features ``[frames, 2]`` (kind ``pitch``): f0 in Hz (0 where unvoiced) and the
     probability that the frame is voiced, by pYIN (as ``librosa.pyin``: frames of 2048, hop
-    512, at the audio's rate up to 48 kHz; the frame rate is the Features'). ``fmin``/``fmax`` bound the pitch in Hz (default C2-C7)."""
+    512, at the audio's rate up to 48 kHz; the frame rate is the Features'). ``fmin``/``fmax``
+    bound the pitch in Hz (default C2-C7)."""
 
     name = "pitch"
     consumes = Audio
