@@ -9,7 +9,9 @@ notes walking its scale from the tonic and closing on it) at tempos 70-150 bpm, 
 - beats: mir_eval F-measure (70 ms) on the pieces with drums;
 - key: mir_eval's weighted score (sonitus only: librosa has no key estimator);
 - chords: on the pieces with drums, the share of beats inside the held chords (I-IV-V-I-vi-IV-V-I,
-  a bar each) whose label has the right root and third (mir_eval's ``thirds``; sonitus only);
+  a bar each) whose label has the right root and third (mir_eval's ``thirds``; sonitus only); and
+  the same on ``--pieces / 2`` pieces of a harder, varied set (:func:`make_chord_piece`: random
+  diatonic progressions, inversions, arpeggios, six accompanying instruments, drums or none);
 - audio -> MIDI: mir_eval note F1 (50 ms onsets, 50 cents, offsets ignored) on the melody-only
   pieces (sonitus only; librosa has no transcriber);
 - speed: sonitus's ``pyin`` against ``librosa.pyin`` on a 25 s clip (after one warm-up call),
@@ -88,6 +90,69 @@ def make_piece(i: int) -> dict:
             "instrument": [k for k, v in INSTRUMENTS.items() if v == program][0]}
 
 
+ACCOMPANIMENTS = {"piano": 0, "organ": 19, "nylon guitar": 24, "strings": 48, "electric piano": 4, "warm pad": 89}
+
+
+def make_chord_piece(i: int) -> dict:
+    """A piece of the varied chord set: 32 beats of diatonic chords, each 2, 4 or 8 beats long, in a
+    random order (the dominant sometimes a seventh; any inversion), held, struck on every beat or
+    arpeggiated by one of :data:`ACCOMPANIMENTS`, under a melody of chord and passing tones; drums
+    on every other piece. Its truth is the chords in mir_eval's syntax (with 'dim' and 'aug')."""
+    import pretty_midi
+    from sonitus import Score
+    from sonitus.dsp.tonal import NOTE_NAMES
+
+    rng = np.random.default_rng(3000 + i)
+    bpm = float(rng.choice([72, 90, 100, 116, 132]))
+    tonic, minor = int(rng.integers(12)), bool(rng.integers(2))
+    scale = [0, 2, 3, 5, 7, 8, 11] if minor else [0, 2, 4, 5, 7, 9, 11]
+    beat = 60.0 / bpm
+    lead = 2 * beat
+    midi = pretty_midi.PrettyMIDI(initial_tempo=bpm)
+    melody = pretty_midi.Instrument(list(INSTRUMENTS.values())[i % len(INSTRUMENTS)])
+    backing = pretty_midi.Instrument(list(ACCOMPANIMENTS.values())[i % len(ACCOMPANIMENTS)])
+    chords, b, degree, style = [], 0, 0, i % 3
+    while b < 32:
+        length = min(int(rng.choice([2, 4, 4, 8])), 32 - b)
+        a, z = lead + b * beat, lead + (b + length) * beat
+        third = (scale[(degree + 2) % 7] - scale[degree]) % 12
+        fifth = (scale[(degree + 4) % 7] - scale[degree]) % 12
+        quality = ("maj" if third == 4 else "min") if fifth == 7 else ("dim" if third == 3 else "aug")
+        seventh = quality == "maj" and degree == 4 and rng.random() < 0.4
+        root = (tonic + scale[degree]) % 12
+        chords.append((a, z, f"{NOTE_NAMES[root]}:{'7' if seventh else quality}"))
+        low = 48 + root - (12 if root > 7 else 0)
+        tones = sorted(low + (scale[(degree + s) % 7] - scale[degree]) % 12 for s in (0, 2, 4))
+        tones += [low + 10] if seventh else []
+        for k in range(int(rng.choice([0, 0, 1, 2]))):  # inversion
+            tones[k] += 12
+        if style == 0:
+            backing.notes += [pretty_midi.Note(75, p, a, z) for p in tones]
+        elif style == 1:
+            backing.notes += [pretty_midi.Note(75, p, a + k * beat, a + (k + 0.9) * beat)
+                              for k in range(length) for p in tones]
+        else:
+            arpeggio = sorted(tones)
+            backing.notes += [pretty_midi.Note(75, arpeggio[k % len(arpeggio)] - (0 if k % 4 else 12),
+                                               a + k * beat / 2, a + (k + 1) * beat / 2) for k in range(2 * length)]
+        b += length
+        following = int(rng.choice([0, 1, 2, 3, 4, 5, 4, 3]))
+        degree = following if following != degree else (following + 3) % 7
+    t, step = 0.0, 0
+    while t < 31:
+        length = float(rng.choice([0.5, 1, 1, 2]))
+        pitch = 60 + tonic + 12 * (step // 7) + scale[step % 7]
+        melody.notes.append(pretty_midi.Note(85, pitch, lead + t * beat, lead + (t + 0.9 * length) * beat))
+        t += length
+        step = int(np.clip(step + rng.choice([-2, -1, 1, 2, 0]), -2, 9))
+    midi.instruments += [melody, backing]
+    if i % 2 == 0:
+        kit = pretty_midi.Instrument(0, is_drum=True)
+        kit.notes += [pretty_midi.Note(100, 36 if k % 2 == 0 else 38, lead + k * beat, lead + k * beat + 0.1)
+                      for k in range(32)]
+        midi.instruments.append(kit)
+    return {"score": Score(midi), "chords": chords}
+
 def tempo_ok(found: float, truth: float, *, octave: bool = False) -> bool:
     ratios = (1.0, 0.5, 2.0) if octave else (1.0,)
     return any(abs(found / (truth * r) - 1) <= 0.04 for r in ratios)
@@ -157,7 +222,12 @@ def run_set(count: int, rate: int = SR) -> dict:
             notes, _, _ = transcribe_melody(audio)
             row["note_f1"] = note_f1(piece["notes"], notes)
         rows.append(row)
-    return {"sample_rate": rate, "rows": rows, "summary": summarise(rows)}
+    summary = summarise(rows)
+    varied = [chord_accuracy(piece["chords"], analyze(render(piece["score"]))["chords"])
+              for piece in map(make_chord_piece, range(count // 2))]
+    summary["chords_varied_root_and_third_per_beat"] = {
+        "sonitus": round(float(np.mean(varied)), 3) if varied else None}
+    return {"sample_rate": rate, "rows": rows, "chords_varied": [round(a, 3) for a in varied], "summary": summary}
 
 
 def summarise(rows: list) -> dict:

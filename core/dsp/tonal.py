@@ -9,8 +9,11 @@
   semitone bins (C1-B7), log-compressed, folded into 12 pitch classes. The log keeps a loud
   note's overtones (its fifth and third above) from outweighing the quieter notes of the key, the
   bias that puts plain STFT chroma a fifth too high (key score 0.86 vs 0.78 on benchmarks/listen.py).
-- :func:`chord_labels`: per-segment major, minor and dominant-seventh labels by template matching
-  of mean chroma (cosine similarity), ``N`` where there is no pitch energy.
+- :func:`chord_chroma` and :func:`chord_labels`: what the chords are read from (log-compressed
+  semitones of the accompaniment's range, less each note's third harmonic) and per-segment major,
+  minor and dominant-seventh labels: cosine similarity with templates, smoothed over segments by a
+  Viterbi path, ``N`` where there is no pitch energy.
+- :func:`semitone_power`: the STFT power in semitone bins that both read.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from sonitus.errors import ParameterError
 
 from .spectral import stft
 
-__all__ = ["NOTE_NAMES", "PROFILES", "pitch_class_profile", "estimate_key", "key_name", "chord_labels", "segment_means"]
+__all__ = ["NOTE_NAMES", "PROFILES", "semitone_power", "pitch_class_profile", "estimate_key", "key_name", "chord_chroma",
+           "chord_labels", "segment_means"]
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 #: (major, minor) key profiles from the tonic: Krumhansl & Kessler's (1982) probe-tone ratings and
@@ -34,26 +38,33 @@ PROFILES = {
 _CHORDS = {"": (0, 4, 7), "m": (0, 3, 7), "7": (0, 4, 7, 10)}
 
 
-def pitch_class_profile(x, *, sample_rate: int, n_fft: int = 8192, hop_length: int = 2048,
-                        weights=None) -> np.ndarray:
-    """Pitch-class histogram ``[12]`` (C first) of a recording ``x`` ``[samples]``: per frame, STFT power
-    summed into semitone bins from C1 to B7, ``log(1 + 100 * power / peak)``, summed over frames
-    (times ``weights`` ``[frames]`` when given, e.g. to skip quiet frames) and folded by octave."""
+def semitone_power(x, *, sample_rate: int, n_fft: int = 8192, hop_length: int = 2048) -> np.ndarray:
+    """STFT power of ``x`` ``[samples]`` summed into semitone bins: ``[frames, 108]``, column ``m`` is
+    MIDI note ``m`` (the columns below C1 = 24 stay zero). Computed a block at a time, so an hour of
+    audio needs memory for the result only."""
     import jax.numpy as jnp
 
     x = np.asarray(x, np.float32)
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
     midi = np.round(69 + 12 * np.log2(np.maximum(freqs, 1e-6) / 440.0)).astype(int)
     inside = (midi >= 24) & (midi < 108)
-    chunk = hop_length * 512  # bounded memory on hour-long recordings
+    chunk = hop_length * 512
     pieces = []
     for start in range(0, max(len(x), 1), chunk):
         power = np.asarray(jnp.abs(stft(jnp.asarray(x[start:start + chunk]), n_fft=n_fft, hop_length=hop_length))
                            ** 2).T
-        semitones = np.zeros((power.shape[0], 108))
+        semitones = np.zeros((power.shape[0], 108), np.float32)
         np.add.at(semitones.T, midi[inside], power[:, inside].T)
         pieces.append(semitones)
-    semitones = np.concatenate(pieces)
+    return np.concatenate(pieces)
+
+
+def pitch_class_profile(x, *, sample_rate: int, n_fft: int = 8192, hop_length: int = 2048,
+                        weights=None) -> np.ndarray:
+    """Pitch-class histogram ``[12]`` (C first) of a recording ``x`` ``[samples]``: per frame, STFT power
+    summed into semitone bins from C1 to B7, ``log(1 + 100 * power / peak)``, summed over frames
+    (times ``weights`` ``[frames]`` when given, e.g. to skip quiet frames) and folded by octave."""
+    semitones = semitone_power(x, sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length).astype(np.float64)
     peak = semitones.max()
     if peak <= 0:
         return np.zeros(12)
@@ -61,6 +72,23 @@ def pitch_class_profile(x, *, sample_rate: int, n_fft: int = 8192, hop_length: i
     if weights is not None:
         compressed = compressed * np.asarray(weights, np.float64)[:len(compressed), None]
     return np.array([compressed[:, p::12].sum() for p in range(12)])
+
+
+def chord_chroma(semitones: np.ndarray, *, low: int = 28, high: int = 84, overtone: float = 0.3) -> np.ndarray:
+    """Chroma ``[frames, 12]`` for chord labels from :func:`semitone_power` ``[frames, 108]``:
+    ``log(1 + 1000 * power / peak)`` of MIDI notes ``low`` to ``high - 1`` (E1 to B5: above them sit
+    mostly the melody and overtones), less ``overtone`` times the note an octave and a fifth below
+    (the third harmonic, which otherwise adds a fifth to every chord), folded by octave.
+
+    On benchmarks/listen.py's pieces with held chords each of these counts: without the fold's upper
+    bound the melody's high notes pull beats to other chords, without the compression loud notes
+    outweigh the chord's others, without the overtone term roots drift a fifth up."""
+    level = np.log1p(1000.0 * semitones / max(float(semitones.max()), 1e-30))
+    for m in range(level.shape[1] - 19):
+        level[:, m + 19] = np.maximum(level[:, m + 19] - overtone * level[:, m], 0.0)
+    level[:, :low] = 0.0
+    level[:, high:] = 0.0
+    return np.stack([level[:, p::12].sum(axis=1) for p in range(12)], axis=1)
 
 
 def estimate_key(histogram, *, profile: str = "temperley") -> tuple[int, str, float]:
@@ -89,24 +117,22 @@ def key_name(tonic: int, mode: str) -> str:
     return f"{NOTE_NAMES[tonic % 12]} {mode}"
 
 
-def segment_means(features: np.ndarray, bounds) -> np.ndarray:
-    """Mean of ``features`` ``[frames, dims]`` between consecutive frame ``bounds`` -> ``[segments, dims]``
-    (a segment with no frame takes the frame at its start)."""
+def segment_means(features: np.ndarray, bounds, *, statistic: str = "mean") -> np.ndarray:
+    """Mean (or ``statistic="median"``) of ``features`` ``[frames, dims]`` between consecutive frame
+    ``bounds`` -> ``[segments, dims]`` (a segment with no frame takes the frame at its start). The
+    median leaves out short loud events, such as a drum hit on the beat."""
+    if statistic not in ("mean", "median"):
+        raise ParameterError(f"segment_means takes statistic 'mean' or 'median', not {statistic!r}.")
+    reduce = np.mean if statistic == "mean" else np.median
     features = np.asarray(features)
     bounds = np.clip(np.asarray(bounds, int), 0, len(features))
     out = []
     for a, b in zip(bounds[:-1], bounds[1:]):
-        out.append(features[a:b].mean(axis=0) if b > a else features[min(a, len(features) - 1)])
+        out.append(reduce(features[a:b], axis=0) if b > a else features[min(a, len(features) - 1)])
     return np.array(out).reshape(-1, features.shape[1])
 
 
-def chord_labels(chroma: np.ndarray, *, energy=None, floor: float = 0.1) -> list[str]:
-    """A label per row of ``chroma`` ``[segments, 12]``: 'C', 'Am', 'G7', ... or 'N' (no chord)
-    where the segment's ``energy`` (e.g. RMS; default: its strongest chroma bin) is under
-    ``floor`` times the loudest segment's."""
-    chroma = np.asarray(chroma, np.float64)
-    if chroma.ndim != 2 or chroma.shape[1] != 12:
-        raise ParameterError(f"chord_labels takes chroma [segments, 12], not shape {chroma.shape}.")
+def _chord_templates() -> tuple[list[str], np.ndarray]:
     names, templates = [], []
     for root in range(12):
         for suffix, steps in _CHORDS.items():
@@ -114,10 +140,58 @@ def chord_labels(chroma: np.ndarray, *, energy=None, floor: float = 0.1) -> list
             t[[(root + s) % 12 for s in steps]] = 1
             names.append(NOTE_NAMES[root] + suffix)
             templates.append(t / np.linalg.norm(t))
-    templates = np.array(templates)
+    return names, np.array(templates)
+
+
+def _viterbi(scores: np.ndarray, stay: float) -> np.ndarray:
+    """The most likely state per row of ``scores`` ``[steps, states]`` (log-likelihoods) when a step
+    keeps its state with probability ``stay`` and moves to each other one alike."""
+    steps, states = scores.shape
+    move = np.log((1.0 - stay) / (states - 1))
+    best = scores[0].copy()
+    back = np.zeros((steps, states), int)
+    others = np.arange(states)
+    for t in range(1, steps):
+        # from every state but the best the best move comes from the best; into the best, from the runner-up
+        order = np.argsort(best)
+        came = np.where(others == order[-1], order[-2], order[-1])
+        moved = best[came] + move
+        stays = best + np.log(stay)
+        back[t] = np.where(stays >= moved, others, came)
+        best = np.maximum(stays, moved) + scores[t]
+    path = np.zeros(steps, int)
+    path[-1] = int(np.argmax(best))
+    for t in range(steps - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def chord_labels(chroma: np.ndarray, *, energy=None, floor: float = 0.1, stay: float = 0.8,
+                 sharpness: float = 30.0) -> list[str]:
+    """A label per row of ``chroma`` ``[segments, 12]`` (e.g. one row per beat): 'C', 'Am', 'G7', ... or
+    'N' (no chord) where the segment's ``energy`` (e.g. RMS; default: its strongest chroma bin) is
+    under ``floor`` times the loudest segment's.
+
+    Each label's score is the cosine similarity of the row with its template times ``sharpness``;
+    the labels of each run of sounding rows are the most likely path of an HMM in which a row keeps
+    the previous row's chord with probability ``stay`` (``stay=0``: every row on its own), so a
+    melody note that leans a beat towards another chord does not change the label. (On
+    benchmarks/listen.py's pieces with held chords, root and third per beat: 0.956 with the path,
+    0.841 row by row.)"""
+    chroma = np.asarray(chroma, np.float64)
+    if chroma.ndim != 2 or chroma.shape[1] != 12:
+        raise ParameterError(f"chord_labels takes chroma [segments, 12], not shape {chroma.shape}.")
+    if not 0.0 <= stay < 1.0:
+        raise ParameterError(f"chord_labels takes stay in [0, 1), not {stay}.")
+    names, templates = _chord_templates()
     peak = chroma.max(axis=1) if energy is None else np.asarray(energy, np.float64)
     loudest = peak.max() if chroma.size else 0.0
+    sounding = (peak >= floor * loudest) & (loudest > 0)
     norms = np.linalg.norm(chroma, axis=1, keepdims=True)
-    scores = (chroma / np.where(norms > 0, norms, 1)) @ templates.T
-    return ["N" if loudest <= 0 or p < floor * loudest else names[int(i)]
-            for p, i in zip(peak, np.argmax(scores, axis=1))]
+    scores = sharpness * (chroma / np.where(norms > 0, norms, 1)) @ templates.T
+    labels = ["N"] * len(chroma)
+    edges = np.flatnonzero(np.diff(np.r_[0, sounding.astype(int), 0]))
+    for a, b in zip(edges[::2], edges[1::2]):
+        path = _viterbi(scores[a:b], stay) if stay > 0 else np.argmax(scores[a:b], axis=1)
+        labels[a:b] = [names[int(i)] for i in path]
+    return labels

@@ -14,7 +14,7 @@ import numpy as np
 from sonitus import Audio
 from sonitus.errors import AudioError
 
-__all__ = ["analyze", "transcribe_melody", "prepared", "Rhythm", "rhythm_of", "HOP", "MAX_RATE", "MIN_RATE", "MAX_SECONDS"]
+__all__ = ["analyze", "chord_starts", "transcribe_melody", "prepared", "Rhythm", "rhythm_of", "HOP", "MAX_RATE", "MIN_RATE", "MAX_SECONDS"]
 
 HOP = 512
 #: audio above this rate is resampled to it first: higher rates add nothing a listener hears, and
@@ -79,24 +79,44 @@ def rhythm_of(audio: Audio) -> Rhythm:
     return Rhythm(envelope, onsets, fitted or bpm, beats, sr / HOP)
 
 
+def chord_starts(beats: np.ndarray, frames: int, frame_rate: float) -> np.ndarray:
+    """Frames where a chord label starts: every beat, and about a beat apart (the median beat, or
+    0.5 s; kept to 0.25-1 s) through any stretch without beats longer than one and a half of those:
+    a long lead-in, the end after the last beat, or a passage the beat tracker lost, which would
+    otherwise get one label."""
+    beats = np.unique(np.asarray(beats, int))
+    beats = beats[(beats >= 0) & (beats < frames)]
+    step = float(np.median(np.diff(beats))) if len(beats) > 1 else 0.5 * frame_rate
+    step = float(np.clip(step, 0.25 * frame_rate, frame_rate))
+    edges = np.r_[0, beats, frames]
+    starts = [beats]
+    for a, b in zip(edges[:-1], edges[1:]):
+        if b - a > 1.5 * step:
+            parts = int(round((b - a) / step))
+            starts.append(a + np.round(np.arange(parts) * (b - a) / parts).astype(int))
+    starts = np.unique(np.concatenate(starts)).astype(int)
+    return starts if len(starts) else np.array([0])
+
+
 def analyze(audio: Audio, *, chords: bool = True) -> dict:
-    """Tempo (bpm), beats and onsets (s), key ("Bb major") and, per beat, a chord label."""
-    from sonitus.dsp import chroma as chroma_kernel
+    """Tempo (bpm), beats and onsets (s), key ("Bb major") and, per beat, a chord label (also through
+    passages without beats: see :func:`chord_starts`)."""
     from sonitus.dsp.tonal import (
+        chord_chroma,
         chord_labels,
         estimate_key,
         key_name,
         pitch_class_profile,
         segment_means,
+        semitone_power,
     )
 
     audio = prepared(audio)
     rhythm = rhythm_of(audio)
     x = audio.mono.astype(np.float32)
     tonal = _tonal_frames(audio.sample_rate)
-    C = np.asarray(chroma_kernel(x, sample_rate=audio.sample_rate, hop_length=HOP, n_fft=tonal["n_fft"]))  # [12, frames]
     frames = np.lib.stride_tricks.sliding_window_view(np.pad(x, 1024), 2048)[::HOP]
-    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))[:C.shape[1]]
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
     loud = rms > 0.1 * rms.max() if rms.max() > 0 else np.zeros(len(rms), bool)
     silent = not loud.any()
     profile = pitch_class_profile(x, sample_rate=audio.sample_rate, **tonal) if not silent else np.zeros(12)
@@ -106,9 +126,11 @@ def analyze(audio: Audio, *, chords: bool = True) -> dict:
               "onsets": times(rhythm.onsets), "key": None if silent else key_name(tonic, mode),
               "key_strength": round(strength, 3)}
     if chords:
-        bounds = np.r_[rhythm.beats, C.shape[1]] if len(rhythm.beats) else np.array([0, C.shape[1]])
-        labels = chord_labels(segment_means(C.T, bounds), energy=segment_means(rms[:, None], bounds)[:, 0])
-        starts = rhythm.beats if len(rhythm.beats) else np.array([0])
+        chroma = chord_chroma(semitone_power(x, sample_rate=audio.sample_rate, n_fft=tonal["n_fft"], hop_length=HOP))
+        starts = chord_starts(rhythm.beats, len(chroma), rhythm.frame_rate)
+        bounds = np.r_[starts, len(chroma)]
+        labels = chord_labels(segment_means(chroma, bounds, statistic="median"),
+                              energy=segment_means(rms[:len(chroma), None], bounds)[:, 0])
         result["chords"] = [{"time": t, "chord": c} for t, c in zip(times(starts), labels)]
     return result
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sonitus.errors import ParameterError
 
 SR = 22050
 
@@ -99,6 +100,50 @@ def test_keys_of_scales_and_chords_of_triads():
     assert chord_labels(rows) == ["C", "Am", "G7", "N"]
     assert chord_labels(rows[:2], energy=[1.0, 0.01]) == ["C", "N"]
 
+
+
+def test_chord_path_keeps_a_chord_through_a_beat_that_leans_elsewhere():
+    from sonitus.dsp.tonal import chord_labels
+
+    c, leaning = np.full(12, 0.05), np.full(12, 0.05)
+    c[[0, 4, 7]] = 1.0
+    leaning[[0, 4, 7, 11]] = [0.5, 1.0, 1.0, 1.0]  # a melody's B over a thin C chord: closer to Em
+    rows = np.array([c, c, leaning, c, c])
+    assert chord_labels(rows, stay=0)[2] == "Em"
+    assert chord_labels(rows) == ["C"] * 5
+    with pytest.raises(ParameterError, match="stay"):
+        chord_labels(rows, stay=1.0)
+
+
+def test_chord_path_is_the_full_viterbi_path():
+    """The O(states) step per row finds the path that the full [states, states] recursion finds."""
+    from sonitus.dsp.tonal import _viterbi
+
+    rng = np.random.default_rng(3)
+    for stay in (0.01, 0.5, 0.9):
+        scores = rng.normal(0, 2, (40, 6))
+        k = scores.shape[1]
+        log_a = np.full((k, k), np.log((1 - stay) / (k - 1)))
+        np.fill_diagonal(log_a, np.log(stay))
+        best, back = scores[0], []
+        for row in scores[1:]:
+            step = best[:, None] + log_a
+            back.append(step.argmax(axis=0))
+            best = step.max(axis=0) + row
+        path = [int(best.argmax())]
+        for pointers in back[::-1]:
+            path.append(int(pointers[path[-1]]))
+        assert _viterbi(scores, stay).tolist() == path[::-1]
+
+
+def test_segment_medians_leave_out_a_short_loud_event():
+    from sonitus.dsp.tonal import segment_means
+
+    frames = np.array([[9.0], [1.0], [1.0], [1.0], [2.0], [2.0]])
+    assert segment_means(frames, [0, 4, 6], statistic="median")[:, 0].tolist() == [1.0, 2.0]
+    assert segment_means(frames, [0, 4, 6])[:, 0].tolist() == [3.0, 2.0]
+    with pytest.raises(ParameterError, match="statistic"):
+        segment_means(frames, [0, 6], statistic="mode")
 
 def test_key_of_a_recording_whose_overtones_ring_other_pitch_classes():
     """A G-major tune in clarinet-like tones (odd harmonics: every G also sounds D and B): the
