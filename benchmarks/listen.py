@@ -151,7 +151,7 @@ def make_chord_piece(i: int) -> dict:
         kit.notes += [pretty_midi.Note(100, 36 if k % 2 == 0 else 38, lead + k * beat, lead + k * beat + 0.1)
                       for k in range(32)]
         midi.instruments.append(kit)
-    return {"score": Score(midi), "chords": chords}
+    return {"score": Score(midi), "chords": chords, "beats": lead + np.arange(32) * beat}
 
 def tempo_ok(found: float, truth: float, *, octave: bool = False) -> bool:
     ratios = (1.0, 0.5, 2.0) if octave else (1.0,)

@@ -152,11 +152,16 @@ def _beat_dp(local, period, tightness, longest):
     return cumscore, links
 
 
+#: the trim's cap on a beat's weight, in medians of the sounding beats (see beat_track; inf: librosa's)
+TRIM_CAP = 3.0
+
+
 def beat_track(envelope: np.ndarray, *, sample_rate: int, hop_length: int = 512, bpm: float | None = None,
                start_bpm: float = 120.0, tightness: float = 100.0, trim: bool = True) -> tuple[float, np.ndarray]:
     """``(tempo in bpm, beat frames)`` of an onset envelope ``[frames]`` (librosa's beat_track
     uses the median-aggregated :func:`onset_strength`): Ellis's dynamic programme, beats where
-    onsets are strong and the gaps close to the tempo's period, weak leading/trailing beats trimmed."""
+    onsets are strong and the gaps close to the tempo's period, weak leading/trailing beats trimmed
+    (as librosa, but with one very loud onset kept from trimming the rest: :data:`TRIM_CAP`)."""
     env = np.asarray(envelope, np.float64)
     if env.ndim != 1:
         raise ParameterError(f"beat_track takes one envelope [frames], not shape {env.shape}.")
@@ -188,6 +193,12 @@ def beat_track(envelope: np.ndarray, *, sample_rate: int, hop_length: int = 512,
     beats = np.array(beats[::-1], int)
     if trim and beats.size:
         smooth = np.convolve(local[beats], np.hanning(5), mode="same")
+        # librosa's threshold (half the RMS) with each beat's weight capped at 3x the median of the
+        # sounding ones: one loud onset (everything starting at once) otherwise lifts it above every
+        # other beat, and the piece after it is trimmed away as if it were trailing silence
+        sounding = smooth[smooth > 0.01 * smooth.max()]
+        if sounding.size:
+            smooth = np.minimum(smooth, TRIM_CAP * np.median(sounding))
         threshold = 0.5 * np.sqrt(np.mean(smooth ** 2))
         strong = np.flatnonzero(local > threshold)
         if strong.size:

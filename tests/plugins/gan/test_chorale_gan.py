@@ -77,6 +77,9 @@ def test_training_steps_teach_the_critic_and_resume_exactly(tmp_path):
         np.testing.assert_array_equal(x, y)
 
 
+# 80 s of compiling three runs; make test keeps the data-parallel check of the speech trainer
+# (tests/plugins/asr/test_asr_train.py), and this one runs with make test-slow
+@pytest.mark.slow
 def test_four_devices_train_like_one(tmp_path):
     """Data-parallel GAN training: the training step with each critic batch split over 4
     (host) devices follows the one-device curve of the same global batches.
