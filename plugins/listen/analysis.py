@@ -102,8 +102,10 @@ def analyze(audio: Audio, *, chords: bool = True) -> dict:
     """Tempo (bpm), beats and onsets (s), key ("Bb major") and, per beat, a chord label (also through
     passages without beats: see :func:`chord_starts`)."""
     from sonitus.dsp.tonal import (
+        bass_chroma,
         chord_chroma,
         chord_labels,
+        chord_levels,
         estimate_key,
         key_name,
         pitch_class_profile,
@@ -126,11 +128,12 @@ def analyze(audio: Audio, *, chords: bool = True) -> dict:
               "onsets": times(rhythm.onsets), "key": None if silent else key_name(tonic, mode),
               "key_strength": round(strength, 3)}
     if chords:
-        chroma = chord_chroma(semitone_power(x, sample_rate=audio.sample_rate, n_fft=tonal["n_fft"], hop_length=HOP))
-        starts = chord_starts(rhythm.beats, len(chroma), rhythm.frame_rate)
-        bounds = np.r_[starts, len(chroma)]
-        labels = chord_labels(segment_means(chroma, bounds, statistic="median"),
-                              energy=segment_means(rms[:len(chroma), None], bounds)[:, 0])
+        levels = chord_levels(semitone_power(x, sample_rate=audio.sample_rate, n_fft=tonal["n_fft"], hop_length=HOP))
+        starts = chord_starts(rhythm.beats, len(levels), rhythm.frame_rate)
+        bounds = np.r_[starts, len(levels)]
+        labels = chord_labels(segment_means(chord_chroma(levels), bounds, statistic="median"),
+                              bass=bass_chroma(segment_means(levels, bounds, statistic="median")),
+                              energy=segment_means(rms[:len(levels), None], bounds)[:, 0])
         result["chords"] = [{"time": t, "chord": c} for t, c in zip(times(starts), labels)]
     return result
 

@@ -115,6 +115,30 @@ def test_chord_path_keeps_a_chord_through_a_beat_that_leans_elsewhere():
         chord_labels(rows, stay=1.0)
 
 
+def test_a_loud_melody_note_over_a_chord_does_not_name_the_chord():
+    """C2 in the bass, E3 and G3 above, and a melody's B4 louder than each: read as it sounds, the
+    chroma is closest to E minor. Ten times as loud, scaling the melody's note down gives C; thirty
+    times, that and counting the bass note's pitch class for the root do."""
+    from sonitus.dsp.tonal import bass_chroma, chord_chroma, chord_labels, chord_levels
+
+    def triad_under_a_b(loudness):
+        power = np.zeros((1, 108))
+        power[0, [36, 52, 55]] = 1.0
+        power[0, 71] = loudness
+        return power
+
+    for loudness in (10.0, 30.0):
+        assert chord_labels(chord_chroma(chord_levels(triad_under_a_b(loudness), lead=1.0)), stay=0) == ["Em"]
+    assert chord_labels(chord_chroma(chord_levels(triad_under_a_b(10.0))), stay=0) == ["C"]
+    levels = chord_levels(triad_under_a_b(30.0))
+    assert chord_labels(chord_chroma(levels), stay=0) == ["Em"]
+    assert chord_labels(chord_chroma(levels), bass=bass_chroma(levels), stay=0) == ["C"]
+    assert bass_chroma(levels)[0].tolist() == [1.0] + [0.0] * 11
+    assert not bass_chroma(np.zeros((1, 108))).any()
+    with pytest.raises(ParameterError, match="bass"):
+        chord_labels(chord_chroma(levels), bass=np.zeros((2, 12)))
+
+
 def test_chord_path_is_the_full_viterbi_path():
     """The O(states) step per row finds the path that the full [states, states] recursion finds."""
     from sonitus.dsp.tonal import _viterbi
