@@ -19,7 +19,7 @@ from sonitus.jit import lazy_jit
 
 from .features import melspectrogram, power_to_db
 
-__all__ = ["onset_strength", "onset_detect", "tempo", "beat_track", "frames_to_time", "tempo_from_beats"]
+__all__ = ["onset_strength", "onset_strengths", "onset_detect", "tempo", "beat_track", "frames_to_time", "tempo_from_beats"]
 
 
 def frames_to_time(frames, *, sample_rate: int, hop_length: int = 512) -> np.ndarray:
@@ -46,21 +46,55 @@ def tempo_from_beats(beats, *, sample_rate: int, hop_length: int = 512, estimate
     return float(bpm)
 
 
-def onset_strength(x, *, sample_rate: int, n_fft: int = 2048, hop_length: int = 512, n_mels: int = 128,
-                   lag: int = 1, aggregate: str = "mean") -> np.ndarray:
-    """Onset strength ``[..., frames]`` of ``x`` ``[..., samples]``: the positive rise of the
-    dB mel spectrogram over ``lag`` frames, averaged (``aggregate='median'`` as beat_track uses)
-    over the mel bands, shifted so that each value sits at the frame of the rise."""
+#: frames computed at a time for a long recording (about 95 s at 22.05 kHz): the mel spectrogram of
+#: onset_strength and the windowed autocorrelations of tempo are never whole in memory
+BLOCK_FRAMES = 4096
 
-    if aggregate not in ("mean", "median"):
-        raise ParameterError(f"onset_strength: aggregate must be 'mean' or 'median', not {aggregate!r}.")
-    S = np.asarray(power_to_db(melspectrogram(x, sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length,
-                                              n_mels=n_mels)))          # [..., mels, frames]
+
+def _mel_db(x, *, sample_rate: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
+    """librosa's dB mel spectrogram ``[..., mels, frames]`` (centred frames, zero padding, 80 dB
+    below the peak); a long 1-D recording goes through :data:`BLOCK_FRAMES` frames at a time,
+    so that its STFT is never whole in memory (an hour at 44.1 kHz held 12 GB)."""
+    spec = dict(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    x = np.asarray(x, np.float32)
+    frames = 1 + x.shape[-1] // hop_length
+    if x.ndim != 1 or frames <= 2 * BLOCK_FRAMES:
+        return np.asarray(power_to_db(melspectrogram(x, **spec)))
+    padded = np.pad(x, n_fft // 2)
+    blocks = []
+    for first in range(0, frames, BLOCK_FRAMES):
+        last = min(frames, first + BLOCK_FRAMES)
+        samples = padded[first * hop_length:(last - 1) * hop_length + n_fft]
+        blocks.append(np.asarray(melspectrogram(samples, center=False, **spec)))
+    return np.asarray(power_to_db(np.concatenate(blocks, axis=-1)))
+
+
+def _rise(S: np.ndarray, *, lag: int, n_fft: int, hop_length: int, aggregate: str) -> np.ndarray:
     rise = np.maximum(0.0, S[..., lag:] - S[..., :-lag])
     env = np.mean(rise, axis=-2) if aggregate == "mean" else np.median(rise, axis=-2)
     pad = lag + n_fft // (2 * hop_length)
     env = np.pad(env, [(0, 0)] * (env.ndim - 1) + [(pad, 0)])
     return env[..., :S.shape[-1]].astype(np.float32)
+
+
+def onset_strength(x, *, sample_rate: int, n_fft: int = 2048, hop_length: int = 512, n_mels: int = 128,
+                   lag: int = 1, aggregate: str = "mean") -> np.ndarray:
+    """Onset strength ``[..., frames]`` of ``x`` ``[..., samples]``: the positive rise of the
+    dB mel spectrogram over ``lag`` frames, averaged (``aggregate='median'`` as beat_track uses)
+    over the mel bands, shifted so that each value sits at the frame of the rise."""
+    return onset_strengths(x, sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
+                           lag=lag, aggregates=(aggregate,))[0]
+
+
+def onset_strengths(x, *, sample_rate: int, n_fft: int = 2048, hop_length: int = 512, n_mels: int = 128,
+                    lag: int = 1, aggregates: tuple[str, ...] = ("mean", "median")) -> tuple[np.ndarray, ...]:
+    """:func:`onset_strength` with each of ``aggregates`` from one mel spectrogram: onsets read the
+    mean, beats the median."""
+    for aggregate in aggregates:
+        if aggregate not in ("mean", "median"):
+            raise ParameterError(f"onset_strength: aggregate must be 'mean' or 'median', not {aggregate!r}.")
+    S = _mel_db(x, sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    return tuple(_rise(S, lag=lag, n_fft=n_fft, hop_length=hop_length, aggregate=a) for a in aggregates)
 
 
 def _moving(x: np.ndarray, before: int, after: int, how: str) -> np.ndarray:
@@ -112,12 +146,16 @@ def tempo(envelope: np.ndarray, *, sample_rate: int, hop_length: int = 512, star
     padded = np.pad(env, (win // 2, win // 2), mode="linear_ramp", end_values=(0, 0))
     from numpy.lib.stride_tricks import sliding_window_view
 
-    frames = sliding_window_view(padded, win)[:len(env)] * np.hanning(win + 1)[:-1]
+    windows = sliding_window_view(padded, win)[:len(env)]
+    taper = np.hanning(win + 1)[:-1]
     n = 1 << int(np.ceil(np.log2(2 * win - 1)))
-    ac = np.fft.irfft(np.abs(np.fft.rfft(frames, n, axis=-1)) ** 2, n, axis=-1)[:, :win]
-    peak = np.max(np.abs(ac), axis=-1, keepdims=True)
-    ac = np.where(peak > 0, ac / np.where(peak > 0, peak, 1), 0.0)
-    strength = ac.mean(axis=0)
+    total = np.zeros(win)
+    for first in range(0, len(windows), BLOCK_FRAMES):  # an hour's windows at once would be 15 GB
+        ac = np.fft.irfft(np.abs(np.fft.rfft(windows[first:first + BLOCK_FRAMES] * taper, n, axis=-1)) ** 2, n,
+                          axis=-1)[:, :win]
+        peak = np.max(np.abs(ac), axis=-1, keepdims=True)
+        total += np.where(peak > 0, ac / np.where(peak > 0, peak, 1), 0.0).sum(axis=0)
+    strength = total / len(windows)
     with np.errstate(divide="ignore"):
         bpms = 60.0 * sample_rate / (hop_length * np.arange(win))
     prior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2

@@ -67,14 +67,13 @@ def _tonal_frames(sample_rate: int) -> dict:
 def rhythm_of(audio: Audio) -> Rhythm:
     """Onsets (mean-aggregated flux), tempo and beats (median-aggregated flux, as librosa's beat_track);
     the tempo is refined by the line through the beats where they agree with it."""
-    from sonitus.dsp.rhythm import beat_track, onset_detect, onset_strength, tempo_from_beats
+    from sonitus.dsp.rhythm import beat_track, onset_detect, onset_strengths, tempo_from_beats
 
     audio = prepared(audio)
     x, sr = audio.mono.astype(np.float32), audio.sample_rate
-    envelope = onset_strength(x, sample_rate=sr, hop_length=HOP)
+    envelope, beat_envelope = onset_strengths(x, sample_rate=sr, hop_length=HOP, aggregates=("mean", "median"))
     onsets = onset_detect(envelope, sample_rate=sr, hop_length=HOP)
-    bpm, beats = beat_track(onset_strength(x, sample_rate=sr, hop_length=HOP, aggregate="median"), sample_rate=sr,
-                            hop_length=HOP)
+    bpm, beats = beat_track(beat_envelope, sample_rate=sr, hop_length=HOP)
     fitted = tempo_from_beats(beats, sample_rate=sr, hop_length=HOP, estimate=bpm) if bpm > 0 else None
     return Rhythm(envelope, onsets, fitted or bpm, beats, sr / HOP)
 

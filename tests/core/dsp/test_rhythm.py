@@ -202,3 +202,19 @@ def test_one_loud_onset_does_not_trim_away_the_beats_after_it():
     _, beats = beat_track(envelope, sample_rate=SR, bpm=60 * SR / 512 / 20)
     assert beats[0] >= 38 and beats[-1] <= 962  # the silence before and after is still trimmed
     assert len(beats) >= 40
+
+
+def test_a_long_recording_in_blocks_gives_what_it_gives_whole(monkeypatch):
+    from sonitus.dsp import rhythm
+
+    y, _ = _clicks(124, seconds=20.0, seed=5)
+    whole = rhythm.onset_strengths(y, sample_rate=SR)
+    whole_tempo = rhythm.tempo(whole[0], sample_rate=SR)
+    monkeypatch.setattr(rhythm, "BLOCK_FRAMES", 100)  # 862 frames: nine blocks, the last one short
+    blocked = rhythm.onset_strengths(y, sample_rate=SR)
+    for a, b in zip(whole, blocked):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4 * float(a.max()))
+    assert rhythm.tempo(blocked[0], sample_rate=SR) == pytest.approx(whole_tempo, rel=1e-6)
+    assert rhythm.onset_strength(y, sample_rate=SR, aggregate="median") == pytest.approx(blocked[1], rel=1e-4,
+                                                                                         abs=1e-4 * float(blocked[1].max()))
