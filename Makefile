@@ -17,7 +17,7 @@ ASR_DATA_VARIETY ?= $(HOME)/.local/share/sonitus/asr-variety
 ASR_RUN ?= runs/asr
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo))
 
-.PHONY: demo test test-slow fuzz bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model harmoniser-model notes-model
+.PHONY: demo test test-slow fuzz bench wheel system-deps venv clean help asr-voices asr-data asr-model gan-model harmoniser-model notes-model whisper-clip-adapter
 
 help:
 	@echo "make demo       set up and run the demo (speech and music journeys)"
@@ -30,6 +30,7 @@ help:
 	@echo "make gan-model  train the chorale GAN (rounds 1-2, about 4.7 h on one core) and the harmoniser (docs/gan.md)"
 	@echo "make harmoniser-model train the chorale harmoniser from scratch (round 1, about 1.4 h on one core)"
 	@echo "make notes-model train the notes GAN from scratch (round 1; docs/gan.md)"
+	@echo "make whisper-clip-adapter train tiny.en's clip-context adapter (about 35 min; docs/asr.md)"
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -116,6 +117,11 @@ harmoniser-model: venv
 # Round 1 of the shipped notes GAN; later rounds add --init shipped (docs/gan.md).
 notes-model: venv
 	$(VENV)/bin/sonitus train gan notes --out runs/notes --config plugins/gan/recipes/notes-round1.json
+
+# The clip-context adapter of tiny.en (docs/asr.md, 'Short clips'); about 35 min on 2 cores, then pin
+# the SHA-256 it prints in plugins/whisper/clip_adapter.py. Add ARGS=--resume to continue its state.
+whisper-clip-adapter: venv
+	$(PY) -m sonitus.plugins.whisper.clip_tuning $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-output

@@ -148,12 +148,12 @@ def two_passes(transcribe_all):
     return result, first, time.perf_counter() - tic
 
 
-def run_sonitus(folder: str, waves, beam: int, language: str | None, audio_context: str = "full"):
+def run_sonitus(folder: str, waves, beam: int, language: str | None, audio_context: str = "full", adapter=None):
     from sonitus.plugins.whisper.runtime import load_runtime
     from sonitus.plugins.whisper.transcribe import TranscribeOptions, transcribe_waves
 
     tic = time.perf_counter()
-    rt = load_runtime(folder)
+    rt = load_runtime(folder, adapter=adapter)
     options = TranscribeOptions(beam=beam, word_timestamps=False, audio_context=audio_context,
                                 language=language if rt.tokenizer.multilingual else None)
     transcribe_waves(rt, waves[:1], options)
@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> dict:
     import jiwer
     from sonitus import Audio
     from sonitus.manifests import read_manifest
+    from sonitus.plugins.whisper.clip_adapter import adapter_for
     from sonitus.plugins.whisper.frontend import AUDIO_CONTEXTS
     from sonitus.plugins.whisper.models import resolve_model
     from sonitus.text import normalize_for
@@ -207,6 +208,8 @@ def main(argv: list[str] | None = None) -> dict:
     say = table_printer(args.json)
 
     folder = str(resolve_model(args.model))
+    # the clip context runs a packaged model with its clip-context adapter, as the recogniser does
+    adapter = adapter_for(args.model) if args.audio_context == "clip" else None
     tmp = Path(tempfile.mkdtemp(prefix="whisper-bench-"))
     sets: dict[str, list[tuple[Path, str, str | None]]] = {}
     if args.set in ("human", "both", "all"):
@@ -225,7 +228,7 @@ def main(argv: list[str] | None = None) -> dict:
         seconds = sum(a.duration for a in audios)
         engines = {}
         with MemoryWatch() as memory:
-            run = run_sonitus(folder, waves, args.beam, given, args.audio_context)
+            run = run_sonitus(folder, waves, args.beam, given, args.audio_context, adapter)
         engines["sonitus whisper (Flax)"] = (*run, memory)
         if not args.no_peers:
             for compute in ("float32", "int8"):

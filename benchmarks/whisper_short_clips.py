@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
     import jiwer
     from sonitus import Audio
     from sonitus.manifests import read_manifest
+    from sonitus.plugins.whisper.clip_adapter import adapter_for
     from sonitus.plugins.whisper.models import resolve_model
     from sonitus.plugins.whisper.runtime import load_runtime
     from sonitus.plugins.whisper.transcribe import TranscribeOptions, transcribe_waves
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> dict:
     say = table_printer(args.json)
 
     rt = load_runtime(str(resolve_model(args.model)))
+    # the clip context runs a packaged model with its clip-context adapter, as the recogniser does
+    clip_rt = load_runtime(str(resolve_model(args.model)), adapter=adapter_for(args.model))
     options = TranscribeOptions(language="en" if rt.tokenizer.multilingual else None, word_timestamps=False)
     timed_options = dataclasses.replace(options, word_timestamps=True)
     clip_options = dataclasses.replace(options, audio_context="clip")
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
             "one clip a call": lambda: [texts(transcribe_waves(rt, [w], options))[0] for w in waves],
             "batched (default)": lambda: texts(transcribe_waves(rt, waves, options)),
             f"packed, {args.gap:g} s gaps": lambda: transcribe_packed(rt, waves, timed_options, args.gap),
-            "clip context (clip + 1 s)": lambda: texts(transcribe_waves(rt, waves, clip_options)),
+            "clip context (clip + 1 s)": lambda: texts(transcribe_waves(clip_rt, waves, clip_options)),
         }
         say(f"\n{name}: {len(waves)} clips, {seconds:.1f} s of audio, {len(pack(waves, args.gap)[0])} packed windows")
         say(f"{'lever':28s} {'WER':>7s} {'wall s':>7s} {'vs default':>10s}")

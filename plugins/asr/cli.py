@@ -32,8 +32,8 @@ from .options import recognizer_options
 @click.option("--prompt", default=None, help="Whisper: text the speech follows (names, jargon) to bias words.")
 @click.option("--audio-context", type=click.Choice(("full", "clip")), default=None,
               help="Whisper: what the encoder hears of a short clip: full (30 s, the clip then silence, as "
-                   "the model was trained) or clip (the clip + 1 s: base 3-4.5x faster on 1-7 s clips; tiny.en "
-                   "then loops on some). [default: full]")
+                   "the model was trained) or clip (the clip + 1 s: about 3x faster on 1-7 s clips; tiny.en "
+                   "then runs with its shipped clip-context adapter). [default: full]")
 @click.option("--grammar", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Phrase list (one per line): decode only these, reject the rest (the ctc model; "
                    "with --model tiny.en or another Whisper, that model).")
@@ -60,7 +60,7 @@ def transcribe(files: tuple[str, ...], model: str | None, fmt: str, beam: int | 
       sonitus transcribe meeting.wav --prompt "Anouk, Saoirse, sonitus"
       sonitus transcribe interview.wav --model base --format json    (language detected)
       sonitus transcribe rede.wav --model base --language de --task translate
-      sonitus transcribe clips/*.wav --model base --audio-context clip    (short clips, faster)
+      sonitus transcribe clips/*.wav --audio-context clip    (short clips, faster)
       sonitus transcribe command.wav --grammar commands.txt
     """
     from sonitus.recognition import file_recognition_pipeline

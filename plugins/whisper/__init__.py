@@ -25,10 +25,12 @@ def register_recognizers(register):
 def register_models(register):
     from functools import partial
 
+    from .clip_adapter import adapter_for
     from .models import DEFAULT_MODEL, PACKAGED, packaged_folder
 
     for name, packaged in PACKAGED.items():
-        register(name, stage="whisper", description=f"{packaged.what} ({packaged.licence})",
+        tuned = "; tuned for --audio-context clip by an adapter that ships with sonitus" if adapter_for(name) else ""
+        register(name, stage="whisper", description=f"{packaged.what} ({packaged.licence}){tuned}",
                  locate=partial(packaged_folder, name), default=name == DEFAULT_MODEL)
 
 

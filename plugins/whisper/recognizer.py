@@ -46,8 +46,8 @@ class WhisperRecognizer(StageBase):
         batch: 30 s windows decoded together (many files share batches).
         word_timestamps: time each word (one more decoder pass a window).
         audio_context: ``"full"`` (the encoder hears 30 s, as the model was trained) or
-            ``"clip"`` (a short clip + 1 s: base 3-4.5x faster on 1-7 s clips, but tiny.en loops
-            on some; docs/asr.md, "Short clips").
+            ``"clip"`` (a short clip + 1 s: about 3x faster on 1-7 s clips; tiny.en then runs with
+            the clip-context adapter that ships with sonitus; docs/asr.md, "Short clips").
         dtype: ``"float32"`` or ``"bfloat16"`` (for GPUs).
         grammar: phrases (or a file with one a line): the audio (its first 30 s) is one of them
             or nothing; ``Transcript.info`` says ``rejected``, the ``best`` phrase, its
@@ -122,10 +122,12 @@ class WhisperRecognizer(StageBase):
     @functools.cached_property
     def runtime(self):
         """The loaded model (loaded on first use, once per process and folder)."""
+        from .clip_adapter import adapter_for
         from .models import resolve_model
         from .runtime import load_runtime
 
-        runtime = load_runtime(str(resolve_model(self.model)), self.dtype)
+        adapter = adapter_for(self.model) if self.audio_context == "clip" else None
+        runtime = load_runtime(str(resolve_model(self.model)), self.dtype, adapter)
         if self.language is not None:
             runtime.tokenizer.sot_sequence(language=self.language, task=self.task)  # a clear error early
         return runtime

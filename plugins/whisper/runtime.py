@@ -189,13 +189,20 @@ class Runtime:
         return empty_cache(self.config, rows, self.dtype, length)
 
 
-def load_runtime(folder: str, dtype: str = "float32") -> Runtime:
-    """The Runtime of a model folder, loaded once per process (for each folder and dtype)."""
-    return _load_runtime(str(folder), dtype)  # one key however it is called: not two models in memory
+def load_runtime(folder: str, dtype: str = "float32", adapter=None) -> Runtime:
+    """The Runtime of a model folder, loaded once per process (for each folder, dtype and
+    adapter); ``adapter`` (a :class:`~.clip_adapter.ClipAdapter`) is merged into the decoder."""
+    return _load_runtime(str(folder), dtype, adapter)  # one key however it is called: not two models in memory
 
 
 @functools.lru_cache(maxsize=2)
-def _load_runtime(folder: str, dtype: str) -> Runtime:
+def _load_runtime(folder: str, dtype: str, adapter) -> Runtime:
     checkpoint = load_checkpoint(folder)
+    if adapter is not None:
+        from .clip_adapter import load_adapter
+        from .lora import merge
+
+        params = merge(checkpoint.params, load_adapter(adapter, checkpoint.params))
+        checkpoint = checkpoint._replace(params=params, source=f"{checkpoint.source} + {adapter.file}")
     tokenizer = WhisperTokenizer.from_folder(folder, checkpoint.config.n_vocab)
     return Runtime(checkpoint, tokenizer, folder=Path(folder), dtype=dtype)

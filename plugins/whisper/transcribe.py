@@ -41,8 +41,9 @@ class TranscribeOptions:
         word_timestamps: time each word (cross-attention + DTW; one more decoder pass a window).
         audio_context: ``"full"``: the encoder hears 30 s, the audio then silence, as the model
             was trained; ``"clip"``: only a batch's longest audio + 1 s (whisper.cpp's
-            ``audio_ctx``), much faster on short clips, but tiny.en then loops on some clips
-            (docs/asr.md, "Short clips").
+            ``audio_ctx``), much faster on short clips; a model loops on some clips unless it
+            was tuned for it (the recogniser loads tiny.en with its clip-context adapter:
+            :mod:`.clip_adapter`; docs/asr.md, "Short clips").
     """
 
     beam: int = 5
