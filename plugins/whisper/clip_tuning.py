@@ -80,6 +80,7 @@ def build_data(runtime, cfg: ClipTuningConfig, cache: Path, *, sentences: list[s
     both encoders' states, built once into ``cache``."""
     import hashlib
 
+    from sonitus.atomic import atomic_path
     from sonitus.tts import Voice, synthesize
 
     from .finetune_data import encoder_input, encoder_key
@@ -115,8 +116,6 @@ def build_data(runtime, cfg: ClipTuningConfig, cache: Path, *, sentences: list[s
     data = {"full": np.stack(full), "clip": np.stack([np.pad(c, ((0, width - len(c)), (0, 0))) for c in clips]),
             "frames": np.array(frames), "seconds": np.array([len(w) / 16000 for w in waves]),
             "labels": np.array(labels)}
-    from sonitus.atomic import atomic_path
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, **data)
@@ -137,7 +136,7 @@ def train_adapter(cfg: ClipTuningConfig, out: Path, *, model: str = "tiny.en", r
     from sonitus.training import run_loop
 
     from .clip_adapter import save_adapter
-    from .finetune import _sequences
+    from .finetune import _sequences, distillation_kl, warmup_adamw
     from .lora import ALPHA, TARGETS, init_lora, merge
     from .model import Whisper
     from .models import PACKAGED, resolve_model
@@ -151,21 +150,19 @@ def train_adapter(cfg: ClipTuningConfig, out: Path, *, model: str = "tiny.en", r
     usable = [i for i, s in enumerate(labels) if s.strip() and len(tok.encode(" " + s)) <= cfg.max_tokens]
     x, _, mask = _sequences(tok, [labels[i] for i in usable], list(data["seconds"][usable]), None,
                             cfg.max_tokens + 8)
-    full, clip, frames = data["full"][usable], data["clip"], data["frames"][usable]
-    clip = clip[usable]
+    full, clip, frames = data["full"][usable], data["clip"][usable], data["frames"][usable]
+    lengths = np.unique(frames)
+    share = np.array([np.mean(frames == f) for f in lengths])
     base = jax.tree_util.tree_map(jnp.asarray, runtime.checkpoint.params)
     lora = jax.tree_util.tree_map(jnp.asarray, init_lora(runtime.checkpoint.params, cfg.rank, cfg.seed))
-    schedule = optax.join_schedules([optax.linear_schedule(0.0, cfg.lr, 20),
-                                     optax.linear_schedule(cfg.lr, 0.1 * cfg.lr, max(cfg.steps - 20, 1))], [20])
-    optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=0.01))
+    optimizer = warmup_adamw(cfg.lr, 20, cfg.steps, 0.01)
     module = Whisper(runtime.config)
 
     def loss_fn(lora, student, teacher, tokens, m):
         logits = module.apply({"params": merge(base, lora)}, student.astype(jnp.float32), tokens,
                               method=Whisper.decode_text)
-        target = jax.nn.log_softmax(module.apply({"params": base}, teacher.astype(jnp.float32), tokens,
-                                                 method=Whisper.decode_text))
-        kl = jnp.sum(jnp.exp(target) * (target - jax.nn.log_softmax(logits)), axis=-1)
+        kl = distillation_kl(module.apply({"params": base}, teacher.astype(jnp.float32), tokens,
+                                          method=Whisper.decode_text), logits)
         return (kl * m).sum() / m.sum()
 
     @jax.jit
@@ -187,8 +184,7 @@ def train_adapter(cfg: ClipTuningConfig, out: Path, *, model: str = "tiny.en", r
 
     def batch(step: int):
         rng = np.random.default_rng([cfg.seed, step])
-        lengths = np.unique(frames)
-        n = rng.choice(lengths, p=np.array([np.mean(frames == f) for f in lengths]))  # one encoder length a batch
+        n = rng.choice(lengths, p=share)  # one encoder length a batch
         rows = rng.choice(np.flatnonzero(frames == n), cfg.batch)
         student = full[rows] if rng.random() < cfg.full_share else clip[rows, :n // 2]
         return student, full[rows], x[rows], mask[rows]

@@ -242,16 +242,30 @@ def _parts(params: dict, cfg: FinetuneConfig) -> tuple[dict, dict]:
     return _split_decoder(params, cfg.train_embeddings)
 
 
-def _optimizer(cfg: FinetuneConfig):
-    """AdamW with warm-up then linear decay to 10 %, gradients clipped at norm 1."""
+def warmup_adamw(peak: float, warmup: int, steps: int, weight_decay: float):
+    """AdamW whose learning rate rises linearly to ``peak`` over ``warmup`` steps, then falls
+    linearly to 10 % of it at ``steps``; gradients clipped at norm 1."""
     import optax
 
-    peak = cfg.lora_lr if cfg.lora else cfg.lr
-    warmup = max(cfg.warmup, 1)
-    schedule = optax.join_schedules([optax.linear_schedule(0.0, peak, warmup),
-                                     optax.linear_schedule(peak, 0.1 * peak, max(cfg.steps - cfg.warmup, 1))],
-                                    [warmup])
-    return optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=cfg.weight_decay))
+    rise = max(warmup, 1)
+    schedule = optax.join_schedules([optax.linear_schedule(0.0, peak, rise),
+                                     optax.linear_schedule(peak, 0.1 * peak, max(steps - warmup, 1))], [rise])
+    return optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=weight_decay))
+
+
+def distillation_kl(teacher_logits, logits):
+    """KL divergence ``[..., T]`` of the student's ``logits`` from the teacher's distributions (no
+    gradient flows into the teacher)."""
+    import jax
+    import jax.numpy as jnp
+
+    teacher = jax.nn.log_softmax(jax.lax.stop_gradient(teacher_logits))
+    return jnp.sum(jnp.exp(teacher) * (teacher - jax.nn.log_softmax(logits)), axis=-1)
+
+
+def _optimizer(cfg: FinetuneConfig):
+    """:func:`warmup_adamw` at the run's peak (``lora_lr`` with adapters)."""
+    return warmup_adamw(cfg.lora_lr if cfg.lora else cfg.lr, cfg.warmup, cfg.steps, cfg.weight_decay)
 
 
 def _update_step(runtime, optimizer, cfg: FinetuneConfig):
@@ -280,9 +294,7 @@ def _update_step(runtime, optimizer, cfg: FinetuneConfig):
         logits = logits_of(params, heard, x)
         loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
         if tail:  # replay rows: the base model's distributions (on the unmasked audio); they come last
-            teacher = jax.nn.log_softmax(jax.lax.stop_gradient(
-                logits_of(base, audio[-tail:].astype(jnp.float32), x[-tail:])))
-            kl = jnp.sum(jnp.exp(teacher) * (teacher - jax.nn.log_softmax(logits[-tail:])), axis=-1)
+            kl = distillation_kl(logits_of(base, audio[-tail:].astype(jnp.float32), x[-tail:]), logits[-tail:])
             loss = jnp.concatenate([loss[:-tail], jnp.where(replay[-tail:, None] > 0, kl, loss[-tail:])])
         return (loss * m).sum() / jnp.maximum(m.sum(), 1.0)
 
